@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+/** haplab's command line: each command lives in its own file and only parses, calls and prints. */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors.js';
+import { registerListCommand } from './list.js';
+import { registerNewCommand } from './new.js';
+import { registerProxyCommand } from './proxy.js';
+
+const program = new Command();
+program
+  .name('haplab')
+  .description('Scaffold, run and prove HAProxy load-balancing labs.')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerListCommand(program);
+registerNewCommand(program);
+registerProxyCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; a wrong flag or argument is bad input.
+    process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+  } else throw err;
+}

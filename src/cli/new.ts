@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { BadInputError } from '../errors.js';
+import { labNameOf, writeLab } from '../render/lab.js';
+import { describeAlgorithm, loadEpisode } from '../spec/catalogue.js';
+import { customizeSpec, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
+import { primaryBackend, type ImageFlavor, type ProxyChoice } from '../spec/types.js';
+import { askChoices, askEpisode } from './prompts.js';
+import { action } from './run-command.js';
+
+interface NewFlags {
+  dir?: string;
+  algorithm?: string;
+  servers?: string;
+  weights?: string;
+  proxy?: string;
+  images?: string;
+  yes?: boolean;
+  force?: boolean;
+}
+
+export function isInteractive(yes: boolean | undefined): boolean {
+  return !yes && Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+export function registerNewCommand(program: Command): void {
+  program
+    .command('new')
+    .argument('[episode]', 'episode id, e.g. ep09 (see haplab list)')
+    .description('scaffold a lab directory from an episode')
+    .option('--dir <dir>', 'where to write the lab (default: ./<episode>)')
+    .option('--algorithm <name>', 'balancing algorithm, e.g. roundrobin, source, uri, random(2), hdr(User-Agent)')
+    .option('--servers <n>', 'number of servers in the balanced backend')
+    .option('--weights <list>', 'server weights, e.g. 2,1,3 (0..256)')
+    .option('--proxy <which>', 'haproxy | ts | both')
+    .option('--images <flavor>', 'official | offline (built by `haplab images --offline`)')
+    .option('-y, --yes', 'take the episode defaults for anything not given; ask nothing')
+    .option('--force', 'overwrite an existing lab directory')
+    .action(action(async (episode: string | undefined, flags: NewFlags) => {
+      const interactive = isInteractive(flags.yes);
+      if (!episode && !interactive) throw new BadInputError('no episode given', {}, 'name one, e.g. `haplab new ep09 --yes` (see haplab list)');
+      const id = episode ?? (await askEpisode());
+      const base = await loadEpisode(id, { flag: 'EPISODE' });
+      const given = parseFlags(flags);
+      const choices = interactive ? await askChoices(base, given) : given;
+      const spec = customizeSpec(base, choices);
+      const dir = resolve(flags.dir ?? id);
+      const written = await writeLab(spec, dir, { force: flags.force });
+      const out = process.stdout;
+      out.write(`wrote lab ${labNameOf(dir)} (${spec.id}: ${spec.title}, ${describeAlgorithm(spec)}, proxy ${spec.proxy}) to ${dir}: ${written.length} files\n`);
+      for (const s of primaryBackend(spec).servers.filter((x) => x.weight === 0)) {
+        out.write(`note: server ${s.name} has weight 0: HAProxy keeps it but sends it no new traffic\n`);
+      }
+      for (const note of spec.notes ?? []) out.write(`note: ${note}\n`);
+      out.write(`next: haplab check ${flags.dir ?? id}   (or: haplab up ${flags.dir ?? id})\n`);
+    }));
+}
+
+function parseFlags(flags: NewFlags): LabChoices {
+  const choices: LabChoices = {};
+  if (flags.algorithm !== undefined) choices.algorithm = flags.algorithm;
+  if (flags.servers !== undefined) choices.servers = parseServerCount(flags.servers);
+  if (flags.weights !== undefined) choices.weights = parseWeights(flags.weights);
+  if (flags.proxy !== undefined) {
+    if (!['haproxy', 'ts', 'both'].includes(flags.proxy)) throw new BadInputError(`unknown proxy ${JSON.stringify(flags.proxy)}`, { flag: '--proxy' }, 'use haproxy, ts or both');
+    choices.proxy = flags.proxy as ProxyChoice;
+  }
+  if (flags.images !== undefined) {
+    if (!['official', 'offline'].includes(flags.images)) throw new BadInputError(`unknown image flavor ${JSON.stringify(flags.images)}`, { flag: '--images' }, 'use official or offline');
+    choices.images = flags.images as ImageFlavor;
+  }
+  return choices;
+}

@@ -1,0 +1,62 @@
+/** The questions `haplab new` asks on a TTY for whatever its flags did not say. */
+import { input, select } from '@inquirer/prompts';
+import { describeAlgorithm, listCatalogue } from '../spec/catalogue.js';
+import { isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
+import { ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../spec/types.js';
+import { HaplabError } from '../errors.js';
+
+export async function askEpisode(): Promise<string> {
+  const entries = await listCatalogue();
+  return select({
+    message: 'Which episode?',
+    choices: entries.map((e) => ({ name: `${e.id}  ${e.title}  (${e.algorithm})`, value: e.id })),
+  });
+}
+
+/** Asks only what `given` leaves open; ACL labs have no balancing questions. */
+export async function askChoices(spec: LabSpec, given: LabChoices): Promise<LabChoices> {
+  const choices: LabChoices = { ...given };
+  if (!isAclLab(spec)) {
+    const backend = primaryBackend(spec);
+    choices.algorithm ??= await select({
+      message: 'Balancing algorithm?',
+      default: backend.balance,
+      choices: ALGORITHMS.map((a) => ({ name: a === backend.balance ? `${a} (the episode's)` : a, value: a })),
+    });
+    choices.servers ??= parseServerCount(await input({
+      message: `How many servers (1-${MAX_SERVERS})?`,
+      default: String(backend.servers.length),
+      validate: (v) => valid(() => parseServerCount(v)),
+    }));
+    if (!choices.weights) {
+      const current = backend.servers.map((s) => s.weight);
+      const defaults = Array.from({ length: choices.servers }, (_, i) => current[i] ?? 1).join(',');
+      choices.weights = parseWeights(await input({
+        message: 'Weights, comma-separated (0-256; 0 takes no new traffic)?',
+        default: defaults,
+        validate: (v) => valid(() => parseWeights(v)),
+      }));
+    }
+  }
+  choices.proxy ??= await select<ProxyChoice>({
+    message: 'Which proxy?',
+    default: spec.proxy,
+    choices: [
+      { name: 'HAProxy', value: 'haproxy' },
+      { name: "haplab's TypeScript proxy (same haproxy.cfg)", value: 'ts' },
+      { name: 'both, side by side', value: 'both' },
+    ],
+  });
+  return choices;
+}
+
+function valid(parse: () => unknown): true | string {
+  try {
+    parse();
+    return true;
+  } catch (err) {
+    return err instanceof HaplabError ? err.message : String(err);
+  }
+}
+
+export { describeAlgorithm };

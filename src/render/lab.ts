@@ -1,0 +1,86 @@
+/** Writes a self-contained lab directory from a spec: every later command needs only this directory. */
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { BadInputError, EnvironmentError } from '../errors.js';
+import { distDir } from '../paths.js';
+import { BASE_IMAGES } from '../spec/images.js';
+import type { LabSpec } from '../spec/types.js';
+import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
+import { renderTemplate } from './engine.js';
+import { renderAppDockerfile, renderFlaskApp } from './flask.js';
+import { renderHaproxyCfg } from './haproxy-cfg.js';
+
+export const SPEC_FILE = 'lab.yaml';
+
+/** The lab's name: its directory's name, made safe for Docker labels and names. */
+export function labNameOf(dir: string): string {
+  const name = basename(resolve(dir)).toLowerCase().replace(/[^a-z0-9_.-]+/g, '-').replace(/^[^a-z0-9]+/, '');
+  return name || 'lab';
+}
+
+export interface WriteOptions {
+  force?: boolean;
+}
+
+export async function writeLab(spec: LabSpec, dir: string, options: WriteOptions = {}): Promise<string[]> {
+  await ensureWritable(dir, options.force ?? false);
+  const lab = labNameOf(dir);
+  const written: string[] = [];
+  const put = async (rel: string, content: string) => {
+    const file = join(dir, rel);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    written.push(rel);
+  };
+
+  await put(SPEC_FILE, `# haplab lab spec (${spec.id}); every file here is generated from it.\n${stringify(spec, { lineWidth: 0 })}`);
+  for (const app of spec.apps) {
+    await put(`apps/${app.name}/app.py`, renderFlaskApp(spec, app));
+    await put(`apps/${app.name}/Dockerfile`, renderAppDockerfile(app, spec.images));
+    for (const [rel, content] of Object.entries(app.files ?? {})) await put(`apps/${app.name}/${rel}`, content);
+  }
+  const cfg = renderHaproxyCfg(spec);
+  const images = BASE_IMAGES[spec.images];
+  for (const proxy of proxiesOf(spec)) {
+    const service = PROXY_SERVICE[proxy];
+    const ports = publishedPorts(spec, proxy).map((p) => p.container);
+    await put(`${service}/haproxy.cfg`, cfg);
+    if (proxy === 'haproxy') {
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { flavor: spec.images, image: images.haproxy, ports }));
+    } else {
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { image: images.node, ports }));
+      await copyCompiledProxy(join(dir, service, 'proxy'));
+      written.push(`${service}/proxy/`);
+    }
+  }
+  await put('docker-compose.yml', renderCompose(spec, lab));
+  await put('README.md', renderTemplate('lab-readme.md', { spec, lab, notes: spec.notes ?? [], proxies: proxiesOf(spec), ports: (p: 'haproxy' | 'ts') => publishedPorts(spec, p) }));
+  return written;
+}
+
+async function ensureWritable(dir: string, force: boolean): Promise<void> {
+  if (!existsSync(dir)) return;
+  const entries = await readdir(dir);
+  if (entries.length === 0) return;
+  if (!force) {
+    throw new BadInputError(`directory ${dir} is not empty`, { flag: '--dir' }, 'choose another --dir, or pass --force to overwrite the lab in it');
+  }
+  if (!existsSync(join(dir, SPEC_FILE))) {
+    throw new BadInputError(`directory ${dir} is not empty and holds no ${SPEC_FILE}`, { flag: '--dir' }, '--force only overwrites a haplab lab directory; choose another --dir');
+  }
+  for (const entry of ['apps', 'haproxy', 'tsproxy']) await rm(join(dir, entry), { recursive: true, force: true });
+}
+
+/** The proxy image gets only the compiled proxy and what it imports (no node_modules). */
+async function copyCompiledProxy(target: string): Promise<void> {
+  const source = join(distDir, 'src');
+  if (!existsSync(join(source, 'proxy', 'main.js'))) {
+    throw new EnvironmentError(`the compiled TypeScript proxy is missing (${join(source, 'proxy', 'main.js')})`, 'run `npm run build` in the haplab package');
+  }
+  await mkdir(join(target, 'src'), { recursive: true });
+  await cp(join(source, 'proxy'), join(target, 'src', 'proxy'), { recursive: true, filter: (f) => !f.endsWith('.map') });
+  await cp(join(source, 'errors.js'), join(target, 'src', 'errors.js'));
+  await writeFile(join(target, 'package.json'), '{ "type": "module" }\n');
+}

@@ -1,0 +1,54 @@
+/**
+ * Loads a lab spec from YAML. Every error names file:line:column: YAML syntax errors from
+ * the parser's own positions, validation errors from the node the bad value came from.
+ */
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { BadInputError } from '../errors.js';
+import type { LabSpec } from './types.js';
+import { validateSpec, type SpecProblem } from './validate.js';
+
+export type SpecPath = (string | number)[];
+
+export async function loadSpecFile(file: string): Promise<LabSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new BadInputError(`cannot read lab spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file });
+  }
+  return parseSpec(text, file);
+}
+
+export function parseSpec(text: string, file: string): LabSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = lineCounter.linePos(syntax.pos[0]);
+    const what = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new BadInputError(`YAML syntax error: ${what}`, { file, line: pos.line, column: pos.col }, 'fix the YAML at that position');
+  }
+  const raw: unknown = doc.toJS();
+  const problems = validateSpec(raw);
+  const first = problems[0];
+  if (first) throw problemError(first, doc, lineCounter, file);
+  return raw as LabSpec;
+}
+
+function problemError(problem: SpecProblem, doc: Document, lineCounter: LineCounter, file: string): BadInputError {
+  const { line, column } = positionOf(doc, lineCounter, problem.path);
+  return new BadInputError(problem.message, { file, line, column }, problem.hint);
+}
+
+/** The position of the deepest node on `path` that exists (a missing key points at its parent). */
+function positionOf(doc: Document, lineCounter: LineCounter, path: SpecPath): { line: number; column: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}

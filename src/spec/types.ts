@@ -1,0 +1,140 @@
+/**
+ * The lab spec: one YAML file per episode under labs/, copied into every lab directory
+ * as lab.yaml. Every other artifact (Flask apps, Dockerfiles, haproxy.cfg, compose file)
+ * is rendered from it, and the verifier computes its expectations from it.
+ */
+
+export const ALGORITHMS = [
+  'roundrobin',
+  'static-rr',
+  'leastconn',
+  'first',
+  'random',
+  'source',
+  'uri',
+  'hdr',
+  'url_param',
+] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const HASH_TYPES = ['map-based', 'consistent'] as const;
+export type HashType = (typeof HASH_TYPES)[number];
+
+export const PROXY_KINDS = ['haproxy', 'ts'] as const;
+export type ProxyKind = (typeof PROXY_KINDS)[number];
+export type ProxyChoice = ProxyKind | 'both';
+
+/** official: python:3.12-slim, haproxy:2.9, node:20-slim · offline: built by `haplab images --offline`. */
+export type ImageFlavor = 'official' | 'offline';
+
+export type Mode = 'http' | 'tcp';
+
+/** HAProxy's upper bound for `weight` (doc/configuration.txt: "between 0 and 256"). */
+export const MAX_WEIGHT = 256;
+
+export interface RouteSpec {
+  /** A Flask rule, e.g. "/", "/data", "/static/<path:filename>". */
+  path: string;
+  /** HTTP methods Flask accepts on this route; GET when absent. */
+  methods?: string[];
+  /** A plain-text body (the seed's response texts). */
+  text?: string;
+  /** A JSON body, returned as Flask returns a dict. */
+  json?: unknown;
+  /** Serve files from this directory (relative to the app) with send_from_directory. */
+  staticDir?: string;
+}
+
+export interface AppSpec {
+  /** Service name in the compose file and host name on the lab network. */
+  name: string;
+  /** The port the app listens on, as in the seed (5001, 5002, …). */
+  port: number;
+  routes: RouteSpec[];
+  /** ep06: seconds the app sleeps before answering. */
+  delaySeconds?: number;
+  /** Static files shipped with the app: path relative to the app dir → content. */
+  files?: Record<string, string>;
+}
+
+export interface ServerSpec {
+  /** The name in haproxy.cfg (`server server1 app1:5001`). */
+  name: string;
+  /** The app this server points at. */
+  app: string;
+  /** HAProxy weight, 0..256; 0 takes no new traffic. Default 1. */
+  weight: number;
+  /** `check` on the server line. */
+  check: boolean;
+  backup?: boolean;
+  disabled?: boolean;
+}
+
+export interface BackendSpec {
+  name: string;
+  balance: Algorithm;
+  /** hdr(NAME) / url_param NAME: the header or parameter; random: draws, as `random(N)`. */
+  balanceArg?: string;
+  hashType?: HashType;
+  servers: ServerSpec[];
+}
+
+export interface AclSpec {
+  name: string;
+  /** The rest of the HAProxy `acl` line after the name, e.g. "path_beg /static". */
+  criterion: string;
+}
+
+export interface FrontendSpec {
+  name: string;
+  mode: Mode;
+  /** The port the proxy binds inside its container (`bind *:80`). */
+  bind: number;
+  /** Where HAProxy's frontend is published on the host (127.0.0.1). The TS proxy's is hostPort + TS_PORT_OFFSET. */
+  hostPort: number;
+  acls?: AclSpec[];
+  /** HAProxy lines in order: `http-request deny if …`, `use_backend NAME if …`. */
+  rules?: string[];
+  defaultBackend: string;
+  /** What this frontend demonstrates (ep04 has one frontend per example). */
+  description?: string;
+}
+
+export interface LabSpec {
+  /** Episode id, e.g. "ep09". */
+  id: string;
+  title: string;
+  /** The episode's heading in the series. */
+  episode: string;
+  /** What the lab's check must prove, in a sentence. */
+  proves: string;
+  /** Which proxy the lab runs. Default haproxy. */
+  proxy: ProxyChoice;
+  images: ImageFlavor;
+  apps: AppSpec[];
+  frontends: FrontendSpec[];
+  backends: BackendSpec[];
+  /** Global/defaults timeouts in ms (the seed: connect 5000, client/server 50000). */
+  timeouts: { connect: number; client: number; server: number };
+  /** Said to the learner and written as comments in the generated haproxy.cfg. */
+  notes?: string[];
+  /**
+   * Source-address ACLs need the probe to speak from these ranges (DESIGN §5): the lab gets
+   * an internal client network with this subnet. Absent: the lab's ordinary network.
+   */
+  clientSubnet?: string;
+}
+
+/** The TypeScript proxy publishes each frontend this far above HAProxy's host port. */
+export const TS_PORT_OFFSET = 100;
+/** HAProxy's stats page (for lbtot) is published at the first frontend's hostPort + this. */
+export const STATS_PORT_OFFSET = 9;
+/** The stats listener's port inside the proxy container. */
+export const STATS_BIND_PORT = 8404;
+/** Every generated app adds this header so probes know which server answered. */
+export const SERVED_BY_HEADER = 'X-Served-By';
+
+/** The backend whose balancing the lab is about: the first with more than one server, else the first. */
+export function primaryBackend(spec: LabSpec): BackendSpec {
+  return spec.backends.find((b) => b.servers.length > 1) ?? spec.backends[0]!;
+}

@@ -1,0 +1,233 @@
+/**
+ * Validation of a parsed lab spec. Each problem carries the YAML path it came from, so the
+ * loader can point at file:line:column. Checks mirror what HAProxy itself would refuse
+ * (weights, algorithms, undefined backends) plus what a lab needs (unique names and ports).
+ */
+import { ALGORITHMS, HASH_TYPES, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
+
+export interface SpecProblem {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+type Obj = Record<string, unknown>;
+const NAME = /^[a-z][a-z0-9_-]*$/;
+const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
+export const ACL_FETCHES = [
+  'path', 'path_beg', 'path_end', 'path_sub', 'path_reg', 'path_dir', 'url', 'url_beg',
+  'src', 'method', 'hdr', 'req.hdr',
+] as const;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+class Checker {
+  readonly problems: SpecProblem[] = [];
+  fail(path: (string | number)[], message: string, hint?: string): void {
+    this.problems.push({ path, message, hint });
+  }
+  string(o: Obj, key: string, path: (string | number)[], pattern?: RegExp): string | undefined {
+    const v = o[key];
+    if (typeof v !== 'string' || v.length === 0) {
+      this.fail([...path, key], `'${key}' must be a non-empty string`);
+      return undefined;
+    }
+    if (pattern && !pattern.test(v)) this.fail([...path, key], `'${key}' ${JSON.stringify(v)} is not a valid name`, `use ${pattern.source}`);
+    return v;
+  }
+  port(o: Obj, key: string, path: (string | number)[]): number | undefined {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
+      this.fail([...path, key], `port ${JSON.stringify(v)} is out of range`, 'use a whole number from 1 to 65535');
+      return undefined;
+    }
+    return v;
+  }
+  oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[], path: (string | number)[], what: string): T | undefined {
+    const v = o[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !allowed.includes(v as T)) {
+      this.fail([...path, key], `unknown ${what} ${JSON.stringify(v)}`, `use one of: ${allowed.join(', ')}`);
+      return undefined;
+    }
+    return v as T;
+  }
+  list(o: Obj, key: string, path: (string | number)[], required = true): unknown[] {
+    const v = o[key];
+    if (v === undefined && !required) return [];
+    if (!Array.isArray(v) || (required && v.length === 0)) {
+      this.fail([...path, key], `'${key}' must be a non-empty list`);
+      return [];
+    }
+    return v;
+  }
+  unique(seen: Map<string | number, string>, key: string | number, path: (string | number)[], what: string, owner: string): void {
+    const before = seen.get(key);
+    if (before !== undefined) this.fail(path, `duplicate ${what} ${JSON.stringify(key)} (also used by ${before})`, `give each a different ${what.split(' ').pop()}`);
+    else seen.set(key, owner);
+  }
+}
+
+/** Validates a weight as HAProxy does: an integer 0..256. */
+export function weightProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !Number.isInteger(value)) return `weight ${JSON.stringify(value)} is not a whole number`;
+  if (value < 0) return `weight ${value} is negative`;
+  if (value > MAX_WEIGHT) return `weight ${value} is above HAProxy's maximum of ${MAX_WEIGHT}`;
+  return undefined;
+}
+
+export function validateSpec(raw: unknown): SpecProblem[] {
+  const c = new Checker();
+  if (!isObj(raw)) {
+    c.fail([], 'a lab spec must be a YAML mapping');
+    return c.problems;
+  }
+  c.string(raw, 'id', [], /^[a-z0-9][a-z0-9_-]*$/);
+  for (const key of ['title', 'episode', 'proves']) c.string(raw, key, []);
+  c.oneOf(raw, 'proxy', ['haproxy', 'ts', 'both'], [], 'proxy');
+  c.oneOf(raw, 'images', ['official', 'offline'], [], 'image flavor');
+  if (raw.timeouts !== undefined) {
+    if (!isObj(raw.timeouts)) c.fail(['timeouts'], "'timeouts' must be a mapping of connect/client/server in ms");
+    else for (const k of ['connect', 'client', 'server']) {
+      const v = raw.timeouts[k];
+      if (typeof v !== 'number' || v <= 0) c.fail(['timeouts', k], `timeout ${k} must be a positive number of milliseconds`);
+    }
+  }
+
+  const ports = new Map<string | number, string>();
+  const appNames = new Map<string | number, string>();
+  c.list(raw, 'apps', []).forEach((app, i) => checkApp(c, app, ['apps', i], appNames, ports));
+
+  const backendNames = new Set<string>();
+  const backends = c.list(raw, 'backends', []);
+  backends.forEach((b, i) => {
+    if (isObj(b) && typeof b.name === 'string') {
+      if (backendNames.has(b.name)) c.fail(['backends', i, 'name'], `duplicate backend name ${JSON.stringify(b.name)}`);
+      backendNames.add(b.name);
+    }
+  });
+  backends.forEach((b, i) => checkBackend(c, b, ['backends', i], appNames));
+
+  const frontendNames = new Map<string | number, string>();
+  c.list(raw, 'frontends', []).forEach((f, i) => checkFrontend(c, f, ['frontends', i], backendNames, frontendNames, ports));
+  return c.problems;
+}
+
+function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Map<string | number, string>, ports: Map<string | number, string>): void {
+  if (!isObj(app)) return c.fail(path, 'an app must be a mapping with name, port and routes');
+  const name = c.string(app, 'name', path, NAME);
+  if (name) c.unique(names, name, [...path, 'name'], 'app name', `app #${Number(path[1]) + 1}`);
+  const port = c.port(app, 'port', path);
+  if (port !== undefined) c.unique(ports, port, [...path, 'port'], 'port', `app ${name ?? '?'}`);
+  if (app.delaySeconds !== undefined && (typeof app.delaySeconds !== 'number' || app.delaySeconds < 0)) {
+    c.fail([...path, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
+  }
+  c.list(app, 'routes', path).forEach((route, j) => {
+    const at = [...path, 'routes', j];
+    if (!isObj(route)) return c.fail(at, 'a route must be a mapping');
+    const p = c.string(route, 'path', at);
+    if (p && !p.startsWith('/')) c.fail([...at, 'path'], `route path ${JSON.stringify(p)} must start with /`);
+    const bodies = ['text', 'json', 'staticDir'].filter((k) => route[k] !== undefined);
+    if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json or staticDir');
+    if (route.methods !== undefined && (!Array.isArray(route.methods) || !route.methods.every((m) => typeof m === 'string' && /^[A-Z]+$/.test(m)))) {
+      c.fail([...at, 'methods'], 'methods must be a list of upper-case HTTP methods');
+    }
+  });
+  if (app.files !== undefined && (!isObj(app.files) || !Object.values(app.files).every((v) => typeof v === 'string'))) {
+    c.fail([...path, 'files'], 'files must map a relative path to its text content');
+  }
+}
+
+function checkBackend(c: Checker, b: unknown, path: (string | number)[], apps: Map<string | number, string>): void {
+  if (!isObj(b)) return c.fail(path, 'a backend must be a mapping');
+  c.string(b, 'name', path, HAPROXY_NAME);
+  if (b.balance === undefined) c.fail([...path, 'balance'], "'balance' is required");
+  const balance = c.oneOf(b, 'balance', ALGORITHMS, path, 'algorithm');
+  c.oneOf(b, 'hashType', HASH_TYPES, path, 'hash-type');
+  if ((balance === 'hdr' || balance === 'url_param') && typeof b.balanceArg !== 'string') {
+    c.fail([...path, 'balance'], `balance ${balance} needs balanceArg (the header or parameter name)`);
+  }
+  if (balance === 'random' && b.balanceArg !== undefined && !/^[1-9][0-9]*$/.test(String(b.balanceArg))) {
+    c.fail([...path, 'balanceArg'], `random draws ${JSON.stringify(b.balanceArg)} must be a positive whole number`);
+  }
+  const serverNames = new Map<string | number, string>();
+  c.list(b, 'servers', path).forEach((s, j) => {
+    const at = [...path, 'servers', j];
+    if (!isObj(s)) return c.fail(at, 'a server must be a mapping with name and app');
+    const name = c.string(s, 'name', at, HAPROXY_NAME);
+    if (name) c.unique(serverNames, name, [...at, 'name'], 'server name', `server #${j + 1}`);
+    const app = c.string(s, 'app', at);
+    if (app && !apps.has(app)) c.fail([...at, 'app'], `server ${name ?? '?'} points at unknown app ${JSON.stringify(app)}`, `define it under apps or use one of: ${[...apps.keys()].join(', ')}`);
+    if (s.weight !== undefined) {
+      const problem = weightProblem(s.weight);
+      if (problem) c.fail([...at, 'weight'], problem, `HAProxy takes a whole number from 0 to ${MAX_WEIGHT}`);
+    }
+  });
+}
+
+function checkFrontend(
+  c: Checker, f: unknown, path: (string | number)[], backends: Set<string>,
+  names: Map<string | number, string>, ports: Map<string | number, string>,
+): void {
+  if (!isObj(f)) return c.fail(path, 'a frontend must be a mapping');
+  const name = c.string(f, 'name', path, HAPROXY_NAME);
+  if (name) c.unique(names, name, [...path, 'name'], 'frontend name', `frontend #${Number(path[1]) + 1}`);
+  if (f.mode === undefined) c.fail([...path, 'mode'], "'mode' is required (http or tcp)");
+  c.oneOf(f, 'mode', ['http', 'tcp'], path, 'mode');
+  c.port(f, 'bind', path);
+  const hostPort = c.port(f, 'hostPort', path);
+  if (hostPort !== undefined) {
+    const owner = `frontend ${name ?? '?'}`;
+    c.unique(ports, hostPort, [...path, 'hostPort'], 'port', owner);
+    c.unique(ports, hostPort + TS_PORT_OFFSET, [...path, 'hostPort'], 'port', `${owner} (TypeScript proxy, hostPort+${TS_PORT_OFFSET})`);
+    if (Number(path[1]) === 0) {
+      c.unique(ports, hostPort + STATS_PORT_OFFSET, [...path, 'hostPort'], 'port', `stats (hostPort+${STATS_PORT_OFFSET})`);
+      c.unique(ports, hostPort + STATS_PORT_OFFSET + TS_PORT_OFFSET, [...path, 'hostPort'], 'port', 'TypeScript proxy stats');
+    }
+  }
+  const dflt = c.string(f, 'defaultBackend', path);
+  if (dflt && !backends.has(dflt)) c.fail([...path, 'defaultBackend'], `default backend ${JSON.stringify(dflt)} is not defined`, `define it under backends or use one of: ${[...backends].join(', ')}`);
+
+  const acls = new Set<string>();
+  c.list(f, 'acls', path, false).forEach((acl, j) => {
+    const at = [...path, 'acls', j];
+    if (!isObj(acl)) return c.fail(at, 'an acl must be a mapping with name and criterion');
+    const aclName = c.string(acl, 'name', at, HAPROXY_NAME);
+    if (aclName) acls.add(aclName);
+    const criterion = c.string(acl, 'criterion', at);
+    const fetch = criterion?.trim().split(/\s+/)[0]?.replace(/\(.*$/, '');
+    if (fetch !== undefined && !(ACL_FETCHES as readonly string[]).includes(fetch)) {
+      c.fail([...at, 'criterion'], `unknown ACL fetch ${JSON.stringify(fetch)}`, `use one of: ${ACL_FETCHES.join(', ')}`);
+    }
+  });
+  c.list(f, 'rules', path, false).forEach((rule, j) => {
+    const at = [...path, 'rules', j];
+    if (typeof rule !== 'string') return c.fail(at, 'a rule must be a string such as "use_backend NAME if ACL"');
+    checkRule(c, rule, at, backends, acls);
+  });
+}
+
+function checkRule(c: Checker, rule: string, at: (string | number)[], backends: Set<string>, acls: Set<string>): void {
+  const words = rule.trim().split(/\s+/);
+  let rest: string[];
+  if (words[0] === 'use_backend') {
+    const target = words[1] ?? '';
+    if (!backends.has(target)) c.fail(at, `use_backend names undefined backend ${JSON.stringify(target)}`, `define it under backends or use one of: ${[...backends].join(', ')}`);
+    rest = words.slice(2);
+  } else if (words[0] === 'http-request' && words[1] === 'deny') {
+    rest = words.slice(2);
+    if (rest[0] === 'deny_status') {
+      if (!/^[1-5][0-9][0-9]$/.test(rest[1] ?? '')) c.fail(at, `deny_status ${JSON.stringify(rest[1])} is not an HTTP status`);
+      rest = rest.slice(2);
+    }
+  } else {
+    return c.fail(at, `unsupported rule ${JSON.stringify(rule)}`, 'use "use_backend NAME if|unless COND" or "http-request deny [deny_status N] if|unless COND"');
+  }
+  if (rest.length === 0) return;
+  if (rest[0] !== 'if' && rest[0] !== 'unless') return c.fail(at, `expected 'if' or 'unless' in ${JSON.stringify(rule)}`);
+  for (const word of rest.slice(1)) {
+    if (word === 'or' || word === '||') continue;
+    const name = word.replace(/^!/, '');
+    if (!acls.has(name)) c.fail(at, `rule uses undefined ACL ${JSON.stringify(name)}`, `define it under acls of this frontend`);
+  }
+}
