@@ -1,0 +1,119 @@
+/**
+ * Sends probe traffic: HTTP through got, raw TCP through node:net, each request from the
+ * client address it names. Used in-process by the local runtime and inside the probe
+ * container (agent.ts) by the docker runtime, so both send exactly the same way.
+ */
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import got from 'got';
+import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../runtime/types.js';
+import { SERVED_BY_HEADER } from '../spec/types.js';
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export type ResolvedRequest = ProbeRequest & { target: Target };
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatchOptions = {}): Promise<ProbeResponse[]> {
+  const started = performance.now();
+  const results: ProbeResponse[] = new Array(requests.length);
+  const keepAliveAgents = new Map<string, Agent>();
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let next = 0;
+  const worker = async () => {
+    while (next < requests.length) {
+      const index = next++;
+      const request = requests[index]!;
+      const sentAtMs = performance.now() - started;
+      const outcome = request.connection === 'tcp'
+        ? await sendRawTcp(request, timeoutMs)
+        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? agentFor(keepAliveAgents, request) : undefined);
+      results[index] = { ...outcome, sentAtMs, doneAtMs: performance.now() - started };
+    }
+  };
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, requests.length));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    for (const agent of keepAliveAgents.values()) agent.destroy();
+  }
+  return results;
+}
+
+type Outcome = Omit<ProbeResponse, 'sentAtMs' | 'doneAtMs'>;
+
+/** One kept-alive connection per client address and target, reused across the batch. */
+function agentFor(agents: Map<string, Agent>, request: ResolvedRequest): Agent {
+  const key = `${request.sourceAddress ?? ''}>${request.target.host}:${request.target.port}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+// A fresh connection per request: no pooling, and the server is told to close.
+const freshAgent = new Agent({ keepAlive: false });
+
+async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent): Promise<Outcome> {
+  const url = `http://${request.target.host}:${request.target.port}${request.path}`;
+  try {
+    const response = await got(url, {
+      method: request.method as 'GET',
+      headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
+      body: request.body,
+      localAddress: request.sourceAddress,
+      agent: { http: keepAlive ?? freshAgent },
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      followRedirect: false,
+      timeout: { request: timeoutMs },
+      decompress: false,
+    });
+    const servedBy = response.headers[SERVED_BY_HEADER.toLowerCase()];
+    return { status: response.statusCode, servedBy: typeof servedBy === 'string' ? servedBy : undefined, body: response.body };
+  } catch (err) {
+    return { status: 0, body: '', error: describeError(err) };
+  }
+}
+
+/** mode tcp: one connection, an HTTP/1.0 request written by hand, read until the server closes. */
+function sendRawTcp(request: ResolvedRequest, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: request.target.host, port: request.target.port, localAddress: request.sourceAddress });
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => socket.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    socket.on('connect', () => {
+      const headers = Object.entries(request.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      socket.end(`${request.method} ${request.path} HTTP/1.0\r\nHost: ${request.target.host}\r\n${headers}\r\n${request.body ?? ''}`);
+    });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ status: 0, body: '', error: describeError(err) });
+    });
+    socket.on('close', (hadError) => {
+      clearTimeout(timer);
+      if (!hadError) resolve(parseRawResponse(Buffer.concat(chunks).toString('utf8')));
+    });
+  });
+}
+
+export function parseRawResponse(raw: string): Outcome {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = headEnd >= 0 ? raw.slice(0, headEnd) : raw;
+  const status = Number(/^HTTP\/\d\.\d (\d{3})/.exec(head)?.[1] ?? 0);
+  const servedBy = new RegExp(`^${SERVED_BY_HEADER}:\\s*(.+)$`, 'im').exec(head)?.[1]?.trim();
+  const body = headEnd >= 0 ? raw.slice(headEnd + 4) : '';
+  return status ? { status, servedBy, body } : { status: 0, body: '', error: 'no HTTP response on the TCP connection' };
+}
+
+function describeError(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return `${err.code}: ${(err as Error).message}`;
+  return err instanceof Error ? err.message : String(err);
+}

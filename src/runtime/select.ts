@@ -1,0 +1,37 @@
+/**
+ * Chooses the runtime: docker where an engine answers, local processes otherwise
+ * (DESIGN §5), and says why.
+ */
+import { BadInputError, EnvironmentError } from '../errors.js';
+import type { Runtime, RuntimeKind } from './types.js';
+import { createDockerRuntime } from './docker/index.js';
+import { createLocalRuntime } from './local/index.js';
+
+export type RuntimeChoice = RuntimeKind | 'auto';
+
+export interface SelectedRuntime {
+  runtime: Runtime;
+  /** One line for the user: which runtime and why. */
+  reason: string;
+}
+
+export function parseRuntimeChoice(value: string | undefined): RuntimeChoice {
+  const v = value ?? 'auto';
+  if (v === 'auto' || v === 'docker' || v === 'local') return v;
+  throw new BadInputError(`unknown runtime ${JSON.stringify(v)}`, { flag: '--runtime' }, 'use auto, docker or local');
+}
+
+export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRuntime> {
+  if (choice === 'local') return { runtime: createLocalRuntime(), reason: 'local runtime (asked for with --runtime local)' };
+  if (choice === 'docker') {
+    const runtime = await createDockerRuntime();
+    return { runtime, reason: `docker runtime (asked for): ${runtime.describe()}` };
+  }
+  try {
+    const runtime = await createDockerRuntime();
+    return { runtime, reason: `docker runtime: ${runtime.describe()}` };
+  } catch (err) {
+    if (!(err instanceof EnvironmentError)) throw err;
+    return { runtime: createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
+  }
+}
