@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { labNameOf, writeLab } from '../render/lab.js';
 import { describeAlgorithm, loadEpisode } from '../spec/catalogue.js';
+import { loadSpecFile } from '../spec/load.js';
+import { normalizeSpec } from '../spec/normalize.js';
 import { customizeSpec, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
 import { primaryBackend, type ImageFlavor, type ProxyChoice } from '../spec/types.js';
 import { askChoices, askEpisode } from './prompts.js';
@@ -17,6 +19,7 @@ interface NewFlags {
   images?: string;
   yes?: boolean;
   force?: boolean;
+  spec?: string;
 }
 
 export function isInteractive(yes: boolean | undefined): boolean {
@@ -36,11 +39,14 @@ export function registerNewCommand(program: Command): void {
     .option('--images <flavor>', 'official | offline (built by `haplab images --offline`)')
     .option('-y, --yes', 'take the episode defaults for anything not given; ask nothing')
     .option('--force', 'overwrite an existing lab directory')
+    .option('--spec <file>', 'scaffold from your own lab spec (YAML, the format of labs/*.yaml) instead of an episode')
     .action(action(async (episode: string | undefined, flags: NewFlags) => {
       const interactive = isInteractive(flags.yes);
-      if (!episode && !interactive) throw new BadInputError('no episode given', {}, 'name one, e.g. `haplab new ep09 --yes` (see haplab list)');
-      const id = episode ?? (await askEpisode());
-      const base = await loadEpisode(id, { flag: 'EPISODE' });
+      if (!episode && !flags.spec && !interactive) throw new BadInputError('no episode given', {}, 'name one, e.g. `haplab new ep09 --yes` (see haplab list)');
+      const base = flags.spec
+        ? normalizeSpec(await loadSpecFile(flags.spec))
+        : await loadEpisode(episode ?? (await askEpisode()), { flag: 'EPISODE' });
+      const id = base.id;
       const given = parseFlags(flags);
       const choices = interactive ? await askChoices(base, given) : given;
       const spec = customizeSpec(base, choices);

@@ -41,19 +41,21 @@ export function fetchSamples(fetch: FetchSpec, request: RequestFacts): readonly 
   }
 }
 
-/** The path part of a request target (HAProxy's http_parse_path, then stop at '?'). */
-export function uriPath(uri: string): string | undefined {
-  let path: string;
+/** The path and query of a request target (HAProxy's http_parse_path). */
+export function uriPathWithQuery(uri: string): string | undefined {
   if (uri.length === 0 || uri[0] === '*') return undefined;
-  if (uri[0] === '/') path = uri;
-  else {
-    // absolute-form: scheme "://" authority path; anything else is authority-form.
-    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(uri);
-    if (!scheme) return undefined;
-    const slash = uri.indexOf('/', scheme[0].length);
-    if (slash < 0) return undefined;
-    path = uri.slice(slash);
-  }
+  if (uri[0] === '/') return uri;
+  // absolute-form: scheme "://" authority path; anything else is authority-form.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(uri);
+  if (!scheme) return undefined;
+  const slash = uri.indexOf('/', scheme[0].length);
+  return slash < 0 ? undefined : uri.slice(slash);
+}
+
+/** The path part of a request target: path and query, stopped at '?'. */
+export function uriPath(uri: string): string | undefined {
+  const path = uriPathWithQuery(uri);
+  if (path === undefined) return undefined;
   const query = path.indexOf('?');
   return query < 0 ? path : path.slice(0, query);
 }

@@ -92,5 +92,7 @@ export interface Condition {
 export type RouteDecision =
   | { action: 'deny'; status: number; where: SourceRef }
   | { action: 'backend'; backend: string }
+  /** The request asks for the statistics page of this proxy (`stats uri`). */
+  | { action: 'stats'; proxy: string }
   /** No use_backend matched and there is no default_backend: HAProxy answers 503. */
   | { action: 'no-backend'; status: 503 };

@@ -1,0 +1,61 @@
+/**
+ * `balance first`: HAProxy's first-available-server (src/lb_fas.c). Usable servers
+ * are kept sorted by id (puid), never by weight, and the lowest id is taken.
+ *
+ * HAProxy moves on to the next id once a server reaches its `maxconn`; LbServer
+ * carries no maxconn, so here the lowest usable id always wins (the avoided server
+ * of a redispatch excepted), which is what HAProxy does for servers without maxconn.
+ */
+import { EbHeap, HeapSlots } from './ebheap.js';
+import { Pool, BE_WEIGHT_SCALE } from './pool.js';
+import type { Balancer, LbServer, PickContext } from './types.js';
+
+const NONE = -1;
+
+export class FasBalancer implements Balancer {
+  private readonly pool: Pool;
+  private readonly slots: HeapSlots;
+  private readonly act: EbHeap;
+  private readonly bck: EbHeap;
+  private readonly heaps: EbHeap[];
+
+  constructor(servers: readonly LbServer[]) {
+    this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
+    this.slots = new HeapSlots(this.pool.n);
+    this.act = this.slots.newHeap();
+    this.bck = this.slots.newHeap();
+    this.heaps = [this.act, this.bck];
+    for (let i = 0; i < this.pool.n; i++) if (this.pool.curUsable[i]) this.queue(i);
+  }
+
+  pick(_ctx: PickContext, avoid?: LbServer): LbServer | undefined {
+    const p = this.pool;
+    let tree: EbHeap;
+    if (p.srvAct) tree = this.act;
+    else if (p.fbck >= 0) return p.servers[p.fbck];
+    else if (p.srvBck) tree = this.bck;
+    else return undefined;
+    let s = tree.first();
+    if (s !== NONE && s === p.indexOf(avoid)) {
+      const second = tree.second();
+      if (second !== NONE) s = second;
+    }
+    return s === NONE ? undefined : p.servers[s];
+  }
+
+  update(server: LbServer): void {
+    const p = this.pool;
+    const i = p.indexOf(server);
+    if (i < 0 || !p.changed(i)) return;
+    const oldState = p.curUsable[i] === 1;
+    const newState = p.willBeUsable(i);
+    p.recount();
+    if (oldState) this.slots.detach(i, this.heaps);
+    if (newState) this.queue(i);
+    p.commit(i);
+  }
+
+  private queue(i: number): void {
+    (this.pool.backup[i] ? this.bck : this.act).insert(i, this.pool.servers[i]!.id);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `balance leastconn`: HAProxy's fast weighted least-connections (src/lb_fwlc.c).
+ *
+ * Servers sit in a tree keyed by (in-flight + 1) × 4096 / eweight — the load they
+ * would have once picked — except that an idle server's key is 0, so idle servers
+ * are always tried first. Equal keys come out in insertion order, and a server is
+ * only re-inserted when its key actually changes: among idle servers the one idle
+ * longest goes first, which turns sequential traffic into a plain rotation.
+ *
+ * The data path updates `activeConns` first, then calls taken()/released(), as
+ * HAProxy bumps `served` before calling server_take_conn/server_drop_conn.
+ */
+import { EbHeap, HeapSlots } from './ebheap.js';
+import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX } from './pool.js';
+import type { Balancer, LbServer, PickContext } from './types.js';
+
+const NONE = -1;
+
+export class FwlcBalancer implements Balancer {
+  private readonly pool: Pool;
+  private readonly slots: HeapSlots;
+  private readonly act: EbHeap;
+  private readonly bck: EbHeap;
+  private readonly heaps: EbHeap[];
+
+  constructor(servers: readonly LbServer[]) {
+    this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
+    this.slots = new HeapSlots(this.pool.n);
+    this.act = this.slots.newHeap();
+    this.bck = this.slots.newHeap();
+    this.heaps = [this.act, this.bck];
+    for (let i = 0; i < this.pool.n; i++) {
+      if (this.pool.curUsable[i]) this.queue(i, this.pool.nextEweight(i));
+    }
+  }
+
+  pick(_ctx: PickContext, avoid?: LbServer): LbServer | undefined {
+    const p = this.pool;
+    let tree: EbHeap;
+    if (p.srvAct) tree = this.act;
+    else if (p.fbck >= 0) return p.servers[p.fbck];
+    else if (p.srvBck) tree = this.bck;
+    else return undefined;
+    // No maxconn: the least loaded wins, unless it is the server to avoid, in which
+    // case the runner-up does (or the avoided one, if it is alone).
+    let s = tree.first();
+    if (s !== NONE && s === p.indexOf(avoid)) {
+      const second = tree.second();
+      if (second !== NONE) s = second;
+    }
+    return s === NONE ? undefined : p.servers[s];
+  }
+
+  taken(server: LbServer): void {
+    this.reposition(this.pool.indexOf(server));
+  }
+
+  released(server: LbServer): void {
+    this.reposition(this.pool.indexOf(server));
+  }
+
+  /** fwlc_set_server_status_up/down and fwlc_update_server_weight. */
+  update(server: LbServer): void {
+    const p = this.pool;
+    const i = p.indexOf(server);
+    if (i < 0 || !p.changed(i)) return;
+    const oldState = p.curUsable[i] === 1;
+    const newState = p.willBeUsable(i);
+    p.recount();
+    if (oldState) this.slots.detach(i, this.heaps);
+    if (newState) this.queue(i, p.nextEweight(i));
+    p.commit(i);
+  }
+
+  private key(i: number, eweight: number): number {
+    const inflight = Math.max(0, this.pool.servers[i]!.activeConns | 0);
+    return inflight ? Math.floor(((inflight + 1) * SRV_EWGHT_MAX) / (eweight || 1)) >>> 0 : 0;
+  }
+
+  private queue(i: number, eweight: number): void {
+    (this.pool.backup[i] ? this.bck : this.act).insert(i, this.key(i, eweight));
+  }
+
+  /** fwlc_srv_reposition: moves a server only if its key changed, so ties keep their turn. */
+  private reposition(i: number): void {
+    if (i < 0 || !this.pool.curUsable[i]) return;
+    const k = this.key(i, this.pool.curEweight[i]!);
+    if (this.slots.owner[i]! >= 0 && this.slots.key[i] === k) return;
+    this.slots.detach(i, this.heaps);
+    this.queue(i, this.pool.curEweight[i]!);
+  }
+}

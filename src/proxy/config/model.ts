@@ -1,0 +1,139 @@
+/**
+ * The typed model of a haproxy.cfg, as haplab's proxy and verifier use it. One
+ * `ProxySection` type covers frontend, backend and listen (HAProxy too has one `struct
+ * proxy` with capability bits), so `listen` is simply both capabilities at once.
+ */
+import type { Acl, Condition, SourceRef } from '../acl/types.js';
+import type { BalanceSettings } from '../balance/types.js';
+
+export type { SourceRef };
+
+export type ProxyMode = 'http' | 'tcp';
+
+/** All durations in milliseconds. */
+export interface Timeouts {
+  connect?: number;
+  client?: number;
+  server?: number;
+  httpRequest?: number;
+  httpKeepAlive?: number;
+  queue?: number;
+  check?: number;
+  tunnel?: number;
+  clientFin?: number;
+  serverFin?: number;
+}
+
+export interface BindAddress {
+  /** '0.0.0.0' for `*` or an empty host; '::' for `::` (dual stack). */
+  host: string;
+  port: number;
+  where: SourceRef;
+}
+
+/** What `default-server` and `server` share. */
+export interface ServerOptions {
+  weight: number;
+  check: boolean;
+  /** Check interval, ms (HAProxy default 2000). */
+  inter: number;
+  rise: number;
+  fall: number;
+  backup: boolean;
+  disabled: boolean;
+  maxconn?: number;
+  initAddr?: string;
+  /** `port N` on the server line: the health check port. */
+  checkPort?: number;
+}
+
+export interface ServerConfig extends ServerOptions {
+  name: string;
+  /** HAProxy's puid: explicit `id`, else the next free number in declaration order. */
+  id: number;
+  host: string;
+  /** Absent when written without a port: the connection's destination port is used. */
+  port?: number;
+  where: SourceRef;
+}
+
+export interface HttpRequestRule {
+  action: 'deny' | 'allow';
+  /** Status a deny answers with (403 unless deny_status); unused by allow. */
+  status: number;
+  condition?: Condition;
+  where: SourceRef;
+}
+
+export interface SwitchingRule {
+  backend: string;
+  condition?: Condition;
+  where: SourceRef;
+}
+
+export interface HttpCheck {
+  method: string;
+  uri: string;
+  version: string;
+}
+
+export interface ProxyOptions {
+  forwardFor: boolean;
+  httpCheck?: HttpCheck;
+  httpLog: boolean;
+  tcpLog: boolean;
+  dontLogNull: boolean;
+  httpKeepAlive: boolean;
+  redispatch: boolean;
+  /** `option redispatch <interval>`: -1 (last retry) unless given. */
+  redispatchInterval: number;
+}
+
+export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
+
+export interface ProxySection {
+  kind: SectionKind;
+  name: string;
+  capabilities: { frontend: boolean; backend: boolean };
+  mode: ProxyMode;
+  binds: BindAddress[];
+  acls: Map<string, Acl>;
+  httpRequestRules: HttpRequestRule[];
+  switchingRules: SwitchingRule[];
+  defaultBackend?: { name: string; where: SourceRef };
+  balance: BalanceSettings;
+  servers: ServerConfig[];
+  defaultServer: ServerOptions;
+  timeouts: Timeouts;
+  options: ProxyOptions;
+  retries: number;
+  maxconn?: number;
+  /** Set by `stats enable` (default URI) or `stats uri`. */
+  statsUri?: string;
+  logs: string[][];
+  where: SourceRef;
+}
+
+export interface GlobalSettings {
+  maxconn?: number;
+  nbthread?: number;
+  daemon: boolean;
+  logs: string[][];
+}
+
+export interface ConfigWarning {
+  message: string;
+  where: SourceRef;
+}
+
+export interface ProxyConfig {
+  file: string;
+  global: GlobalSettings;
+  /** Frontend and listen sections, in file order. */
+  frontends: ProxySection[];
+  /** Backend and listen sections by name. */
+  backends: Map<string, ProxySection>;
+  /** Every frontend/backend/listen section, in file order. */
+  proxies: ProxySection[];
+  warnings: ConfigWarning[];
+}
