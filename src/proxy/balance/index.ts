@@ -1,0 +1,42 @@
+/**
+ * Entry point of the balancing algorithms: one Balancer per backend, chosen from the
+ * parsed `balance` / `hash-type` / `random draw` settings, as cfgparse.c picks the
+ * lb_*.c module for a proxy.
+ *
+ * Servers are given in declaration order (HAProxy's server list order, which map
+ * construction and backup selection depend on); `id` is HAProxy's puid, which the
+ * consistent-hash points and `first` depend on.
+ */
+import { FasBalancer } from './fas.js';
+import { FwlcBalancer } from './fwlc.js';
+import { FwrrBalancer } from './fwrr.js';
+import { HashBalancer } from './hashing.js';
+import { RandomBalancer } from './random.js';
+import { StaticRrBalancer } from './static-rr.js';
+import type { Balancer, BalanceSettings, LbServer } from './types.js';
+
+export type { Balancer, BalanceSettings, LbServer, PickContext } from './types.js';
+
+export function createBalancer(
+  settings: BalanceSettings,
+  servers: LbServer[],
+  random: () => number = Math.random,
+): Balancer {
+  switch (settings.algorithm) {
+    case 'roundrobin':
+      return new FwrrBalancer(servers);
+    case 'static-rr':
+      return new StaticRrBalancer(servers);
+    case 'leastconn':
+      return new FwlcBalancer(servers);
+    case 'first':
+      return new FasBalancer(servers);
+    case 'random':
+      return new RandomBalancer(servers, settings.draws, random);
+    case 'source':
+    case 'uri':
+    case 'url_param':
+    case 'hdr':
+      return new HashBalancer(settings, servers);
+  }
+}
