@@ -5,6 +5,10 @@ import { ExitCode } from '../errors.js';
 import { registerListCommand } from './list.js';
 import { registerNewCommand } from './new.js';
 import { registerProxyCommand } from './proxy.js';
+import { registerImagesCommand } from './images.js';
+import { registerUpCommand } from './up.js';
+import { registerDownCommand } from './down.js';
+import { registerStatusCommand } from './status.js';
 
 const program = new Command();
 program
@@ -17,6 +21,10 @@ program
 registerListCommand(program);
 registerNewCommand(program);
 registerProxyCommand(program);
+registerImagesCommand(program);
+registerUpCommand(program);
+registerDownCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

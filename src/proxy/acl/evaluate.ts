@@ -29,19 +29,33 @@ export interface HttpRequestRuleLike {
 
 /** Caches fetched samples per request: one fetch per (fetch, args), however many ACLs use it. */
 class SampleCache {
-  private readonly cache = new Map<string, readonly Sample[]>();
+  /** Created on the first fetch: a request that meets no ACL allocates none. */
+  private cache?: Map<string, readonly Sample[]>;
   constructor(private readonly request: RequestFacts) {}
 
   samples(acl: Acl, index: number): readonly Sample[] {
     const fetch = acl.expressions[index]!.fetch;
     const key = fetch.name === 'hdr' ? `hdr:${(fetch.headerName ?? '').toLowerCase()}:${fetch.occurrence ?? 0}` : fetch.name;
-    let found = this.cache.get(key);
+    const cache = (this.cache ??= new Map());
+    let found = cache.get(key);
     if (!found) {
       found = fetchSamples(fetch, this.request);
-      this.cache.set(key, found);
+      cache.set(key, found);
     }
     return found;
   }
+}
+
+/** One decision object per backend name, shared by every request routed there. */
+const backendDecisions = new Map<string, RouteDecision>();
+
+function toBackend(name: string): RouteDecision {
+  let decision = backendDecisions.get(name);
+  if (!decision) {
+    decision = Object.freeze({ action: 'backend', backend: name }) as RouteDecision;
+    backendDecisions.set(name, decision);
+  }
+  return decision;
 }
 
 function aclMatches(acl: Acl, cache: SampleCache): boolean {
@@ -97,9 +111,10 @@ export function routeRequest(
   backends?: ReadonlyMap<string, RoutableProxy>,
 ): RouteDecision {
   const cache = new SampleCache(request);
-  const denied = httpRequestVerdict(frontend, cache);
+  const http = !request.layer4Only;
+  const denied = http ? httpRequestVerdict(frontend, cache) : undefined;
   if (denied) return denied;
-  if (isStatsRequest(frontend, request)) return { action: 'stats', proxy: frontend.name };
+  if (http && isStatsRequest(frontend, request)) return { action: 'stats', proxy: frontend.name };
 
   let backendName: string | undefined;
   for (const rule of frontend.switchingRules) {
@@ -112,12 +127,12 @@ export function routeRequest(
   if (backendName === undefined) return { action: 'no-backend', status: 503 };
 
   const backend = backends?.get(backendName);
-  if (backend && backend !== frontend) {
+  if (http && backend && backend !== frontend) {
     const deniedByBackend = httpRequestVerdict(backend, cache);
     if (deniedByBackend) return deniedByBackend;
     if (isStatsRequest(backend, request)) return { action: 'stats', proxy: backend.name };
   }
-  return { action: 'backend', backend: backendName };
+  return toBackend(backendName);
 }
 
 const STATS_METHODS = new Set(['GET', 'HEAD', 'POST']);

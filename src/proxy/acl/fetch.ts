@@ -11,7 +11,10 @@ import type { FetchSpec, RequestFacts, Sample } from './types.js';
 
 const NO_SAMPLES: readonly Sample[] = [];
 
+const LAYER7 = new Set(['path', 'url', 'method', 'hdr', 'req.ver']);
+
 export function fetchSamples(fetch: FetchSpec, request: RequestFacts): readonly Sample[] {
+  if (request.layer4Only && LAYER7.has(fetch.name)) return NO_SAMPLES;
   switch (fetch.name) {
     case 'path': {
       const path = uriPath(request.uri);

@@ -7,7 +7,6 @@
 import { BadInputError } from '../../errors.js';
 import type { Word } from '../config/tokenize.js';
 import { compileMatch, PatternError } from './match.js';
-import { fetchSamples } from './fetch.js';
 import type { Acl, AclExpression, Condition, ConditionTerm, FetchName, FetchSpec, MatchMethod, SourceRef } from './types.js';
 
 interface KeywordSpec {
@@ -189,9 +188,6 @@ export function parseAclExpression(words: readonly Word[], aclName: string, ctx:
     test: compiled,
   };
 }
-
-/** Runs an expression's fetch and test against a request. */
-export { fetchSamples };
 
 function predefinedAcl(name: string, ctx: AclParseContext, word: Word): Acl | undefined {
   const definition = PREDEFINED[name];

@@ -25,6 +25,11 @@ export interface RequestFacts {
   sourceAddress: string;
   /** `1.1` when absent. */
   httpVersion?: string;
+  /**
+   * A `mode tcp` connection: HTTP fetches find nothing (HAProxy sees no HTTP message
+   * without tcp-request inspection) and http-request rules do not run.
+   */
+  layer4Only?: boolean;
 }
 
 /** What a fetch produced: one request can give several values (a header with commas). */

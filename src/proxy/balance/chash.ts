@@ -3,10 +3,10 @@
  * and by `balance random`.
  *
  * A server of user weight w owns w × 16 points; point j of the server with id
- * (puid) p sits at full_hash(p × 4112 + j), 4112 being SRV_EWGHT_RANGE. A key goes
- * to the nearer of the two points around it (the one below wins a tie, the ring
- * wraps), so points depend only on ids and weights: adding or removing a server
- * moves only the keys nearest its own points.
+ * (puid) p sits at full_hash(p × 4096 + j), 4096 being SRV_EWGHT_RANGE (256 × 16).
+ * A key goes to the nearer of the two points around it (the one below wins a tie,
+ * the ring wraps), so points depend only on ids and weights: adding or removing a
+ * server moves only the keys nearest its own points.
  *
  * HAProxy keeps the points in an eb32 tree; here each ring (actives, backups) is a
  * sorted array searched by bisection. Equal keys stay in insertion order, as ebtree
@@ -101,16 +101,41 @@ export class ConsistentRing {
     this.nodesNow = new Int32Array(this.pool.n);
     this.nodesTot = new Int32Array(this.pool.n);
     for (let i = 0; i < this.pool.n; i++) this.nodesTot[i] = this.pool.nextEweight(i);
-    for (let i = 0; i < this.pool.n; i++) {
-      if (this.pool.curUsable[i]) this.adjust(i, this.pool.nextEweight(i));
+    this.fill(this.act, 0);
+    this.fill(this.bck, 1);
+  }
+
+  /**
+   * Builds a ring in one sort rather than server by server: the points come in
+   * declaration order, and a stable sort keeps that order for any equal keys.
+   */
+  private fill(ring: Ring, backup: number): void {
+    const p = this.pool;
+    const keys: number[] = [];
+    const srv: number[] = [];
+    const node: number[] = [];
+    for (let i = 0; i < p.n; i++) {
+      if (!p.curUsable[i] || p.backup[i] !== backup) continue;
+      const w = p.nextEweight(i);
+      for (let j = 0; j < w; j++) {
+        keys.push(pointKey(p.servers[i]!.id, j));
+        srv.push(i);
+        node.push(j);
+      }
+      this.nodesNow[i] = w;
     }
+    const order = keys.map((_, k) => k).sort((a, b) => keys[a]! - keys[b]!);
+    ring.keys = Uint32Array.from(order, (k) => keys[k]!);
+    ring.srv = Int32Array.from(order, (k) => srv[k]!);
+    ring.node = Int32Array.from(order, (k) => node[k]!);
+    ring.length = order.length;
   }
 
   /** chash_set_server_status_up/down and chash_update_server_weight. */
   update(server: LbServer): void {
     const p = this.pool;
-    const i = p.indexOf(server);
-    if (i < 0 || !p.changed(i)) return;
+    const i = p.refreshChanged(server);
+    if (i < 0) return;
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();
@@ -215,7 +240,7 @@ export class ConsistentRing {
       const count = want - from;
       const puid = this.pool.servers[i]!.id;
       const pts: Array<[number, number]> = [];
-      for (let j = from; j < want; j++) pts.push([fullHash((Math.imul(puid, SRV_EWGHT_RANGE) + j) >>> 0), j]);
+      for (let j = from; j < want; j++) pts.push([pointKey(puid, j), j]);
       pts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       const keys = new Uint32Array(count);
       const nodes = new Int32Array(count);
@@ -259,4 +284,9 @@ export class ConsistentRing {
     }
     this.setCursor(ring, NONE);
   }
+}
+
+/** Where point j of the server with id `puid` sits on the ring. */
+export function pointKey(puid: number, j: number): number {
+  return fullHash((Math.imul(puid, SRV_EWGHT_RANGE) + j) >>> 0);
 }

@@ -8,11 +8,20 @@
  * A server sits in at most one tree at a time (HAProxy's single `lb_node`), so all
  * the heaps of one balancer share one `HeapSlots`: the key, insertion number and
  * position of each server live there, indexed by the server's position.
+ *
+ * Keys are unsigned 32-bit, so (key, insertion number) packs into one exact double,
+ * key × 2^21 + number, and each comparison is a single one. Numbers are handed out
+ * from 0; when they run out they are renumbered in the same order, which leaves
+ * every heap valid.
  */
+
+const SEQ_SPAN = 2 ** 21;
 
 export class HeapSlots {
   readonly key: Float64Array;
   readonly seq: Float64Array;
+  /** key × SEQ_SPAN + seq: the heap order. */
+  readonly prio: Float64Array;
   /** Position inside its heap, or -1 when in none. */
   readonly pos: Int32Array;
   /** Which heap holds the server (its id), or -1. */
@@ -23,6 +32,7 @@ export class HeapSlots {
   constructor(readonly size: number) {
     this.key = new Float64Array(size);
     this.seq = new Float64Array(size);
+    this.prio = new Float64Array(size);
     this.pos = new Int32Array(size).fill(-1);
     this.owner = new Int32Array(size).fill(-1);
   }
@@ -31,8 +41,24 @@ export class HeapSlots {
     return new EbHeap(this, this.heaps++);
   }
 
-  nextSeq(): number {
-    return this.counter++;
+  /** Sets an entry's key with a fresh insertion number. */
+  stamp(s: number, key: number): void {
+    if (this.counter >= SEQ_SPAN) this.renumber();
+    const q = this.counter++;
+    this.key[s] = key;
+    this.seq[s] = q;
+    this.prio[s] = key * SEQ_SPAN + q;
+  }
+
+  private renumber(): void {
+    const live: number[] = [];
+    for (let s = 0; s < this.size; s++) if (this.owner[s]! >= 0) live.push(s);
+    live.sort((a, b) => this.seq[a]! - this.seq[b]!);
+    live.forEach((s, q) => {
+      this.seq[s] = q;
+      this.prio[s] = this.key[s]! * SEQ_SPAN + q;
+    });
+    this.counter = live.length;
   }
 
   /** Removes `s` from whichever heap holds it (eb32_delete needs no root either). */
@@ -42,6 +68,7 @@ export class HeapSlots {
   }
 }
 
+/** A 4-ary heap: half the depth of a binary one, which is what a pick pays for. */
 export class EbHeap {
   private readonly items: Int32Array;
   private n = 0;
@@ -64,25 +91,35 @@ export class EbHeap {
 
   /**
    * The entry eb32_next would give after first(). In a heap the runner-up is one of
-   * the root's two children, which is all a pick that skips one avoided server needs.
+   * the root's children, which is all a pick that skips one avoided server needs.
    */
   second(): number {
-    if (this.n < 2) return -1;
-    if (this.n === 2) return this.items[1]!;
-    const a = this.items[1]!;
-    const b = this.items[2]!;
-    return this.less(a, b) ? a : b;
+    const prio = this.slots.prio;
+    let best = -1;
+    for (let c = 1; c <= 4 && c < this.n; c++) {
+      const s = this.items[c]!;
+      if (best < 0 || prio[s]! < prio[best]!) best = s;
+    }
+    return best;
   }
 
   insert(s: number, key: number): void {
     const sl = this.slots;
-    sl.key[s] = key;
-    sl.seq[s] = sl.nextSeq();
+    sl.stamp(s, key);
     sl.owner[s] = this.id;
     const i = this.n++;
     this.items[i] = s;
     sl.pos[s] = i;
     this.up(i);
+  }
+
+  /**
+   * Gives an entry a new key in place. It then sorts after entries of equal key, as
+   * after eb32_delete + eb32_insert, at the cost of one sift instead of two.
+   */
+  rekey(s: number, key: number): void {
+    this.slots.stamp(s, key);
+    this.resift(this.slots.pos[s]!);
   }
 
   remove(s: number): void {
@@ -95,37 +132,27 @@ export class EbHeap {
     if (last === s) return;
     this.items[i] = last;
     sl.pos[last] = i;
-    if (i > 0 && this.less(last, this.items[(i - 1) >> 1]!)) this.up(i);
+    this.resift(i);
+  }
+
+  private resift(i: number): void {
+    const prio = this.slots.prio;
+    if (i > 0 && prio[this.items[i]!]! < prio[this.items[(i - 1) >> 2]!]!) this.up(i);
     else this.down(i);
-  }
-
-  /** Moves every entry of `this` into a state where it is empty (used when HAProxy re-inits). */
-  clear(): void {
-    for (let i = 0; i < this.n; i++) {
-      const s = this.items[i]!;
-      this.slots.pos[s] = -1;
-      this.slots.owner[s] = -1;
-    }
-    this.n = 0;
-  }
-
-  private less(a: number, b: number): boolean {
-    const k = this.slots.key;
-    const ka = k[a]!;
-    const kb = k[b]!;
-    return ka < kb || (ka === kb && this.slots.seq[a]! < this.slots.seq[b]!);
   }
 
   private up(i: number): void {
     const it = this.items;
     const pos = this.slots.pos;
+    const prio = this.slots.prio;
     const s = it[i]!;
+    const ps = prio[s]!;
     while (i > 0) {
-      const p = (i - 1) >> 1;
-      const ps = it[p]!;
-      if (!this.less(s, ps)) break;
-      it[i] = ps;
-      pos[ps] = i;
+      const p = (i - 1) >> 2;
+      const q = it[p]!;
+      if (ps >= prio[q]!) break;
+      it[i] = q;
+      pos[q] = i;
       i = p;
     }
     it[i] = s;
@@ -135,14 +162,25 @@ export class EbHeap {
   private down(i: number): void {
     const it = this.items;
     const pos = this.slots.pos;
+    const prio = this.slots.prio;
     const n = this.n;
     const s = it[i]!;
+    const ps = prio[s]!;
     for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && this.less(it[c + 1]!, it[c]!)) c++;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      const last = Math.min(first + 4, n);
+      let c = first;
+      let pc = prio[it[c]!]!;
+      for (let k = first + 1; k < last; k++) {
+        const pk = prio[it[k]!]!;
+        if (pk < pc) {
+          c = k;
+          pc = pk;
+        }
+      }
+      if (pc >= ps) break;
       const cs = it[c]!;
-      if (!this.less(cs, s)) break;
       it[i] = cs;
       pos[cs] = i;
       i = c;

@@ -45,8 +45,8 @@ export class FasBalancer implements Balancer {
 
   update(server: LbServer): void {
     const p = this.pool;
-    const i = p.indexOf(server);
-    if (i < 0 || !p.changed(i)) return;
+    const i = p.refreshChanged(server);
+    if (i < 0) return;
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();

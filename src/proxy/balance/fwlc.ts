@@ -62,8 +62,8 @@ export class FwlcBalancer implements Balancer {
   /** fwlc_set_server_status_up/down and fwlc_update_server_weight. */
   update(server: LbServer): void {
     const p = this.pool;
-    const i = p.indexOf(server);
-    if (i < 0 || !p.changed(i)) return;
+    const i = p.refreshChanged(server);
+    if (i < 0) return;
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();

@@ -63,8 +63,8 @@ export class FwrrBalancer implements Balancer {
   /** fwrr_update_server_weight, which hands state changes to the up/down handlers. */
   update(server: LbServer): void {
     const p = this.pool;
-    const i = p.indexOf(server);
-    if (i < 0 || !p.changed(i)) return;
+    const i = p.refreshChanged(server);
+    if (i < 0) return;
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     const grp = this.group(i);
@@ -140,10 +140,12 @@ export class FwrrBalancer implements Balancer {
         this.switchTrees(grp);
       }
       this.updatePosition(grp, srv);
-      this.slots.detach(srv, this.heaps);
       grp.currPos++;
       // No maxconn here, so no server is ever saturated; only `avoid` is skipped, once.
+      // The chosen one stays in its tree until queueSrv re-places it (same order as
+      // HAProxy's dequeue + queue, one heap operation cheaper).
       if (srv !== avoid || avoided !== NONE) break;
+      this.slots.detach(srv, this.heaps);
       avoided = srv;
       this.nextFull[srv] = full;
       full = srv;
@@ -196,6 +198,7 @@ export class FwrrBalancer implements Balancer {
     const grp = this.group(s);
     const nextEw = this.pool.nextEweight(s);
     if (!this.pool.willBeUsable(s)) {
+      this.slots.detach(s, this.heaps);
       this.lbTree[s] = NONE;
     } else if (
       nextEw <= 0 ||
@@ -210,15 +213,24 @@ export class FwrrBalancer implements Balancer {
       const key =
         SRV_UWGHT_RANGE * this.npos[s]! +
         Math.floor((SRV_EWGHT_MAX + this.rweight[s]! - nextEw) / BE_WEIGHT_SCALE);
-      grp.curr.insert(s, key >>> 0);
+      this.place(grp.curr, s, key >>> 0);
       this.lbTree[s] = grp.curr.id;
     }
   }
 
   /** Heaviest first: the key is the inverted weight. */
   private queueByWeight(root: EbHeap, s: number): void {
-    root.insert(s, SRV_EWGHT_MAX - this.pool.nextEweight(s));
+    this.place(root, s, SRV_EWGHT_MAX - this.pool.nextEweight(s));
     this.lbTree[s] = root.id;
+  }
+
+  private place(root: EbHeap, s: number, key: number): void {
+    if (this.slots.owner[s] === root.id) {
+      root.rekey(s, key);
+    } else {
+      this.slots.detach(s, this.heaps);
+      root.insert(s, key);
+    }
   }
 
   /** fwrr_get_srv: prepares a server's position when taking it out of its tree. */

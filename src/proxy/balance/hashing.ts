@@ -11,7 +11,7 @@ import type { Pool } from './pool.js';
 import type { Balancer, BalanceSettings, LbServer, PickContext } from './types.js';
 
 const NONE = -1;
-const WHOLE_URI = { whole: false, len: 0, depth: 0, pathOnly: false };
+const DEFAULT_URI = { whole: false, len: 0, depth: 0, pathOnly: false };
 
 interface Lookup {
   readonly pool: Pool;
@@ -66,7 +66,7 @@ export class HashBalancer implements Balancer {
         return single ? 0 : this.keys.source(ctx.sourceAddress);
       case 'uri':
         if (ctx.uri === undefined) return MISSING;
-        return single ? 0 : this.keys.uri(ctx.uri, s.uri ?? WHOLE_URI);
+        return single ? 0 : this.keys.uri(ctx.uri, s.uri ?? DEFAULT_URI);
       case 'url_param':
         if (ctx.uri === undefined || !s.arg) return MISSING;
         return this.keys.urlParam(ctx.uri, s.arg);

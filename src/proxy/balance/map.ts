@@ -37,8 +37,8 @@ export class ServerMap {
   /** map_set_server_status_up/down: any change rebuilds the whole map. */
   update(server: LbServer): void {
     const p = this.pool;
-    const i = p.indexOf(server);
-    if (i < 0 || !p.changed(i)) return;
+    const i = p.refreshChanged(server);
+    if (i < 0) return;
     p.recount();
     if (p.totWeight > this.table.length) {
       // Only reachable if a weight grew past its configured value, which HAProxy

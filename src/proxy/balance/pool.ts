@@ -4,8 +4,9 @@
  * weights, how many actives and backups there are, and the first usable backup.
  *
  * HAProxy keeps a "current" and a "next" copy of each server's state and weight and
- * lets the algorithm compare them before committing; the data path here only mutates
- * the LbServer, so the pool holds the committed copy and derives the next one.
+ * lets the algorithm compare them before committing. Here the data path mutates the
+ * LbServer and then calls update(): only then is the LbServer read (into "next"),
+ * so a pick never sees a half-applied change.
  */
 import type { LbServer } from './types.js';
 
@@ -21,6 +22,9 @@ export class Pool {
   /** Committed ("cur_") usability and effective weight. */
   readonly curUsable: Uint8Array;
   readonly curEweight: Int32Array;
+  /** The state update() last read from the LbServer ("next_" in HAProxy). */
+  private readonly nextUsable: Uint8Array;
+  private readonly nextEw: Int32Array;
   readonly backup: Uint8Array;
 
   srvAct = 0;
@@ -44,10 +48,13 @@ export class Pool {
     this.n = servers.length;
     this.curUsable = new Uint8Array(this.n);
     this.curEweight = new Int32Array(this.n);
+    this.nextUsable = new Uint8Array(this.n);
+    this.nextEw = new Int32Array(this.n);
     this.backup = new Uint8Array(this.n);
     servers.forEach((s, i) => {
       this.index.set(s, i);
       this.backup[i] = s.backup ? 1 : 0;
+      this.refresh(i);
     });
     this.recount();
     for (let i = 0; i < this.n; i++) this.commit(i);
@@ -58,24 +65,41 @@ export class Pool {
     return this.index.get(s) ?? -1;
   }
 
-  /** The effective weight the server's user weight gives (HAProxy's next_eweight). */
-  nextEweight(i: number): number {
-    const w = Math.max(0, Math.min(256, Math.floor(this.servers[i]!.weight)));
-    return Math.floor((w * this.wdiv + this.wmult - 1) / this.wmult);
+  /**
+   * Reads the server's weight and state as the next ones. Effective weight =
+   * ceil(user weight × wdiv / wmult); usable = up with a non-zero effective weight
+   * (srv_willbe_usable: weight 0 drains a server).
+   */
+  refresh(i: number): void {
+    const s = this.servers[i]!;
+    const w = Math.max(0, Math.min(256, Math.floor(s.weight)));
+    this.nextEw[i] = Math.floor((w * this.wdiv + this.wmult - 1) / this.wmult);
+    this.nextUsable[i] = s.up && this.nextEw[i]! > 0 ? 1 : 0;
   }
 
-  /** srv_willbe_usable: up and a non-zero weight (weight 0 drains the server). */
+  nextEweight(i: number): number {
+    return this.nextEw[i]!;
+  }
+
   willBeUsable(i: number): boolean {
-    return this.servers[i]!.up && this.nextEweight(i) > 0;
+    return this.nextUsable[i] === 1;
+  }
+
+  /** Index of an updated server whose state or weight really changed, else -1. */
+  refreshChanged(server: LbServer): number {
+    const i = this.indexOf(server);
+    if (i < 0) return -1;
+    this.refresh(i);
+    return this.changed(i) ? i : -1;
   }
 
   changed(i: number): boolean {
-    return (this.curUsable[i] === 1) !== this.willBeUsable(i) || this.curEweight[i] !== this.nextEweight(i);
+    return this.curUsable[i] !== this.nextUsable[i] || this.curEweight[i] !== this.nextEw[i];
   }
 
   commit(i: number): void {
-    this.curUsable[i] = this.willBeUsable(i) ? 1 : 0;
-    this.curEweight[i] = this.nextEweight(i);
+    this.curUsable[i] = this.nextUsable[i]!;
+    this.curEweight[i] = this.nextEw[i]!;
   }
 
   /** recount_servers() then update_backend_weight(), from the "next" values. */

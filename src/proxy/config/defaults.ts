@@ -46,7 +46,6 @@ export function freshSection(kind: SectionKind, name: string, where: SourceRef):
     defaultServer: builtInServerOptions(),
     timeouts: {},
     options: {
-      forwardFor: false,
       httpLog: false,
       tcpLog: false,
       dontLogNull: false,
@@ -77,7 +76,11 @@ export function sectionFrom(
   section.balance = cloneBalance(defaults.balance);
   section.defaultServer = { ...defaults.defaultServer };
   section.timeouts = { ...defaults.timeouts };
-  section.options = { ...defaults.options, httpCheck: defaults.options.httpCheck ? { ...defaults.options.httpCheck } : undefined };
+  section.options = {
+    ...defaults.options,
+    forwardFor: defaults.options.forwardFor ? { ...defaults.options.forwardFor } : undefined,
+    httpCheck: defaults.options.httpCheck ? { ...defaults.options.httpCheck } : undefined,
+  };
   section.retries = defaults.retries;
   section.maxconn = defaults.maxconn;
   section.statsUri = defaults.statsUri;

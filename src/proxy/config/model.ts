@@ -77,8 +77,17 @@ export interface HttpCheck {
   version: string;
 }
 
+export interface ForwardFor {
+  /** Header to add, `X-Forwarded-For` unless `header NAME`. */
+  header: string;
+  /** `if-none`: only add it when the request has none. */
+  ifNone: boolean;
+  /** `except NETWORK`: clients in it get no header. */
+  except?: string;
+}
+
 export interface ProxyOptions {
-  forwardFor: boolean;
+  forwardFor?: ForwardFor;
   httpCheck?: HttpCheck;
   httpLog: boolean;
   tcpLog: boolean;

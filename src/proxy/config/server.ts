@@ -125,6 +125,13 @@ export function parseServer(words: readonly Word[], section: ProxySection, where
   }
   const options: ServerOptions = { ...section.defaultServer };
   const explicitId = applyServerOptions(words.slice(2), options, where, true);
+  if (options.check && !options.disabled && port === undefined && options.checkPort === undefined) {
+    throw new BadInputError(
+      `server '${nameWord.text}' has neither service port nor check port`,
+      { ...where, column: addressWord.column },
+      "add ':PORT' to the address, or 'port N' for the health check",
+    );
+  }
   const list = pendingIds.get(section) ?? [];
   pendingIds.set(section, list);
   list.push({ config: { ...options, name: nameWord.text, host, port, where: { ...where, column: nameWord.column } }, explicitId });

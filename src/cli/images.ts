@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { Listr } from 'listr2';
+import { baseImageSteps } from '../runtime/images/index.js';
+import { findEngine } from '../runtime/docker/engine.js';
+import { action } from './run-command.js';
+
+interface ImagesFlags {
+  offline?: boolean;
+  force?: boolean;
+}
+
+export function registerImagesCommand(program: Command): void {
+  program
+    .command('images')
+    .description('make the base images present: pull the official ones, or build equivalents here with --offline')
+    .option('--offline', 'build the images locally (debootstrap bookworm + the host\'s node), for machines without a registry')
+    .option('--force', 'build or pull again even when the images are already there')
+    .action(action(async (flags: ImagesFlags) => {
+      const { docker, where } = await findEngine();
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once('SIGINT', onSigint);
+      process.stdout.write(`docker: ${where}\n`);
+      const steps = baseImageSteps(docker, { offline: Boolean(flags.offline), force: flags.force, signal: controller.signal });
+      const started = performance.now();
+      try {
+        await new Listr(
+          steps.map((step) => ({
+            title: step.title,
+            skip: () => step.skip(),
+            task: async (_ctx: unknown, task: { output: string }) => {
+              await step.run((line) => { task.output = line; });
+            },
+          })),
+          { concurrent: false, exitOnError: true, fallbackRenderer: 'simple' },
+        ).run();
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+      process.stdout.write(`base images ready (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+    }));
+}

@@ -1,0 +1,61 @@
+/** The `global` section: the few process settings haplab's proxy honours or can safely skip. */
+import { BadInputError } from '../../errors.js';
+import type { ConfigWarning, GlobalSettings, SourceRef } from './model.js';
+import type { Word } from './tokenize.js';
+import { parseInteger } from './values.js';
+
+/**
+ * Process-management lines that change nothing about how traffic is balanced. They are
+ * accepted so stock configs load, but each one is reported as a warning, never silently.
+ */
+const IGNORED_WITH_WARNING = new Set([
+  'chroot', 'user', 'group', 'uid', 'gid', 'pidfile', 'ulimit-n', 'master-worker',
+  'ca-base', 'crt-base', 'ssl-default-bind-ciphers', 'ssl-default-bind-ciphersuites',
+  'ssl-default-bind-options', 'ssl-default-server-options', 'tune.ssl.default-dh-param',
+]);
+
+export function freshGlobal(): GlobalSettings {
+  return { daemon: false, logs: [] };
+}
+
+export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, where: SourceRef, warnings: ConfigWarning[]): void {
+  const keyword = words[0]!;
+  const args = words.slice(1);
+  const at = { ...where, column: keyword.column };
+  switch (keyword.text) {
+    case 'daemon':
+      // The proxy runs in the foreground like `haproxy -db`: containers and tests need that.
+      global.daemon = true;
+      return;
+    case 'maxconn':
+      global.maxconn = parseInteger(args[0], 'maxconn', where, { min: 1 });
+      return;
+    case 'nbthread':
+      global.nbthread = parseInteger(args[0], 'nbthread', where, { min: 1, max: 4096 });
+      return;
+    case 'log':
+      if (args.length === 0) throw new BadInputError("'log' expects a target", at, 'write e.g. log stdout format raw local0');
+      global.logs.push(args.map((w) => w.text));
+      return;
+    case 'stats':
+      if (args[0]?.text === 'socket' || args[0]?.text === 'timeout') {
+        warnings.push({ message: `'stats ${args[0].text}' is ignored by haplab (no runtime API)`, where: at });
+        return;
+      }
+      throw new BadInputError(
+        `'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' in 'global' (got '${args[0]?.text ?? ''}')`,
+        at,
+        "'stats enable' and 'stats uri' belong in a defaults, frontend, backend or listen section",
+      );
+    default:
+      if (IGNORED_WITH_WARNING.has(keyword.text)) {
+        warnings.push({ message: `'${keyword.text}' is ignored by haplab (process setting)`, where: at });
+        return;
+      }
+      throw new BadInputError(
+        `unknown keyword '${keyword.text}' in 'global' section`,
+        at,
+        'haplab supports log, daemon, maxconn, nbthread in global; check the spelling or remove the line',
+      );
+  }
+}

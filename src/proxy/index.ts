@@ -1,0 +1,127 @@
+/**
+ * haplab's TypeScript proxy: reads the model of a haproxy.cfg and serves it like
+ * `haproxy -db -f haproxy.cfg` would, with nothing but Node's own modules.
+ */
+import type http from 'node:http';
+import type net from 'node:net';
+import { EnvironmentError } from '../errors.js';
+import type { ProxyConfig, ProxySection } from './config/model.js';
+import { HealthChecker } from './health.js';
+import { HttpFrontend } from './http.js';
+import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
+import type { StatsSource } from './stats.js';
+import { TcpFrontend } from './tcp.js';
+
+export { loadConfigFile, parseConfig } from './config/index.js';
+export type { ProxyConfig } from './config/model.js';
+export { routeRequest } from './acl/evaluate.js';
+
+export interface StartOptions {
+  /** Chooses each backend's balancer; defaults to src/proxy/balance. */
+  balancerFactory?: BalancerFactory;
+  /** Run health checks for servers with `check` (default true). */
+  healthChecks?: boolean;
+}
+
+export interface ListeningAddress {
+  frontend: string;
+  host: string;
+  port: number;
+}
+
+export interface RunningProxy {
+  addresses: ListeningAddress[];
+  /** Stops listening, ends every connection and health check. */
+  close(): Promise<void>;
+  /** Live state, for tests and the stats page. */
+  backends: ReadonlyMap<string, RuntimeBackend>;
+}
+
+function listen(server: net.Server, host: string, port: number, frontend: string): Promise<ListeningAddress> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const hint =
+        err.code === 'EADDRINUSE' ? 'stop what uses the port, or change the bind line'
+        : err.code === 'EACCES' ? 'ports below 1024 need privileges: bind a higher port'
+        : 'check the bind address';
+      reject(new EnvironmentError(`cannot bind ${host}:${port} for frontend '${frontend}' (${err.code ?? err.message})`, hint));
+    };
+    server.once('error', onError);
+    server.listen({ host, port, ipv6Only: false }, () => {
+      server.removeListener('error', onError);
+      const address = server.address();
+      resolve({ frontend, host, port: typeof address === 'object' && address ? address.port : port });
+    });
+  });
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as http.Server).closeAllConnections?.();
+  });
+}
+
+export async function startProxy(config: ProxyConfig, options: StartOptions = {}): Promise<RunningProxy> {
+  const factory = options.balancerFactory ?? defaultBalancerFactory;
+  const backends = new Map<string, RuntimeBackend>();
+  for (const [name, section] of config.backends) backends.set(name, new RuntimeBackend(section, factory));
+
+  const httpFrontends = new Map<string, HttpFrontend>();
+  const tcpFrontends = new Map<string, TcpFrontend>();
+  const stats: StatsSource = {
+    proxies: config.proxies,
+    frontendCounters: (name) => (httpFrontends.get(name) ?? tcpFrontends.get(name))?.counters,
+    backend: (name) => backends.get(name),
+  };
+  const listeners: net.Server[] = [];
+  const health = new HealthChecker(backends.values());
+
+  const closeAll = async () => {
+    health.stop();
+    for (const tcp of tcpFrontends.values()) for (const s of tcp.sockets) s.destroy();
+    await Promise.all(listeners.map(closeServer));
+    for (const b of backends.values()) b.destroy();
+  };
+
+  const addresses: ListeningAddress[] = [];
+  try {
+    for (const section of config.frontends) {
+      const create = frontendFor(section, backends, config, stats, httpFrontends, tcpFrontends);
+      for (const bind of section.binds) {
+        const server = create();
+        listeners.push(server);
+        addresses.push(await listen(server, bind.host, bind.port, section.name));
+      }
+    }
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  if (options.healthChecks !== false) health.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    addresses,
+    backends,
+    close: () => (closing ??= closeAll()),
+  };
+}
+
+function frontendFor(
+  section: ProxySection,
+  backends: Map<string, RuntimeBackend>,
+  config: ProxyConfig,
+  stats: StatsSource,
+  httpFrontends: Map<string, HttpFrontend>,
+  tcpFrontends: Map<string, TcpFrontend>,
+): () => net.Server {
+  if (section.mode === 'http') {
+    const fe = new HttpFrontend(section, { backends, routables: config.backends, stats });
+    httpFrontends.set(section.name, fe);
+    return () => fe.createServer();
+  }
+  const fe = new TcpFrontend(section, { backends, routables: config.backends });
+  tcpFrontends.set(section.name, fe);
+  return () => fe.createServer();
+}

@@ -1,0 +1,200 @@
+/**
+ * Live state behind the config: one RuntimeBackend per backend/listen section, holding
+ * its servers (the LbServer objects the balancer sees), their upstream connection
+ * pools and the counters the stats page shows.
+ */
+import http from 'node:http';
+import { createBalancer } from './balance/index.js';
+import type { Balancer, LbServer, PickContext } from './balance/types.js';
+import type { ProxySection, ServerConfig } from './config/model.js';
+import { parseNetwork, type IpNetwork } from './acl/ip.js';
+
+const HASH_ALGORITHMS = new Set(['source', 'uri', 'url_param', 'hdr']);
+
+export type BalancerFactory = (section: ProxySection, servers: LbServer[]) => Balancer;
+
+export const defaultBalancerFactory: BalancerFactory = (section, servers) => createBalancer(section.balance, servers);
+
+/** Counters shared by frontends, backends and servers (HAProxy's stats columns). */
+export class Counters {
+  /** Current sessions (scur) and their peak (smax). */
+  current = 0;
+  max = 0;
+  /** Total sessions (stot). */
+  total = 0;
+  /** Times chosen by the load balancer (lbtot). */
+  chosen = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  deniedRequests = 0;
+  requestErrors = 0;
+  connectionErrors = 0;
+  responseErrors = 0;
+  retries = 0;
+  redispatches = 0;
+  requests = 0;
+  /** hrsp_1xx … hrsp_5xx, hrsp_other. */
+  readonly responses = [0, 0, 0, 0, 0, 0];
+
+  open(): void {
+    this.current++;
+    this.total++;
+    if (this.current > this.max) this.max = this.current;
+  }
+
+  close(): void {
+    this.current--;
+  }
+
+  response(status: number): void {
+    const klass = Math.floor(status / 100);
+    this.responses[klass >= 1 && klass <= 5 ? klass - 1 : 5]!++;
+  }
+}
+
+export interface HealthView {
+  enabled: boolean;
+  health: number;
+  rise: number;
+  fall: number;
+  failedChecks: number;
+  downTransitions: number;
+  lastStatus?: string;
+}
+
+export class RuntimeServer implements LbServer {
+  readonly id: number;
+  readonly name: string;
+  readonly backup: boolean;
+  weight: number;
+  up: boolean;
+  activeConns = 0;
+  readonly counters = new Counters();
+  /** Seconds since epoch of the last up/down change (stats lastchg). */
+  lastChange = Math.floor(Date.now() / 1000);
+  health: HealthView;
+  readonly agent: http.Agent;
+  /** Host header for a request that came without one (HTTP/1.0). */
+  readonly hostHeader: string;
+
+  constructor(
+    readonly config: ServerConfig,
+    readonly backend: RuntimeBackend,
+  ) {
+    this.id = config.id;
+    this.name = config.name;
+    this.backup = config.backup;
+    this.weight = config.weight;
+    this.up = !config.disabled;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    this.hostHeader = config.port ? `${host}:${config.port}` : host;
+    // HAProxy starts a checked server up but on the edge: health = rise, one failure downs it.
+    this.health = {
+      enabled: config.check && !config.disabled,
+      health: config.disabled ? 0 : config.rise,
+      rise: config.rise,
+      fall: config.fall,
+      failedChecks: 0,
+      downTransitions: 0,
+    };
+    this.agent = new http.Agent({
+      keepAlive: backend.section.options.httpKeepAlive,
+      // maxconn queues extra requests inside the agent, as HAProxy's server queue does.
+      maxSockets: config.maxconn && config.maxconn > 0 ? config.maxconn : Infinity,
+      scheduling: 'lifo',
+    });
+  }
+
+  /** The port to connect to: the server's, or the client's destination port when omitted. */
+  portFor(localPort: number): number {
+    return this.config.port ?? localPort;
+  }
+
+  setUp(up: boolean): void {
+    if (this.up === up) return;
+    this.up = up;
+    this.lastChange = Math.floor(Date.now() / 1000);
+    if (!up) this.health.downTransitions++;
+    this.backend.balancer.update(this);
+  }
+}
+
+export class RuntimeBackend {
+  readonly servers: RuntimeServer[];
+  readonly balancer: Balancer;
+  readonly counters = new Counters();
+  /** `option forwardfor except NET` in this backend. */
+  readonly forwardExcept?: IpNetwork;
+  private readonly byLb = new Map<LbServer, RuntimeServer>();
+
+  constructor(
+    readonly section: ProxySection,
+    factory: BalancerFactory,
+  ) {
+    const except = section.options.forwardFor?.except;
+    this.forwardExcept = except ? parseNetwork(except) : undefined;
+    this.servers = section.servers.map((config) => new RuntimeServer(config, this));
+    for (const s of this.servers) this.byLb.set(s, s);
+    this.balancer = factory(section, this.servers);
+  }
+
+  /** Balances one request/connection; undefined when no server is usable. */
+  pick(ctx: PickContext, avoid?: RuntimeServer): RuntimeServer | undefined {
+    const chosen = this.balancer.pick(ctx, avoid);
+    return chosen === undefined ? undefined : this.byLb.get(chosen);
+  }
+
+  /** Marks a request/connection as being served; pair with release(). */
+  take(server: RuntimeServer): void {
+    server.activeConns++;
+    server.counters.open();
+    server.counters.chosen++;
+    this.counters.open();
+    this.counters.chosen++;
+    this.balancer.taken?.(server);
+  }
+
+  release(server: RuntimeServer): void {
+    server.activeConns--;
+    server.counters.close();
+    this.counters.close();
+    this.balancer.released?.(server);
+  }
+
+  /**
+   * What to do after the `retries`-th failed connect to `server` (HAProxy 2.6.12's
+   * stream_choose_redispatch and back_handle_st_cer): redispatch when `option
+   * redispatch` is set and the server is down, the interval selects this retry (by
+   * default the last), or the algorithm is not a hash and other servers are up; wait
+   * min(timeout connect, 1 s) first unless redispatching among several servers.
+   */
+  retryPlan(server: RuntimeServer, retries: number): { redispatch: boolean; wait: boolean } {
+    const { options, balance } = this.section;
+    const interval = options.redispatchInterval;
+    const othersUp = this.activeUpCount() > 1;
+    const redispatch =
+      options.redispatch &&
+      (!server.up ||
+        (interval > 0 && retries % interval === 0) ||
+        (interval < 0 && retries % (this.section.retries + 1 + interval) === 0) ||
+        (othersUp && !HASH_ALGORITHMS.has(balance.algorithm)));
+    return { redispatch, wait: !redispatch || !othersUp };
+  }
+
+  /** Milliseconds of HAProxy's turn-around delay before a retry. */
+  retryDelay(): number {
+    const connect = this.section.timeouts.connect;
+    return connect && connect < 1000 ? connect : 1000;
+  }
+
+  /** Usable active servers: HAProxy's srv_act, which the redispatch rules look at. */
+  activeUpCount(): number {
+    let n = 0;
+    for (const s of this.servers) if (s.up && !s.backup && s.weight > 0) n++;
+    return n;
+  }
+
+  destroy(): void {
+    for (const s of this.servers) s.agent.destroy();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Finds a Docker engine the way the Docker CLI does: DOCKER_HOST when set (and only it),
+ * else the system socket, else the rootless one (and Docker Desktop's per-user socket).
+ * The first that answers a ping wins; none answering is an environment problem (exit 3)
+ * said in one line: where we looked and how to start an engine.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { EnvironmentError } from '../../errors.js';
+
+export interface Engine {
+  docker: Docker;
+  /** Where it answered, e.g. "unix:///var/run/docker.sock". */
+  where: string;
+}
+
+interface Candidate {
+  /** How the user would recognise it ("DOCKER_HOST=…", "/var/run/docker.sock"). */
+  label: string;
+  where: string;
+  connect: () => Docker;
+}
+
+const PING_TIMEOUT_MS = 3_000;
+
+function candidates(env: NodeJS.ProcessEnv): Candidate[] {
+  const host = env.DOCKER_HOST?.trim();
+  if (host) {
+    // dockerode's modem reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
+    return [{ label: `DOCKER_HOST=${host}`, where: host, connect: () => new Docker() }];
+  }
+  const sockets = ['/var/run/docker.sock'];
+  const runtimeDir = env.XDG_RUNTIME_DIR ?? (typeof process.getuid === 'function' ? `/run/user/${process.getuid()}` : undefined);
+  if (runtimeDir) sockets.push(join(runtimeDir, 'docker.sock'));
+  sockets.push(join(homedir(), '.docker', 'run', 'docker.sock'));
+  return [...new Set(sockets)].map((socketPath) => ({
+    label: socketPath,
+    where: `unix://${socketPath}`,
+    connect: () => new Docker({ socketPath }),
+  }));
+}
+
+async function ping(docker: Docker): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([docker.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function reasonOf(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}
+
+export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<Engine> {
+  const tried: string[] = [];
+  for (const candidate of candidates(env)) {
+    let docker: Docker;
+    try {
+      docker = candidate.connect();
+      await ping(docker);
+    } catch (err) {
+      tried.push(`${candidate.label} (${reasonOf(err)})`);
+      continue;
+    }
+    return { docker, where: candidate.where };
+  }
+  const hint = env.DOCKER_HOST
+    ? 'start the engine DOCKER_HOST names, or unset DOCKER_HOST to use the local socket'
+    : 'start one with `sudo dockerd` or `sudo systemctl start docker` (rootless: `dockerd-rootless.sh`)';
+  throw new EnvironmentError(`no Docker engine answered at ${tried.join(', ')}`, hint);
+}

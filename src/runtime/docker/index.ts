@@ -1,0 +1,110 @@
+/**
+ * The docker runtime (DESIGN §5): labs as containers on an engine found like the Docker CLI
+ * finds it, made and removed by label through dockerode only.
+ */
+import { resolve } from 'node:path';
+import type Docker from 'dockerode';
+import { EnvironmentError } from '../../errors.js';
+import { labNameOf } from '../../render/lab.js';
+import type { LabInstance, Prober, Runtime } from '../types.js';
+import { disruptApp, resumeApp } from './disrupt.js';
+import { findEngine } from './engine.js';
+import { instanceOf, labContainers, servicesOf } from './instance.js';
+import { createDockerProber } from './prober.js';
+import { readLabState, removeLabState } from '../state.js';
+import { removeByLabel, type Removed } from './teardown.js';
+import { loadLab, upLab, type DockerUpOptions } from './up.js';
+
+export { InterruptedError } from './up.js';
+export type { DockerUpOptions } from './up.js';
+
+export interface DownOptions {
+  /** Also remove the images built for the lab (base and probe images are shared and stay). */
+  images?: boolean;
+}
+
+export class DockerRuntime implements Runtime {
+  readonly kind = 'docker' as const;
+
+  constructor(readonly docker: Docker, private readonly where: string) {}
+
+  describe(): string {
+    return `docker: ${this.where}`;
+  }
+
+  up(dir: string, options?: DockerUpOptions): Promise<LabInstance> {
+    return upLab(this.docker, dir, options);
+  }
+
+  async inspect(dir: string): Promise<LabInstance | undefined> {
+    const abs = resolve(dir);
+    const lab = (await readLabState(abs).catch(() => undefined))?.lab ?? labNameOf(abs);
+    const entry = (await labContainers(this.docker, lab))[0];
+    if (!entry || (entry.dir && entry.dir !== abs)) return undefined;
+    const spec = entry.spec ?? (await loadLab(abs)).spec;
+    const down = servicesOf(spec).filter((s) => entry.byService.get(s)?.State !== 'running');
+    return down.length === 0 ? instanceOf(spec, lab, abs) : undefined;
+  }
+
+  async down(dir: string, options: DownOptions = {}): Promise<void> {
+    await this.downWithReport(dir, options);
+  }
+
+  /** down, saying what went: the CLI prints it. */
+  async downWithReport(dir: string, options: DownOptions = {}): Promise<Removed> {
+    const abs = resolve(dir);
+    const lab = (await readLabState(abs).catch(() => undefined))?.lab ?? labNameOf(abs);
+    const entry = (await labContainers(this.docker, lab))[0];
+    if (entry?.dir && entry.dir !== abs) {
+      throw new EnvironmentError(`lab ${lab} on this engine belongs to ${entry.dir}, not ${abs}`, `run \`haplab down ${entry.dir}\` if that is the one to remove`);
+    }
+    const removed = await removeByLabel(this.docker, lab, options);
+    await clearDockerState(abs);
+    return removed;
+  }
+
+  async downAll(options: DownOptions = {}): Promise<string[]> {
+    return [...(await this.downAllWithReport(options)).labs].sort();
+  }
+
+  async downAllWithReport(options: DownOptions = {}): Promise<Removed> {
+    const removed = await removeByLabel(this.docker, undefined, options);
+    for (const dir of removed.dirs) await clearDockerState(dir);
+    return removed;
+  }
+
+  async list(): Promise<LabInstance[]> {
+    const instances: LabInstance[] = [];
+    for (const entry of await labContainers(this.docker)) {
+      if (!entry.spec) continue; // no proxy container yet: an `up` in progress, or its leftovers
+      const notStarted = servicesOf(entry.spec).filter((s) => entry.byService.get(s)?.State !== 'running');
+      const notes = notStarted.length ? [`not running: ${notStarted.join(', ')}`] : [];
+      instances.push(instanceOf(entry.spec, entry.lab, entry.dir ?? '', notes));
+    }
+    return instances;
+  }
+
+  prober(instance: LabInstance): Promise<Prober> {
+    return createDockerProber(this.docker, instance);
+  }
+
+  disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
+    return disruptApp(this.docker, instance, app, how);
+  }
+
+  resume(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
+    return resumeApp(this.docker, instance, app, how);
+  }
+}
+
+/** Removes the lab's state file when it is the docker runtime's (a local run's record is not ours to erase). */
+async function clearDockerState(dir: string): Promise<void> {
+  const state = await readLabState(dir).catch(() => undefined);
+  if (state?.runtime === 'docker') await removeLabState(dir);
+}
+
+/** The docker runtime on the first engine that answers; EnvironmentError (exit 3) when none does. */
+export async function createDockerRuntime(env: NodeJS.ProcessEnv = process.env): Promise<DockerRuntime> {
+  const { docker, where } = await findEngine(env);
+  return new DockerRuntime(docker, where);
+}

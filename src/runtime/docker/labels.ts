@@ -1,0 +1,47 @@
+/**
+ * The labels and names of everything the docker runtime makes. Every object carries
+ * io.haplab.lab from the moment it is created, so `down` (and `down --all` after a killed
+ * `up`) finds it by label alone, never by guessing names.
+ */
+import { LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN } from '../../render/compose.js';
+
+export { LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN };
+
+/** The lab directory a container was started from (status, and telling two same-named labs apart). */
+export const LABEL_DIR = 'io.haplab.dir';
+/** The service (app name, haproxy, tsproxy, probe) a container runs. */
+export const LABEL_SERVICE = 'io.haplab.service';
+/** On base and probe images, which are shared by every lab: what the image is for. */
+export const LABEL_IMAGE = 'io.haplab.image';
+
+export type Role = 'app' | 'haproxy' | 'ts' | 'probe' | 'network' | 'image';
+
+export interface LabIdentity {
+  lab: string;
+  episode: string;
+  runId: string;
+  dir: string;
+}
+
+export function labelsFor(id: LabIdentity, role: Role, service?: string): Record<string, string> {
+  const labels: Record<string, string> = {
+    [LABEL_LAB]: id.lab,
+    [LABEL_EPISODE]: id.episode,
+    [LABEL_RUN]: id.runId,
+    [LABEL_ROLE]: role,
+    [LABEL_DIR]: id.dir,
+  };
+  if (service) labels[LABEL_SERVICE] = service;
+  return labels;
+}
+
+/** The engine's filter syntax: objects of one lab, or of any lab. */
+export function labFilter(lab?: string): { label: string[] } {
+  return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
+}
+
+export const containerName = (lab: string, service: string): string => `haplab-${lab}-${service}`;
+export const imageTag = (lab: string, service: string): string => `haplab-${lab}-${service}:latest`;
+export const labNetworkName = (lab: string): string => `haplab-${lab}`;
+export const clientNetworkName = (lab: string): string => `haplab-${lab}-clients`;
+export const PROBE_SERVICE = 'probe';

@@ -1,0 +1,65 @@
+/**
+ * The lab's networks: an ordinary bridge for apps and proxies (its published ports are how
+ * the host gets in), and for labs with source-address ACLs an INTERNAL client network with
+ * the spec's subnet (no route out: traffic from 192.168.x can never leave the machine).
+ */
+import type Docker from 'dockerode';
+import { EnvironmentError } from '../../errors.js';
+import type { LabSpec } from '../../spec/types.js';
+import { clientNetworkName, labelsFor, labNetworkName, type LabIdentity } from './labels.js';
+
+export interface LabNetworks {
+  lab: string;
+  /** Present when spec.clientSubnet is set. */
+  clients?: string;
+}
+
+export function networksOf(spec: LabSpec, lab: string): LabNetworks {
+  return spec.clientSubnet ? { lab: labNetworkName(lab), clients: clientNetworkName(lab) } : { lab: labNetworkName(lab) };
+}
+
+export async function createNetworks(docker: Docker, spec: LabSpec, id: LabIdentity): Promise<LabNetworks> {
+  const names = networksOf(spec, id.lab);
+  await docker.createNetwork({ Name: names.lab, Driver: 'bridge', CheckDuplicate: true, Labels: labelsFor(id, 'network') });
+  if (names.clients) {
+    try {
+      await docker.createNetwork({
+        Name: names.clients,
+        Driver: 'bridge',
+        Internal: true,
+        CheckDuplicate: true,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.clientSubnet! }] },
+        Labels: labelsFor(id, 'network'),
+      });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (/overlap/i.test(message)) {
+        throw new EnvironmentError(
+          `the lab's client network ${spec.clientSubnet} overlaps a network the engine already has`,
+          'take down the lab or network using that range (`haplab status`), or change clientSubnet in lab.yaml',
+        );
+      }
+      throw err;
+    }
+  }
+  return names;
+}
+
+/** The IPv4 subnet (CIDR) the engine gave a network. */
+export async function subnetOf(docker: Docker, network: string): Promise<string> {
+  const info = (await docker.getNetwork(network).inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+  const subnet = info.IPAM?.Config?.map((c) => c.Subnet).find((s): s is string => Boolean(s && s.includes('.')));
+  if (!subnet) throw new EnvironmentError(`network ${network} has no IPv4 subnet`);
+  return subnet;
+}
+
+/** Every IPv4 address the engine assigned on a network (containers, and its gateway). */
+export async function assignedAddresses(docker: Docker, network: string): Promise<string[]> {
+  const info = (await docker.getNetwork(network).inspect()) as {
+    IPAM?: { Config?: { Gateway?: string }[] };
+    Containers?: Record<string, { IPv4Address?: string }>;
+  };
+  const gateways = (info.IPAM?.Config ?? []).map((c) => c.Gateway).filter((g): g is string => Boolean(g));
+  const containers = Object.values(info.Containers ?? {}).map((c) => c.IPv4Address?.split('/')[0]).filter((a): a is string => Boolean(a));
+  return [...gateways, ...containers];
+}

@@ -1,0 +1,151 @@
+/**
+ * Ready means answering, not started (DESIGN §5): every app's port answers HTTP inside the
+ * lab network (asked through the probe), then every proxy's published port answers on
+ * 127.0.0.1 and the proxy's own stats say each server it balances over is up. A container
+ * that exits meanwhile, or a deadline passed, ends the wait with the container's last logs.
+ */
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type Docker from 'dockerode';
+import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
+import type { LabSpec, ProxyKind } from '../../spec/types.js';
+import { runAgent } from './agent-client.js';
+import { DetailedEnvironmentError } from './detailed-error.js';
+import { formatLogs, lastLogLines } from './logs.js';
+
+export interface ReadyContext {
+  docker: Docker;
+  spec: LabSpec;
+  /** service → container */
+  containers: Map<string, Docker.Container>;
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+const POLL_MS = 200;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Fails with its logs if any of the services' containers is no longer running. */
+async function assertRunning(ctx: ReadyContext, services: string[]): Promise<void> {
+  for (const service of services) {
+    const container = ctx.containers.get(service);
+    if (!container) continue;
+    const { State } = await container.inspect();
+    if (State.Running && !State.Paused) continue;
+    const state = State.Running ? 'paused' : `exited with code ${State.ExitCode}`;
+    throw new DetailedEnvironmentError(
+      `${service} ${state} during start-up`,
+      'see its last lines below; fix the lab (or its image) and run `haplab up` again',
+      formatLogs(service, state, await lastLogLines(container)),
+    );
+  }
+}
+
+async function timedOut(ctx: ReadyContext, what: string[], services: string[]): Promise<never> {
+  const logs = await Promise.all(services.map(async (s) => {
+    const c = ctx.containers.get(s);
+    return c ? formatLogs(s, 'running', await lastLogLines(c)) : '';
+  }));
+  throw new DetailedEnvironmentError(`the lab was not ready in time: ${what.join('; ')}`, 'see the last log lines below', logs.filter(Boolean).join('\n'));
+}
+
+export async function waitForApps(ctx: ReadyContext, probe: Docker.Container): Promise<void> {
+  const services = ctx.spec.apps.map((a) => a.name);
+  const targets = ctx.spec.apps.map((a) => ({ host: a.name, port: a.port }));
+  for (;;) {
+    ctx.signal?.throwIfAborted();
+    await assertRunning(ctx, [...services, 'probe']);
+    // The agent polls for up to a few seconds itself; between rounds we look for dead containers.
+    const remaining = ctx.deadline - Date.now();
+    const { waiting } = await runAgent(probe, { op: 'wait', targets, timeoutMs: Math.max(0, Math.min(3_000, remaining)) });
+    if (waiting.length === 0) return;
+    if (Date.now() >= ctx.deadline) {
+      await timedOut(ctx, waiting.map((w) => `app ${w.target.host}:${w.target.port} does not answer (${w.error})`), waiting.map((w) => w.target.host));
+    }
+  }
+}
+
+function httpStatus(port: number, path: string): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 2_000, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e) => resolve({ error: e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 2 s')));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    req.end();
+  });
+}
+
+/** mode tcp: a connection that carries bytes back (the engine's port proxy accepts even before the proxy listens). */
+function tcpAnswers(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (error?: string) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.setTimeout(2_000, () => done('no answer in 2 s'));
+    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
+    socket.on('data', () => done());
+    socket.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    socket.on('end', () => done('closed without an answer'));
+  });
+}
+
+/** Servers whose status in the stats CSV is not up (disabled servers are expected to be down). */
+export function serversNotUp(csv: string, spec: LabSpec): string[] {
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim());
+  const header = lines.shift()?.replace(/^#\s*/, '').split(',') ?? [];
+  const [px, sv, st] = ['pxname', 'svname', 'status'].map((c) => header.indexOf(c));
+  if (px! < 0 || sv! < 0 || st! < 0) return ['stats CSV has no status column'];
+  const disabled = new Set(spec.backends.flatMap((b) => b.servers.filter((s) => s.disabled).map((s) => `${b.name}/${s.name}`)));
+  const backends = new Set(spec.backends.map((b) => b.name));
+  const notUp: string[] = [];
+  for (const line of lines) {
+    const cols = line.split(',');
+    const key = `${cols[px!]}/${cols[sv!]}`;
+    if (!backends.has(cols[px!]!) || cols[sv!] === 'BACKEND' || cols[sv!] === 'FRONTEND' || disabled.has(key)) continue;
+    const status = cols[st!] ?? '';
+    if (!/^UP\b/.test(status) && status !== 'no check') notUp.push(`${key} is ${status || 'unknown'}`);
+  }
+  return notUp;
+}
+
+async function proxyWaiting(spec: LabSpec, proxy: ProxyKind): Promise<string[]> {
+  const ports = publishedPorts(spec, proxy);
+  const waiting: string[] = [];
+  for (const [i, frontend] of spec.frontends.entries()) {
+    const port = ports[i]!.host;
+    if (frontend.mode === 'tcp') {
+      const error = await tcpAnswers(port);
+      if (error) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${error}`);
+    } else {
+      const answer = await httpStatus(port, '/');
+      // Any answer the rules give (200, 403, 404) means the proxy routes; 502-504 mean it has no server yet.
+      if ('error' in answer) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${answer.error}`);
+      else if (answer.status >= 502 && answer.status <= 504) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: HTTP ${answer.status}`);
+    }
+  }
+  const statsPort = ports[ports.length - 1]!.host;
+  const stats = await httpStatus(statsPort, '/stats;csv');
+  if ('error' in stats) waiting.push(`${proxy} stats on 127.0.0.1:${statsPort}: ${stats.error}`);
+  else waiting.push(...serversNotUp(stats.body, spec).map((s) => `${proxy}: server ${s}`));
+  return waiting;
+}
+
+export async function waitForProxies(ctx: ReadyContext): Promise<void> {
+  const proxies = proxiesOf(ctx.spec);
+  const services = proxies.map((p) => PROXY_SERVICE[p]);
+  for (;;) {
+    ctx.signal?.throwIfAborted();
+    await assertRunning(ctx, [...services, ...ctx.spec.apps.map((a) => a.name)]);
+    const waiting = (await Promise.all(proxies.map((p) => proxyWaiting(ctx.spec, p)))).flat();
+    if (waiting.length === 0) return;
+    if (Date.now() >= ctx.deadline) await timedOut(ctx, waiting, services);
+    await sleep(POLL_MS);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Removes what haplab made, found by label only: containers (with their anonymous volumes),
+ * then networks, then labelled volumes, and on request the lab's own images. Anything
+ * without the label is never touched, whatever its name.
+ */
+import type Docker from 'dockerode';
+import { LABEL_DIR, LABEL_LAB, labFilter } from './labels.js';
+
+export interface Removed {
+  labs: Set<string>;
+  /** Lab directories named by the removed objects (their state files can go too). */
+  dirs: Set<string>;
+  containers: number;
+  networks: number;
+  volumes: number;
+  images: number;
+}
+
+const ignoreGone = (err: unknown): void => {
+  const code = (err as { statusCode?: number }).statusCode;
+  if (code !== 404 && code !== 409) throw err;
+};
+
+/** Removes one lab's objects (lab given) or every lab's (lab undefined). */
+export async function removeByLabel(docker: Docker, lab: string | undefined, options: { images?: boolean } = {}): Promise<Removed> {
+  const removed: Removed = { labs: new Set(), dirs: new Set(), containers: 0, networks: 0, volumes: 0, images: 0 };
+  const note = (labels: Record<string, string> | undefined) => {
+    if (labels?.[LABEL_LAB]) removed.labs.add(labels[LABEL_LAB]);
+    if (labels?.[LABEL_DIR]) removed.dirs.add(labels[LABEL_DIR]);
+  };
+  const filters = labFilter(lab);
+
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(containers.map(async (c) => {
+    note(c.Labels);
+    // force: kill if running; v: its anonymous volumes go with it.
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone);
+    removed.containers++;
+  }));
+
+  const networks = await docker.listNetworks({ filters });
+  for (const n of networks) {
+    note(n.Labels);
+    await docker.getNetwork(n.Id).remove().catch(ignoreGone);
+    removed.networks++;
+  }
+
+  const { Volumes: volumes } = await docker.listVolumes({ filters });
+  for (const v of volumes ?? []) {
+    note(v.Labels ?? undefined);
+    await docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone);
+    removed.volumes++;
+  }
+
+  if (options.images) {
+    const images = await docker.listImages({ filters });
+    for (const image of images) {
+      note(image.Labels ?? undefined);
+      await docker.getImage(image.Id).remove({ force: true }).catch(ignoreGone);
+      removed.images++;
+    }
+  }
+  return removed;
+}
+
+/** Counts what carries the label (tests, status): containers, networks, volumes. */
+export async function labelledObjects(docker: Docker, lab?: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  const filters = labFilter(lab);
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return { containers: containers.length, networks: networks.length, volumes: volumes.Volumes?.length ?? 0 };
+}

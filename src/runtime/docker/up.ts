@@ -1,0 +1,159 @@
+/**
+ * `up` on Docker: build every image of the lab, make its networks and containers (each
+ * labelled as it is made), start apps and probe, wait until the apps answer, start the
+ * proxies, wait until they answer. Idempotent: a lab already running as its lab.yaml says
+ * is left alone. Any failure or an abort (Ctrl-C) removes everything this lab has, so a
+ * failed `up` leaves nothing behind; the error carries the evidence (build output, logs).
+ */
+import { join, resolve } from 'node:path';
+import type Docker from 'dockerode';
+import { EnvironmentError, ExitCode, HaplabError } from '../../errors.js';
+import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
+import { labNameOf, SPEC_FILE } from '../../render/lab.js';
+import { BASE_IMAGES } from '../../spec/images.js';
+import { loadSpecFile } from '../../spec/load.js';
+import { normalizeSpec } from '../../spec/normalize.js';
+import type { LabSpec } from '../../spec/types.js';
+import type { LabInstance, UpOptions } from '../types.js';
+import { buildImage, imageExists } from './build.js';
+import { createAppContainer, createProbeContainer, createProxyContainer } from './containers.js';
+import { instanceOf, isComplete, labContainers } from './instance.js';
+import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from './labels.js';
+import { createNetworks } from './network.js';
+import { assertPortsFree, portFromStartError, portInUseError } from './ports.js';
+import { ensureProbeImage } from './probe-image.js';
+import { waitForApps, waitForProxies } from './ready.js';
+import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
+import { removeByLabel } from './teardown.js';
+
+export interface DockerUpOptions extends UpOptions {
+  /** How long apps and proxies together may take to answer. Default 90 s. */
+  readyTimeoutMs?: number;
+}
+
+const DEFAULT_READY_MS = 90_000;
+
+export class InterruptedError extends HaplabError {
+  constructor(what: string) {
+    super(`interrupted: ${what}`, ExitCode.interrupted);
+  }
+}
+
+export async function loadLab(dir: string): Promise<{ dir: string; lab: string; spec: LabSpec }> {
+  const abs = resolve(dir);
+  return { dir: abs, lab: labNameOf(abs), spec: normalizeSpec(await loadSpecFile(join(abs, SPEC_FILE))) };
+}
+
+export async function upLab(docker: Docker, labDir: string, options: DockerUpOptions = {}): Promise<LabInstance> {
+  const { dir, lab, spec } = await loadLab(labDir);
+  const step = options.onStep ?? (() => {});
+  const held = await readLabState(dir);
+  if (held?.runtime === 'local') {
+    throw new EnvironmentError(`lab ${held.lab} is held by the local runtime (run ${held.runId})`, `run \`haplab down ${labDir}\` first`);
+  }
+  const existing = (await labContainers(docker, lab))[0];
+  if (existing?.dir && existing.dir !== dir) {
+    throw new EnvironmentError(`a lab named ${lab} from ${existing.dir} is already on this engine`, `take it down first (haplab down ${existing.dir}), or rename this lab's directory`);
+  }
+  const readyMs = options.readyTimeoutMs ?? DEFAULT_READY_MS;
+  if (existing && isComplete(existing, spec) && JSON.stringify(existing.spec) === JSON.stringify(spec)) {
+    step('already running: checking that it answers');
+    await waitUntilReady(docker, lab, spec, Date.now() + readyMs, options.signal);
+    return instanceOf(spec, lab, dir, ['already running; nothing changed']);
+  }
+  const notes: string[] = [];
+  if (existing) {
+    step('removing what an earlier run left');
+    await removeByLabel(docker, lab);
+    notes.push('an earlier, incomplete or different run of this lab was removed first');
+  }
+  await assertBaseImages(docker, spec);
+  await assertPortsFree(docker, proxiesOf(spec).flatMap((p) => publishedPorts(spec, p).map((x) => x.host)));
+
+  const id: LabIdentity = { lab, episode: spec.id, runId: newRunId(), dir };
+  // Recorded before anything is made: `down DIR` knows the runtime even if this process is killed.
+  const state: LabState = { version: 1, runtime: 'docker', lab, runId: id.runId, episode: spec.id, createdAt: new Date().toISOString(), phase: 'starting' };
+  await writeLabState(dir, state);
+  try {
+    await bringUp(docker, spec, id, { ...options, readyTimeoutMs: readyMs });
+  } catch (err) {
+    const aborted = options.signal?.aborted ?? false;
+    step('removing what this run made');
+    await removeByLabel(docker, lab).catch(() => undefined);
+    await removeLabState(dir, id.runId).catch(() => undefined);
+    if (aborted) throw new InterruptedError(`removed everything this \`up\` of ${lab} had made`);
+    throw err;
+  }
+  const instance = instanceOf(spec, lab, dir, notes);
+  await writeLabState(dir, { ...state, phase: 'running', endpoints: instance.endpoints, stats: instance.stats, notes });
+  return instance;
+}
+
+async function assertBaseImages(docker: Docker, spec: LabSpec): Promise<void> {
+  if (spec.images !== 'offline') return; // official images are pulled by the build, as a user with internet expects
+  for (const image of new Set(Object.values(BASE_IMAGES.offline))) {
+    if (!(await imageExists(docker, image))) {
+      throw new EnvironmentError(`the offline base image ${image} is missing`, 'build it with `haplab images --offline`');
+    }
+  }
+}
+
+async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, options: DockerUpOptions): Promise<void> {
+  const step = options.onStep ?? (() => {});
+  const signal = options.signal;
+  const services = [...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), role: 'app' as const })),
+    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], role: p }))];
+
+  step(`building ${services.length} images and the probe`);
+  const builds = await Promise.allSettled([
+    ...services.map((s) => buildImage(docker, {
+      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
+    })),
+    ensureProbeImage(docker, spec.images, signal),
+  ]);
+  signal?.throwIfAborted();
+  const failed = builds.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+  if (failed) throw failed.reason;
+  const probeImage = (builds[builds.length - 1] as PromiseFulfilledResult<string>).value;
+
+  step('creating networks and containers');
+  const networks = await createNetworks(docker, spec, id);
+  const containers = new Map<string, Docker.Container>();
+  for (const app of spec.apps) containers.set(app.name, await createAppContainer(docker, id, networks, app));
+  const probe = await createProbeContainer(docker, id, networks, probeImage);
+  containers.set(PROBE_SERVICE, probe);
+  for (const proxy of proxiesOf(spec)) containers.set(PROXY_SERVICE[proxy], await createProxyContainer(docker, id, networks, spec, proxy));
+  signal?.throwIfAborted();
+
+  // Apps first: the proxies resolve the apps' names when they start.
+  step('starting the apps');
+  await Promise.all([...spec.apps.map((a) => containers.get(a.name)!.start()), probe.start()]);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS);
+  const ctx = { docker, spec, containers, deadline, signal };
+  step('waiting for the apps to answer');
+  await waitForApps(ctx, probe);
+
+  step('starting the proxies');
+  for (const proxy of proxiesOf(spec)) await startProxy(docker, containers.get(PROXY_SERVICE[proxy])!);
+  step('waiting for the proxies to answer');
+  await waitForProxies(ctx);
+}
+
+async function startProxy(docker: Docker, container: Docker.Container): Promise<void> {
+  try {
+    await container.start();
+  } catch (err) {
+    const port = portFromStartError(err instanceof Error ? err.message : String(err));
+    if (port !== undefined) throw await portInUseError(docker, port);
+    throw err;
+  }
+}
+
+/** A running lab's readiness, checked again (`up` on a running lab, `inspect`). */
+export async function waitUntilReady(docker: Docker, lab: string, spec: LabSpec, deadline: number, signal?: AbortSignal): Promise<void> {
+  const entry = (await labContainers(docker, lab))[0];
+  const containers = new Map([...(entry?.byService ?? new Map<string, Docker.ContainerInfo>())].map(([s, c]) => [s, docker.getContainer(c.Id)]));
+  const ctx = { docker, spec, containers, deadline, signal };
+  await waitForApps(ctx, containers.get(PROBE_SERVICE)!);
+  await waitForProxies(ctx);
+}

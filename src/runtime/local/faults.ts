@@ -1,0 +1,45 @@
+/**
+ * Fault injection for failover checks: stop an app (SIGTERM its group; resume starts it
+ * again on the same port) or pause it (SIGSTOP / SIGCONT: the port stays open but nothing
+ * answers, as with a hung server).
+ */
+import { resolve } from 'node:path';
+import { BadInputError, EnvironmentError } from '../../errors.js';
+import { spawnRecorded, stopProcesses } from './lifecycle.js';
+import type { ResolvedLocalOptions } from './options.js';
+import { signalGroup } from './processes.js';
+import { waitReady } from './readiness.js';
+import { runsOfDir, saveRun, type LocalRun, type ProcessRecord } from './run-record.js';
+
+async function appOf(options: ResolvedLocalOptions, dir: string, app: string): Promise<{ run: LocalRun; proc: ProcessRecord }> {
+  const run = (await runsOfDir(options.registryDir, resolve(dir))).find((r) => r.phase === 'running');
+  if (!run) throw new EnvironmentError(`lab ${dir} is not running on the local runtime`, 'run haplab up first');
+  const proc = run.processes.find((p) => p.role === 'app' && p.name === app);
+  if (!proc) throw new BadInputError(`lab ${run.lab} has no app ${JSON.stringify(app)}`, {}, `apps: ${run.processes.filter((p) => p.role === 'app').map((p) => p.name).join(', ')}`);
+  return { run, proc };
+}
+
+export async function disruptApp(options: ResolvedLocalOptions, dir: string, app: string, how: 'stop' | 'pause'): Promise<void> {
+  const { run, proc } = await appOf(options, dir, app);
+  if (proc.disrupted) return;
+  if (how === 'pause') {
+    if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGSTOP');
+  } else {
+    await stopProcesses(run, options.stopGraceMs, proc);
+  }
+  proc.disrupted = how;
+  await saveRun(run);
+}
+
+export async function resumeApp(options: ResolvedLocalOptions, dir: string, app: string, how: 'stop' | 'pause'): Promise<void> {
+  const { run, proc } = await appOf(options, dir, app);
+  if (how === 'pause') {
+    if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGCONT');
+    delete proc.disrupted;
+    await saveRun(run);
+    return;
+  }
+  if (proc.disrupted !== 'stop') return;
+  await spawnRecorded(run, proc);
+  await waitReady(proc, Date.now() + options.readyTimeoutMs);
+}

@@ -1,0 +1,150 @@
+/**
+ * The local runtime (DESIGN §5): a lab as child processes on loopback — Flask or Node
+ * replicas for the apps, HAProxy or haplab's TypeScript proxy in front — each in its own
+ * process group, recorded in the lab directory and in the user's registry before it is
+ * spawned, so `down` and `down --all` work from any later haplab process, even after
+ * the `up` that started them was killed.
+ */
+import { resolve, join } from 'node:path';
+import { EnvironmentError } from '../../errors.js';
+import { labNameOf } from '../../render/lab.js';
+import { loadSpecFile } from '../../spec/load.js';
+import { normalizeSpec } from '../../spec/normalize.js';
+import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
+import type { LabInstance, Prober, Runtime, UpOptions } from '../types.js';
+import { disruptApp, resumeApp } from './faults.js';
+import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
+import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
+import { planLocalRun } from './plan.js';
+import { LocalProber } from './prober.js';
+import { findByEnviron, hasProcfs } from './procfs.js';
+import { ENV_DIR, ENV_REGISTRY, ENV_RUN, registeredRuns, runsOfDir, saveRun, type LocalRun } from './run-record.js';
+import { detectTools, type LocalTools } from './tools.js';
+
+export { UnreachableSubnetError, loopbackAddresses } from './client-addresses.js';
+export type { LocalRuntimeOptions } from './options.js';
+
+export function createLocalRuntime(options: LocalRuntimeOptions = {}): LocalRuntime {
+  return new LocalRuntime(resolveLocalOptions(options));
+}
+
+function toInstance(run: LocalRun): LabInstance {
+  return { lab: run.lab, runtime: 'local', dir: run.dir, spec: run.spec, endpoints: run.endpoints, stats: run.stats, notes: run.notes };
+}
+
+function stateOf(run: LocalRun): LabState {
+  return {
+    version: 1, runtime: 'local', lab: run.lab, runId: run.runId, episode: run.spec.id, createdAt: run.createdAt,
+    phase: run.phase, endpoints: run.endpoints, stats: run.stats, notes: run.notes,
+  };
+}
+
+export class LocalRuntime implements Runtime {
+  readonly kind = 'local' as const;
+  private tools?: Promise<LocalTools>;
+
+  constructor(readonly options: ResolvedLocalOptions) {}
+
+  describe(): string {
+    return `local: child processes on 127.0.0.1 (registry ${this.options.registryDir})`;
+  }
+
+  private detect(): Promise<LocalTools> {
+    this.tools ??= detectTools();
+    return this.tools;
+  }
+
+  /** The run of `dir` that is fully up, if any. */
+  private async liveRun(dir: string): Promise<LocalRun | undefined> {
+    const runs = await runsOfDir(this.options.registryDir, dir);
+    return runs.find((r) => r.phase === 'running' && runAlive(r));
+  }
+
+  async up(dirArg: string, options: UpOptions = {}): Promise<LabInstance> {
+    const dir = resolve(dirArg);
+    const spec = normalizeSpec(await loadSpecFile(join(dir, 'lab.yaml')));
+    const state = await readLabState(dir);
+    if (state?.runtime === 'docker') {
+      throw new EnvironmentError(`lab ${state.lab} is held by the docker runtime (run ${state.runId})`, `run haplab down ${dirArg} first`);
+    }
+    const running = await this.liveRun(dir);
+    if (running) {
+      options.onStep?.('already running: nothing changed');
+      return toInstance(running);
+    }
+    // Leftovers of a run that died or was killed mid-up: cleared before ports are chosen.
+    for (const stale of await runsOfDir(this.options.registryDir, dir)) await stopRun(stale, this.options.stopGraceMs);
+
+    options.onStep?.('choosing apps, proxy and ports');
+    const plan = await planLocalRun(spec, dir, await this.detect(), this.options);
+    const run: LocalRun = {
+      version: 1, runId: newRunId(), lab: labNameOf(dir), dir, createdAt: new Date().toISOString(),
+      registryDir: this.options.registryDir, phase: 'starting', spec,
+      processes: plan.processes, endpoints: plan.endpoints, stats: plan.stats, notes: plan.notes,
+    };
+    // Recorded before anything is spawned: a haplab killed from here on leaves a trail.
+    await saveRun(run);
+    await writeLabState(dir, stateOf(run));
+    try {
+      await startRun(run, { signal: options.signal, onStep: options.onStep, readyTimeoutMs: this.options.readyTimeoutMs });
+    } catch (err) {
+      await stopRun(run, this.options.stopGraceMs).catch(() => undefined);
+      throw err;
+    }
+    await writeLabState(dir, stateOf(run));
+    return toInstance(run);
+  }
+
+  async inspect(dir: string): Promise<LabInstance | undefined> {
+    const run = await this.liveRun(resolve(dir));
+    return run ? toInstance(run) : undefined;
+  }
+
+  async down(dir: string): Promise<void> {
+    for (const run of await runsOfDir(this.options.registryDir, resolve(dir))) await stopRun(run, this.options.stopGraceMs);
+  }
+
+  async downAll(): Promise<string[]> {
+    const removed = new Set<string>();
+    for (const run of await registeredRuns(this.options.registryDir)) {
+      await stopRun(run, this.options.stopGraceMs);
+      removed.add(run.lab);
+    }
+    // Processes whose registry file is gone (deleted by hand, or a crash before its first
+    // write completed) still carry the registry's marker in their environment.
+    for (const orphan of this.orphans()) {
+      await stopRun(orphan, this.options.stopGraceMs);
+      removed.add(orphan.lab);
+    }
+    return [...removed];
+  }
+
+  /** Runs known only from /proc, by the markers in their processes' environment. */
+  private orphans(): (RunRef & { lab: string })[] {
+    if (!hasProcfs) return [];
+    const byRun = new Map<string, RunRef & { lab: string }>();
+    for (const p of findByEnviron((env) => env.get(ENV_REGISTRY) === this.options.registryDir && env.has(ENV_RUN))) {
+      const runId = p.env.get(ENV_RUN)!;
+      const dir = p.env.get(ENV_DIR) ?? '';
+      if (!byRun.has(runId)) byRun.set(runId, { runId, dir, lab: labNameOf(dir), registryDir: this.options.registryDir, processes: [] });
+    }
+    return [...byRun.values()];
+  }
+
+  async list(): Promise<LabInstance[]> {
+    const runs = await registeredRuns(this.options.registryDir);
+    return runs.filter((r) => r.phase === 'running' && runAlive(r)).map(toInstance);
+  }
+
+  async prober(instance: LabInstance): Promise<Prober> {
+    return new LocalProber(instance);
+  }
+
+  async disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
+    await disruptApp(this.options, instance.dir, app, how);
+  }
+
+  async resume(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
+    await resumeApp(this.options, instance.dir, app, how);
+  }
+}

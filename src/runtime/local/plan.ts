@@ -1,0 +1,109 @@
+/**
+ * Turns a lab spec into the processes of a local run: which implementation plays each
+ * part (Flask or the Node replica, HAProxy or the TypeScript proxy), on which loopback
+ * ports, with which config — and the notes that say every substitution made.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
+import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
+import type { LabSpec, ProxyKind } from '../../spec/types.js';
+import type { Endpoint, LabInstance } from '../types.js';
+import { localCfgTarget, type LocalPorts } from './local-cfg.js';
+import type { ResolvedLocalOptions } from './options.js';
+import { LOOPBACK, PortAllocator } from './ports.js';
+import { localDir, type ProcessSpec } from './run-record.js';
+import { replicaEntry, requireCompiled, tsProxyEntry, type LocalTools } from './tools.js';
+
+export interface LocalPlan {
+  processes: ProcessSpec[];
+  endpoints: Endpoint[];
+  stats: LabInstance['stats'];
+  notes: string[];
+}
+
+export function logsDir(dir: string): string {
+  return join(localDir(dir), 'logs');
+}
+
+function files(dir: string, id: string) {
+  return { log: join(logsDir(dir), `${id}.log`), pidFile: join(logsDir(dir), `${id}.pid`) };
+}
+
+/** The app process: Flask with the lab's own app.py, or the Node replica of it. */
+export function appProcess(spec: LabSpec, dir: string, app: string, port: number, python: string | undefined): ProcessSpec {
+  const id = `app-${app}`;
+  const appDir = join(dir, 'apps', app);
+  const env = { HAPLAB_HOST: LOOPBACK, HAPLAB_PORT: String(port), PYTHONUNBUFFERED: '1' };
+  const common = { id, role: 'app' as const, name: app, cwd: appDir, env, ...files(dir, id), listens: [{ port, ready: 'http-any' as const }] };
+  if (python) return { ...common, implementation: 'Flask', command: python, args: [join(appDir, 'app.py')] };
+  return { ...common, implementation: 'Node replica', command: process.execPath, args: [requireCompiled(replicaEntry, "haplab's Node app replica"), dir, app] };
+}
+
+export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools, options: ResolvedLocalOptions): Promise<LocalPlan> {
+  const notes: string[] = [];
+  const ports = new PortAllocator();
+  const python = options.preferReplicas ? undefined : tools.python.path;
+  if (python) notes.push(`apps: Flask (${python})`);
+  else notes.push(`apps: haplab's built-in Node replicas of the Flask apps (same routes, texts and headers), because ${options.preferReplicas ? 'replicas were asked for' : tools.python.problem}`);
+
+  const processes: ProcessSpec[] = [];
+  const appPorts = new Map<string, number>();
+  for (const app of spec.apps) {
+    const port = await ports.take(app.port, `app ${app.name}`);
+    appPorts.set(app.name, port);
+    processes.push(appProcess(spec, dir, app.name, port, python));
+  }
+
+  const endpoints: Endpoint[] = [];
+  const stats: LabInstance['stats'] = [];
+  for (const role of proxiesOf(spec)) {
+    const planned = await planProxy(spec, dir, role, appPorts, ports, tools, options, notes);
+    processes.push(planned.process);
+    endpoints.push(...planned.endpoints);
+    stats.push({ proxy: role, url: `http://${LOOPBACK}:${planned.statsPort}/stats;csv` });
+  }
+  notes.push(...ports.moved);
+  if (spec.clientSubnet && !spec.clientSubnet.startsWith('127.')) {
+    notes.push(`source-address rules in ${spec.clientSubnet}: the local runtime speaks only from 127.0.0.0/8, so checks that need those addresses are skipped (use the docker runtime to run them)`);
+  }
+  return { processes, endpoints, stats, notes };
+}
+
+async function planProxy(
+  spec: LabSpec, dir: string, role: ProxyKind, appPorts: Map<string, number>, ports: PortAllocator,
+  tools: LocalTools, options: ResolvedLocalOptions, notes: string[],
+): Promise<{ process: ProcessSpec; endpoints: Endpoint[]; statsPort: number }> {
+  const useHaproxy = role === 'haproxy' && !options.preferTsProxy && tools.haproxy.path !== undefined;
+  if (role === 'haproxy' && !useHaproxy) {
+    notes.push(`proxy: haplab's TypeScript proxy plays HAProxy's part, because ${options.preferTsProxy ? 'the TypeScript proxy was asked for' : tools.haproxy.problem}`);
+  } else if (useHaproxy) notes.push(`proxy: HAProxy (${tools.haproxy.path})`);
+
+  // Same host ports as the docker runtime publishes: the TS proxy's are HAProxy's + 100.
+  const wanted = publishedPorts(spec, role);
+  const frontendPorts = new Map<string, number>();
+  for (const [i, f] of spec.frontends.entries()) frontendPorts.set(f.name, await ports.take(wanted[i]!.host, `${role} frontend ${f.name}`));
+  const statsPort = await ports.take(wanted[wanted.length - 1]!.host, `${role} stats`);
+  const localPorts: LocalPorts = { apps: appPorts, frontends: frontendPorts, stats: statsPort };
+
+  const service = PROXY_SERVICE[role];
+  const cfgFile = join(localDir(dir), `${service}.cfg`);
+  await mkdir(localDir(dir), { recursive: true });
+  await writeFile(cfgFile, renderHaproxyCfg(spec, localCfgTarget(localPorts)));
+
+  const id = `proxy-${service}`;
+  const listens = [
+    ...spec.frontends.map((f) => ({ port: frontendPorts.get(f.name)!, ready: f.mode === 'tcp' ? ('tcp' as const) : ('http-frontend' as const) })),
+    { port: statsPort, ready: 'none' as const },
+  ];
+  const common = { id, role: 'proxy' as const, name: role, cwd: localDir(dir), env: {}, ...files(dir, id), listens };
+  const process: ProcessSpec = useHaproxy
+    ? { ...common, implementation: 'HAProxy', command: tools.haproxy.path!, args: ['-f', cfgFile, '-db'] }
+    : { ...common, implementation: 'TypeScript proxy', command: globalThis.process.execPath, args: [requireCompiled(tsProxyEntry, "haplab's TypeScript proxy"), '-f', cfgFile] };
+
+  const endpoints = spec.frontends.map((f): Endpoint => {
+    const port = frontendPorts.get(f.name)!;
+    return { proxy: role, frontend: f.name, mode: f.mode, host: LOOPBACK, port, url: `${f.mode === 'tcp' ? 'tcp' : 'http'}://${LOOPBACK}:${port}` };
+  });
+  return { process, endpoints, statsPort };
+}

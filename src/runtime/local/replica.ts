@@ -1,0 +1,129 @@
+/**
+ * A Node stand-in for a lab's Flask app, for machines where Flask does not import: the
+ * same routes, methods, texts, JSON (as Flask serializes it), static files, delay and
+ * X-Served-By header, and Werkzeug's 404/405 pages — so the verifier cannot tell the two
+ * apart by anything it checks.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../spec/types.js';
+import { compileRoutes, matchRoute } from './replica-routes.js';
+
+const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
+const METHOD_NOT_ALLOWED_PAGE = '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n';
+const HTML = 'text/html; charset=utf-8';
+
+/** The types Python's mimetypes gives the files labs ship; anything else is a plain download. */
+const MIME: Record<string, string> = {
+  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml',
+  '.ico': 'image/vnd.microsoft.icon', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.html': HTML, '.htm': HTML, '.txt': 'text/plain; charset=utf-8', '.json': 'application/json',
+};
+
+interface Reply {
+  status: number;
+  reason?: string;
+  headers?: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** Flask's JSON: keys sorted, compact separators, non-ASCII escaped, a trailing newline. */
+export function flaskJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  const text = JSON.stringify(sorted(value)).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${text}\n`;
+}
+
+/** Werkzeug's safe_join: no way out of the static directory. */
+function safePath(root: string, name: string): string | undefined {
+  if (name.split('/').some((part) => part === '..') || name.includes('\\') || name.startsWith('/')) return undefined;
+  const full = resolve(root, name);
+  return full.startsWith(resolve(root) + sep) ? full : undefined;
+}
+
+async function staticFile(appDir: string, staticDir: string, name: string): Promise<Reply> {
+  const file = safePath(join(appDir, staticDir), name);
+  if (!file) return notFound();
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return notFound();
+    const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return {
+      status: 200,
+      headers: { 'Content-Type': type, 'Content-Disposition': `inline; filename=${name.split('/').pop()}`, 'Last-Modified': info.mtime.toUTCString(), 'Cache-Control': 'no-cache' },
+      body: await readFile(file),
+    };
+  } catch {
+    return notFound();
+  }
+}
+
+function notFound(): Reply {
+  return { status: 404, reason: 'NOT FOUND', headers: { 'Content-Type': HTML }, body: NOT_FOUND_PAGE };
+}
+
+async function routeReply(app: AppSpec, appDir: string, route: RouteSpec, params: Record<string, string>): Promise<Reply> {
+  if (route.staticDir !== undefined) {
+    const name = params.filename ?? Object.values(params)[0] ?? '';
+    return staticFile(appDir, route.staticDir, name);
+  }
+  // A view returning a dict or list is JSON in Flask; a string is HTML text.
+  if (route.json !== undefined && typeof route.json !== 'string') return { status: 200, headers: { 'Content-Type': 'application/json' }, body: flaskJson(route.json) };
+  const text = typeof route.json === 'string' ? route.json : (route.text ?? '');
+  return { status: 200, headers: { 'Content-Type': HTML }, body: text };
+}
+
+export function createReplicaServer(app: AppSpec, appDir: string): Server {
+  const routes = compileRoutes(app.routes);
+  const handle = async (req: IncomingMessage): Promise<Reply> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      path = rawPath;
+    }
+    const match = matchRoute(routes, method, path);
+    if (match.kind === 'not-found') return notFound();
+    if (match.kind === 'method-not-allowed') {
+      return { status: 405, reason: 'METHOD NOT ALLOWED', headers: { 'Content-Type': HTML, Allow: match.allowed.join(', ') }, body: METHOD_NOT_ALLOWED_PAGE };
+    }
+    const declared = (match.route.route.methods ?? ['GET']).map((m) => m.toUpperCase());
+    if (method === 'OPTIONS' && !declared.includes('OPTIONS')) {
+      return { status: 200, headers: { 'Content-Type': HTML, Allow: [...match.route.methods].join(', ') }, body: '' };
+    }
+    // Flask sleeps inside the view: only a matched route waits (ep06's slow servers).
+    if (app.delaySeconds) await new Promise((r) => setTimeout(r, app.delaySeconds! * 1000));
+    return routeReply(app, appDir, match.route.route, match.params);
+  };
+
+  return createServer((req, res) => {
+    // Read the whole request first, as Werkzeug does, then answer and close like its dev server.
+    req.resume();
+    req.on('end', () => {
+      handle(req).then(
+        (reply) => send(req, res, app.name, reply),
+        (err: unknown) => send(req, res, app.name, { status: 500, reason: 'INTERNAL SERVER ERROR', headers: { 'Content-Type': HTML }, body: `<h1>Internal Server Error</h1><p>${String(err)}</p>\n` }),
+      );
+    });
+  });
+}
+
+function send(req: IncomingMessage, res: ServerResponse, appName: string, reply: Reply): void {
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
+  res.statusCode = reply.status;
+  if (reply.reason) res.statusMessage = reply.reason;
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.setHeader('Content-Length', body.length);
+  res.setHeader(SERVED_BY_HEADER, appName);
+  res.setHeader('Server', 'haplab-replica (Flask stand-in)');
+  res.setHeader('Connection', 'close');
+  res.end(req.method === 'HEAD' ? undefined : body);
+  process.stdout.write(`${req.socket.remoteAddress ?? '-'} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${reply.status} -\n`);
+}

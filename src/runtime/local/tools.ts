@@ -1,0 +1,76 @@
+/**
+ * What this machine offers the local runtime: a Python whose Flask imports, HAProxy on
+ * PATH, and haplab's own compiled entry points (TypeScript proxy, Node app replicas).
+ */
+import { execFile } from 'node:child_process';
+import { constants, existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { EnvironmentError } from '../../errors.js';
+import { distDir } from '../../paths.js';
+
+const run = promisify(execFile);
+
+export interface Found {
+  /** Absolute path of the program, when found. */
+  path?: string;
+  /** Why it is not used, said in the lab's notes. */
+  problem?: string;
+}
+
+/**
+ * A Python that imports Flask. Debian's /usr/bin/python3 first: a python3 earlier on PATH
+ * (pyenv, a venv) may lack Flask. The interpreter's own sys.executable is returned so the
+ * apps do not go through a shim that depends on the caller's environment.
+ */
+export async function findFlaskPython(): Promise<Found> {
+  const candidates = [...new Set(['/usr/bin/python3', 'python3'])];
+  const problems: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const { stdout } = await run(candidate, ['-c', 'import sys, flask; print(sys.executable)'], { timeout: 15_000 });
+      const path = stdout.trim();
+      if (path) return { path };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      problems.push(`${candidate}: ${e.code === 'ENOENT' ? 'not found' : (e.stderr?.trim().split('\n').pop() ?? e.message)}`);
+    }
+  }
+  return { problem: `Flask does not import (${problems.join('; ')})` };
+}
+
+/** `haproxy` on PATH, as a shell would find it. */
+export async function findOnPath(program: string, pathVar = process.env.PATH ?? ''): Promise<Found> {
+  for (const dir of pathVar.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, program);
+    try {
+      await access(candidate, constants.X_OK);
+      return { path: candidate };
+    } catch {
+      // not in this directory
+    }
+  }
+  return { problem: `${program} is not on PATH` };
+}
+
+/** The compiled entry points the local runtime runs with this very Node. */
+export const tsProxyEntry = join(distDir, 'src', 'proxy', 'main.js');
+export const replicaEntry = join(distDir, 'src', 'runtime', 'local', 'replica-main.js');
+
+export function requireCompiled(entry: string, what: string): string {
+  if (!existsSync(entry)) {
+    throw new EnvironmentError(`${what} is not compiled (${entry} is missing)`, 'run `npm run build` in the haplab package');
+  }
+  return entry;
+}
+
+export interface LocalTools {
+  python: Found;
+  haproxy: Found;
+}
+
+export async function detectTools(): Promise<LocalTools> {
+  const [python, haproxy] = await Promise.all([findFlaskPython(), findOnPath('haproxy')]);
+  return { python, haproxy };
+}

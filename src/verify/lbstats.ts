@@ -1,0 +1,71 @@
+/**
+ * Cross-check with the proxy's own counters: HAProxy's stats CSV (`…;csv`) has, per server,
+ * `lbtot` — how many times the load balancer chose it. Fetched before and after the run;
+ * the difference must equal what the clients saw answered by each server. Health checks do
+ * not count in lbtot, so any difference means traffic the clients did not send, or picks
+ * whose answers were lost.
+ */
+import got from 'got';
+import type { Check } from './report/types.js';
+import { skippedCheck } from './report/types.js';
+
+/** "backend/server" → lbtot. */
+export type LbTotals = Map<string, number>;
+
+export function parseStatsCsv(text: string): LbTotals {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
+  const header = lines.shift()?.replace(/^#\s*/, '').split(',') ?? [];
+  const px = header.indexOf('pxname');
+  const sv = header.indexOf('svname');
+  const lb = header.indexOf('lbtot');
+  const out: LbTotals = new Map();
+  if (px < 0 || sv < 0 || lb < 0) return out;
+  for (const line of lines) {
+    const cols = line.split(',');
+    const name = cols[sv];
+    if (!name || name === 'FRONTEND' || name === 'BACKEND') continue;
+    const n = Number(cols[lb]);
+    if (Number.isFinite(n)) out.set(`${cols[px]}/${name}`, n);
+  }
+  return out;
+}
+
+export type FetchText = (url: string) => Promise<string>;
+
+const defaultFetch: FetchText = (url) => got(url, { timeout: { request: 5000 }, retry: { limit: 1 } }).text();
+
+/** The stats URL with HAProxy's `;csv` suffix (added when missing). */
+export function csvUrl(url: string): string {
+  return /;csv\b/.test(url) ? url : `${url.replace(/\/$/, '')};csv`;
+}
+
+export async function fetchLbTotals(url: string, fetchText: FetchText = defaultFetch): Promise<LbTotals> {
+  const totals = parseStatsCsv(await fetchText(csvUrl(url)));
+  if (totals.size === 0) throw new Error('no server rows with lbtot in the stats CSV');
+  return totals;
+}
+
+/** lbtot(after) − lbtot(before) against the clients' own tally, per server that either side saw. */
+export function judgeLbTotals(before: LbTotals, after: LbTotals, clients: Record<string, number>): Check {
+  const keys = new Set([...Object.keys(clients), ...[...after.keys()].filter((k) => (after.get(k) ?? 0) - (before.get(k) ?? 0) > 0)]);
+  const diffs: string[] = [];
+  const rows: string[] = [];
+  for (const k of [...keys].sort()) {
+    const delta = (after.get(k) ?? 0) - (before.get(k) ?? 0);
+    const seen = clients[k] ?? 0;
+    rows.push(`${k} ${delta}`);
+    if (!after.has(k)) diffs.push(`${k}: not in the stats CSV (clients saw ${seen})`);
+    else if (delta !== seen) diffs.push(`${k}: lbtot +${delta}, clients saw ${seen}`);
+  }
+  return {
+    name: 'stats.lbtot',
+    expected: 'lbtot grows per server by exactly what the clients saw answered',
+    observed: rows.join(', ') || 'no traffic',
+    pass: diffs.length === 0 && keys.size > 0,
+    detail: diffs.length ? diffs.slice(0, 4).join('; ') : "the proxy's own counters agree with the clients",
+  };
+}
+
+export function lbTotalsSkipped(reason: string): Check {
+  return skippedCheck('stats.lbtot', "the proxy's lbtot counters agree with the clients", reason);
+}

@@ -1,0 +1,57 @@
+/**
+ * Power of two choices against plain random (ep08's second claim): under the same concurrent
+ * load, random(2) keeps the busiest server less busy than random(1). The lead runs the lab
+ * twice (draws 2 and draws 1) with the same batch; this judges the two response streams.
+ *
+ * The measure: at each request's send time, the largest client-side in-flight count over the
+ * servers (how loaded the busiest server is when a new request arrives). Its successive
+ * values are autocorrelated, so each run is cut into B = 10 consecutive batches and the
+ * batch means — close to independent — are compared with Welch's one-sided t-test: the check
+ * passes when random(2)'s mean is significantly lower at α. Absolute peaks go in the detail.
+ */
+import type { BackendSpec } from '../../spec/types.js';
+import type { ProbeResponse } from '../../runtime/types.js';
+import { fmtP, inFlightAtSends, serverSequence } from '../observe.js';
+import type { Check } from '../report/types.js';
+import { welchTestLess } from '../stats.js';
+
+export const PEAK_BATCHES = 10;
+
+export interface LoadRun {
+  /** What ran, said in the check: "random(2)", "random(1)". */
+  label: string;
+  responses: readonly ProbeResponse[];
+}
+
+/** The busiest server's in-flight count at each send, in send order. */
+export function busiestLoad(backend: BackendSpec, responses: readonly ProbeResponse[]): number[] {
+  return inFlightAtSends(serverSequence(backend, responses), responses).map(({ load }) => Math.max(0, ...load.values()));
+}
+
+function batchMeans(xs: readonly number[], batches: number): number[] {
+  const size = Math.floor(xs.length / batches);
+  return Array.from({ length: batches }, (_, b) => {
+    const part = xs.slice(b * size, (b + 1) * size);
+    return part.reduce((s, x) => s + x, 0) / part.length;
+  });
+}
+
+export function comparePeakLoad(backend: BackendSpec, twoChoices: LoadRun, plain: LoadRun, alpha: number): Check {
+  const name = `random.peak-load: ${twoChoices.label} vs ${plain.label}`;
+  const a = busiestLoad(backend, twoChoices.responses);
+  const b = busiestLoad(backend, plain.responses);
+  const expected = `${twoChoices.label}'s busiest server less loaded than ${plain.label}'s (Welch one-sided, α = ${alpha.toPrecision(3)})`;
+  if (a.length < 2 * PEAK_BATCHES || b.length < 2 * PEAK_BATCHES) {
+    return { name, expected, observed: `${a.length} and ${b.length} requests`, pass: false, detail: `each run needs at least ${2 * PEAK_BATCHES} requests` };
+  }
+  const test = welchTestLess(batchMeans(a, PEAK_BATCHES), batchMeans(b, PEAK_BATCHES));
+  return {
+    name,
+    expected,
+    observed: `mean busiest in-flight ${test.meanA.toFixed(2)} vs ${test.meanB.toFixed(2)}; peaks ${Math.max(...a)} vs ${Math.max(...b)}`,
+    statistic: test.t,
+    pValue: test.pLess,
+    pass: test.pLess < alpha,
+    detail: `t = ${test.t.toFixed(2)}, df ${test.df.toFixed(1)}, p = ${fmtP(test.pLess)} over ${PEAK_BATCHES} batch means per run`,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * random / random(N) (ep08). Sequential traffic (one request in flight at a time) so that
+ * every server's load is 0 at each pick and random(N) reduces to its draw distribution.
+ *  - random.distribution: Pearson's χ² of the counts against the expected shares, with n from
+ *    requiredSampleSize (α per check, power, 20 % skew). The expected shares come from the
+ *    balance oracle: HAProxy draws random keys on its consistent-hash ring, whose arcs are
+ *    only roughly proportional to the weights (for 3 servers of weight 1 they are about
+ *    0.39/0.28/0.32 — far more than a 20 % test tolerates). Without the oracle the check is
+ *    skipped rather than judged against the wrong distribution.
+ *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
+ *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
+ */
+import type { BackendSpec } from '../../spec/types.js';
+import type { ProbeResponse } from '../../runtime/types.js';
+import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf } from '../observe.js';
+import { skippedCheck, type Check } from '../report/types.js';
+import { chiSquareTest, powerAt, requiredSampleSize } from '../stats.js';
+import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
+
+export function randomAlgorithmName(backend: BackendSpec): string {
+  return backend.balanceArg ? `random(${backend.balanceArg})` : 'random';
+}
+
+export function planRandom(frontend: string, count: number): Batch {
+  return {
+    label: 'sequential requests',
+    frontend,
+    probes: Array.from({ length: count }, () => ({ method: 'GET', path: '/', connection: 'fresh' as const })),
+    options: { concurrency: 1 },
+  };
+}
+
+/** χ² of the observed per-server counts against `shares` (by server name). */
+export function judgeDistribution(
+  name: string, backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number>,
+  stats: StatsPolicy, source: string,
+): Check {
+  const servers = activeServers(backend).map((s) => s.name);
+  const probs = servers.map((s) => shares[s] ?? 0);
+  const answered = responses.map((r) => serverOf(backend, r)).filter((s): s is string => s !== undefined);
+  // A server outside the active set answering is a count where the model expects none.
+  const extra = answered.filter((s) => !servers.includes(s)).length;
+  const observed = servers.map((s) => answered.filter((x) => x === s).length);
+  const test = chiSquareTest([...observed, extra], [...probs, 0]);
+  const power = powerAt(answered.length, probs, stats);
+  return {
+    name,
+    expected: servers.map((s, i) => `${s} ${fmtShare(probs[i]!)}`).join(', ') + ` (${source})`,
+    observed: servers.map((s, i) => `${s} ${observed[i]}`).join(', ') + (extra ? `, others ${extra}` : ''),
+    statistic: test.statistic,
+    pValue: test.pValue,
+    pass: answered.length > 0 && test.pValue >= stats.alpha,
+    detail: `Pearson χ² = ${test.statistic.toFixed(2)}, df ${test.df}, p = ${fmtP(test.pValue)} (fails below α = ${stats.alpha.toPrecision(3)}); ` +
+      `n = ${answered.length}, power ${power.toFixed(3)} against a ${Math.round(stats.skew * 100)} % skew of any one server`,
+  };
+}
+
+export function judgeRandom(
+  backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number> | undefined, stats: StatsPolicy,
+): ProxyOutcome {
+  const checks: Check[] = [answeredCheck('random.answered', backend, responses)];
+  checks.push(shares
+    ? judgeDistribution('random.distribution', backend, responses, shares, stats, "the ring's shares, from the balance oracle")
+    : skippedCheck('random.distribution', 'counts that fit the expected shares',
+      "no balance oracle wired: HAProxy's random picks on its consistent-hash ring, whose shares are not the weights, so the expected distribution is unknown"));
+  checks.push(skippedCheck('random.peak-load', `${randomAlgorithmName(backend)} lowers the peak in-flight load against random(1)`,
+    'needs a second run of this lab with plain random (draw 1) under the same concurrency; comparePeakLoad judges the two'));
+  const n = responses.length;
+  return {
+    checks,
+    requests: n,
+    counts: countByServer(backend, responses),
+    expectedCounts: shares ? Object.fromEntries(activeServers(backend).map((s) => [s.name, n * (shares[s.name] ?? 0)])) : undefined,
+    served: tallyServed(backend, responses),
+  };
+}
+
+export function randomModel(frontend: string, backend: BackendSpec): Model {
+  return {
+    name: randomAlgorithmName(backend),
+    statisticalChecks: 1,
+    async run(ctx: ModelContext): Promise<ModelResult> {
+      const notes: string[] = [];
+      const shares = ctx.oracles.balance?.shares(backend, ctx.rng.fork('random-shares'));
+      const probs = activeServers(backend).map((s) => shares?.[s.name] ?? s.weight);
+      const size = requiredSampleSize(probs, ctx.stats);
+      const count = atLeast(size.n, ctx.minRequests);
+      notes.push(`random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
+      ctx.onStep?.(`random: ${count} sequential requests to ${frontend}`);
+      const responses = await ctx.send(planRandom(frontend, count));
+      const perProxy: ModelResult['perProxy'] = new Map();
+      for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRandom(backend, rs, shares, ctx.stats));
+      return { perProxy, notes };
+    },
+  };
+}

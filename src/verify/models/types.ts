@@ -1,0 +1,97 @@
+/**
+ * What every model shares: the context run.ts gives it, and what it gives back. A model
+ * has three parts, kept apart so each can be tested alone: a plan (what to send, how many,
+ * from where, how), the sending (through ctx.send, to every proxy on the same traffic), and
+ * pure judge functions (responses → checks).
+ */
+import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../spec/types.js';
+import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober } from '../../runtime/types.js';
+import type { BalanceOracle, RouteOracle } from '../oracles.js';
+import type { Check } from '../report/types.js';
+import type { Rng } from '../rng.js';
+
+/** A request before it is addressed to a proxy. */
+export type Probe = Omit<ProbeRequest, 'proxy' | 'frontend'>;
+
+/** One batch of traffic: the same requests go to each proxy in turn, never to both at once. */
+export interface Batch {
+  label: string;
+  frontend: string;
+  probes: Probe[];
+  options: ProbeBatchOptions;
+}
+
+export type PerProxy<T> = Map<ProxyKind, T>;
+
+/** Stops and starts an app (a server's process or container): Runtime.disrupt/resume. */
+export interface FaultInjector {
+  stop(app: string): Promise<void>;
+  start(app: string): Promise<void>;
+}
+
+export interface StatsPolicy {
+  alpha: number;
+  power: number;
+  skew: number;
+}
+
+export interface ModelContext {
+  spec: LabSpec;
+  instance: LabInstance;
+  prober: Prober;
+  proxies: ProxyKind[];
+  rng: Rng;
+  /** --requests: every computed count is raised to at least this. */
+  minRequests?: number;
+  /** α here is per statistical check, after the run-wide Bonferroni split (run.ts). */
+  stats: StatsPolicy;
+  oracles: { balance?: BalanceOracle; route?: RouteOracle };
+  faults?: FaultInjector;
+  send(batch: Batch): Promise<PerProxy<ProbeResponse[]>>;
+  /** Progress for the CLI (listr2). */
+  onStep?(text: string): void;
+}
+
+export interface ProxyOutcome {
+  checks: Check[];
+  requests: number;
+  counts?: Record<string, number>;
+  expectedCounts?: Record<string, number>;
+  /** Responses per "backend/server", for the stats-CSV cross-check. */
+  served: Record<string, number>;
+  /** True when the model stopped a server: lbtot then also counts retries and is not compared. */
+  disrupted?: boolean;
+}
+
+export interface ModelResult {
+  perProxy: PerProxy<ProxyOutcome>;
+  notes: string[];
+}
+
+export interface Model {
+  /** "roundrobin", "acl", … for progress and notes. */
+  name: string;
+  /** How many statistical checks it makes per proxy: the Bonferroni count. */
+  statisticalChecks: number;
+  run(ctx: ModelContext): Promise<ModelResult>;
+}
+
+/** Raises a computed count by --requests. */
+export function atLeast(computed: number, minRequests: number | undefined): number {
+  return Math.max(computed, minRequests ?? 0);
+}
+
+/** Tallies responses per "backend/server" (the stats-CSV cross-check compares these with lbtot). */
+export function tallyServed(backend: BackendSpec, responses: readonly ProbeResponse[], into: Record<string, number> = {}): Record<string, number> {
+  for (const r of responses) {
+    const server = backend.servers.find((s) => s.app === r.servedBy);
+    if (server) into[`${backend.name}/${server.name}`] = (into[`${backend.name}/${server.name}`] ?? 0) + 1;
+  }
+  return into;
+}
+
+export function frontendOf(spec: LabSpec, name: string): FrontendSpec {
+  const f = spec.frontends.find((x) => x.name === name);
+  if (!f) throw new Error(`no frontend ${name}`);
+  return f;
+}

@@ -1,0 +1,15 @@
+/**
+ * `--json F`: the report exactly as the Report type (DESIGN §3), two-space indented.
+ * Non-finite numbers (an infinite χ² when a server the model excludes answered) are written
+ * as strings, since JSON has no Infinity.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { Report } from './types.js';
+
+export function reportToJson(report: Report): string {
+  return `${JSON.stringify(report, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value), 2)}\n`;
+}
+
+export async function writeJsonReport(file: string, report: Report): Promise<void> {
+  await writeFile(file, reportToJson(report), 'utf8');
+}

@@ -1,0 +1,132 @@
+/**
+ * verifyLab: drives traffic through a running lab and judges it with the models its spec
+ * calls for (select.ts), on every proxy that runs — both, when both run, on the same
+ * generated traffic, one proxy after the other so they never share the apps' load.
+ *
+ * The statistical promise is made for the whole run, not per check: α (default 0.01) is
+ * split evenly (Bonferroni) over every statistical check of every proxy, so a correct lab
+ * fails `verify` by chance at most α of the time, whatever number of checks it has. Sample
+ * sizes are computed at the per-check α.
+ */
+import { BadInputError } from '../errors.js';
+import type { ProxyChoice, ProxyKind } from '../spec/types.js';
+import type { LabInstance, ProbeResponse, Prober } from '../runtime/types.js';
+import { fetchLbTotals, judgeLbTotals, lbTotalsSkipped, type FetchText, type LbTotals } from './lbstats.js';
+import type { Batch, FaultInjector, ModelContext, PerProxy, ProxyOutcome } from './models/types.js';
+import type { BalanceOracle, RouteOracle } from './oracles.js';
+import { verdictOf, type Check, type Report } from './report/types.js';
+import { createRng, randomSeed } from './rng.js';
+import { algorithmName, selectModels } from './select.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './stats.js';
+import { primaryBackend } from '../spec/types.js';
+
+export interface VerifyOptions {
+  /** --requests: raises every computed request count to at least this. */
+  requests?: number;
+  /** --seed: every random choice derives from it; a fresh one (printed in the report) when absent. */
+  seed?: string | number;
+  /** Which proxies to verify; default every proxy the lab runs. */
+  proxy?: ProxyChoice;
+  /** Run-wide false-alarm rate, power, and skew to catch (defaults 0.01, 0.95, 0.2). */
+  alpha?: number;
+  power?: number;
+  skew?: number;
+  /** What must happen (see oracles.ts); checks that need a missing one are skipped. */
+  oracles?: { balance?: BalanceOracle; route?: RouteOracle };
+  /** Stops/starts an app for the hash failover checks (Runtime.disrupt/resume). */
+  faults?: FaultInjector;
+  /** For tests: how the stats CSV is fetched (got by default). */
+  fetchText?: FetchText;
+  onStep?(text: string): void;
+}
+
+function proxiesToVerify(instance: LabInstance, choice: ProxyChoice | undefined): ProxyKind[] {
+  const running = [...new Set(instance.endpoints.map((e) => e.proxy))].sort((a, b) => (a === 'haproxy' ? -1 : b === 'haproxy' ? 1 : 0));
+  if (choice === undefined || choice === 'both') {
+    if (choice === 'both' && running.length < 2) throw new BadInputError(`--proxy both, but the lab runs only ${running.join(', ') || 'no proxy'}`, { flag: '--proxy' }, 'start the lab with --proxy both');
+    return running;
+  }
+  if (!running.includes(choice)) throw new BadInputError(`--proxy ${choice}, but the lab runs ${running.join(', ') || 'no proxy'}`, { flag: '--proxy' });
+  return [choice];
+}
+
+function makeSend(instance: LabInstance, prober: Prober, proxies: ProxyKind[]) {
+  return async (batch: Batch): Promise<PerProxy<ProbeResponse[]>> => {
+    const out: PerProxy<ProbeResponse[]> = new Map();
+    for (const proxy of proxies) {
+      if (!instance.endpoints.some((e) => e.proxy === proxy && e.frontend === batch.frontend)) {
+        out.set(proxy, batch.probes.map(() => ({ status: 0, body: '', error: `no ${proxy} endpoint for frontend ${batch.frontend}`, sentAtMs: 0, doneAtMs: 0 })));
+        continue;
+      }
+      const requests = batch.probes.map((p) => ({ ...p, proxy, frontend: batch.frontend }));
+      out.set(proxy, await prober.send(requests, batch.options));
+    }
+    return out;
+  };
+}
+
+async function readTotals(instance: LabInstance, proxy: ProxyKind, fetchText?: FetchText): Promise<LbTotals | string> {
+  const url = instance.stats.find((s) => s.proxy === proxy)?.url;
+  if (!url) return 'no stats page published for this proxy';
+  try {
+    return await fetchLbTotals(url, fetchText);
+  } catch (err) {
+    return `stats CSV unreadable: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+export async function verifyLab(instance: LabInstance, prober: Prober, options: VerifyOptions = {}): Promise<Report> {
+  const spec = instance.spec;
+  const proxies = proxiesToVerify(instance, options.proxy);
+  const seed = options.seed === undefined ? randomSeed() : String(options.seed);
+  const rng = createRng(seed);
+  const { models, notes } = selectModels(spec);
+  const statistical = models.reduce((s, m) => s + m.statisticalChecks, 0) * proxies.length;
+  const alpha = options.alpha ?? DEFAULT_ALPHA;
+  const stats = { alpha: alpha / Math.max(1, statistical), power: options.power ?? DEFAULT_POWER, skew: options.skew ?? DEFAULT_SKEW };
+  if (statistical > 1) notes.push(`α ${alpha} split over ${statistical} statistical checks: ${stats.alpha.toPrecision(3)} each, so the run's false-alarm rate stays ≤ ${alpha}`);
+  notes.push(...instance.notes);
+
+  const before = new Map<ProxyKind, LbTotals | string>();
+  for (const p of proxies) before.set(p, await readTotals(instance, p, options.fetchText));
+
+  const ctx: ModelContext = {
+    spec, instance, prober, proxies, rng, minRequests: options.requests, stats,
+    oracles: options.oracles ?? {}, faults: options.faults, send: makeSend(instance, prober, proxies), onStep: options.onStep,
+  };
+  const outcomes = new Map<ProxyKind, ProxyOutcome[]>(proxies.map((p) => [p, []]));
+  for (const model of models) {
+    const result = await model.run({ ...ctx, rng: rng.fork(model.name) });
+    notes.push(...result.notes);
+    for (const [proxy, outcome] of result.perProxy) outcomes.get(proxy)?.push(outcome);
+  }
+
+  const reports: Report[] = [];
+  for (const proxy of proxies) {
+    const list = outcomes.get(proxy) ?? [];
+    const checks: Check[] = list.flatMap((o) => o.checks);
+    const b = before.get(proxy)!;
+    if (typeof b === 'string') checks.push(lbTotalsSkipped(b));
+    else if (list.some((o) => o.disrupted)) checks.push(lbTotalsSkipped('a server was stopped during the run: lbtot also counts the retries of failover'));
+    else {
+      const after = await readTotals(instance, proxy, options.fetchText);
+      const clients: Record<string, number> = {};
+      for (const o of list) for (const [k, v] of Object.entries(o.served)) clients[k] = (clients[k] ?? 0) + v;
+      checks.push(typeof after === 'string' ? lbTotalsSkipped(after) : judgeLbTotals(b, after, clients));
+    }
+    const main = list.find((o) => o.counts);
+    reports.push({
+      lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
+      verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
+      counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed,
+    });
+  }
+  if (models.length === 0) notes.push('nothing in this lab could be checked');
+  if (reports.length === 1) return { ...reports[0]!, notes };
+  const counts: Record<string, number> = {};
+  for (const r of reports) for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
+  return {
+    lab: instance.lab, episode: spec.id, proxy: 'both', runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
+    verdict: verdictOf([], reports), requests: reports.reduce((s, r) => s + r.requests, 0), counts, checks: [], notes, seed, reports,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Which models judge a lab, chosen from its spec: the primary backend's algorithm (through
+ * the HTTP frontend that sends to it by default), every ACL frontend, every TCP frontend.
+ */
+import { primaryBackend, type BackendSpec, type LabSpec } from '../spec/types.js';
+import { activeServers } from './observe.js';
+import { aclModel } from './models/acl.js';
+import { algorithmLabel, hashModel } from './models/hash.js';
+import { leastconnModel } from './models/leastconn.js';
+import { randomAlgorithmName, randomModel } from './models/random.js';
+import { roundRobinModel } from './models/roundrobin.js';
+import { tcpModel } from './models/tcp.js';
+import type { Model } from './models/types.js';
+
+/** The algorithm as HAProxy's `balance` line would say it, for the report. */
+export function algorithmName(backend: BackendSpec): string {
+  switch (backend.balance) {
+    case 'random': return randomAlgorithmName(backend);
+    case 'source': case 'uri': case 'hdr': case 'url_param': return algorithmLabel(backend);
+    default: return backend.balance;
+  }
+}
+
+export function balancingModel(frontend: string, backend: BackendSpec): Model {
+  switch (backend.balance) {
+    case 'roundrobin': case 'static-rr': case 'first': return roundRobinModel(frontend, backend);
+    case 'leastconn': return leastconnModel(frontend, backend);
+    case 'random': return randomModel(frontend, backend);
+    case 'source': case 'uri': case 'hdr': case 'url_param': return hashModel(frontend, backend);
+  }
+}
+
+export interface Selection {
+  models: Model[];
+  notes: string[];
+}
+
+export function selectModels(spec: LabSpec): Selection {
+  const models: Model[] = [];
+  const notes: string[] = [];
+  const backend = primaryBackend(spec);
+  const http = spec.frontends.filter((f) => f.mode === 'http');
+  const aclFrontends = http.filter((f) => (f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0);
+  const plain = http.find((f) => f.defaultBackend === backend.name && !(f.rules?.length));
+  // Balancing first: its counts are the report's bar chart.
+  if (activeServers(backend).length >= 2 && plain) models.push(balancingModel(plain.name, backend));
+  else if (activeServers(backend).length < 2) notes.push(`backend ${backend.name} has ${activeServers(backend).length} active server(s): no balancing to check`);
+  for (const f of spec.frontends.filter((x) => x.mode === 'tcp')) {
+    const b = spec.backends.find((x) => x.name === f.defaultBackend);
+    if (b) models.push(tcpModel(f.name, b));
+  }
+  if (aclFrontends.length) models.push(aclModel(aclFrontends));
+  return { models, notes };
+}
