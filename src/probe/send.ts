@@ -114,6 +114,7 @@ export function parseRawResponse(raw: string): Outcome {
 }
 
 function describeError(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return `${err.code}: ${(err as Error).message}`;
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  return code ? `${code}: ${err.message}` : err.message;
 }

@@ -105,11 +105,23 @@ export async function requirePortsFree(ports: number[]): Promise<void> {
   }
 }
 
-/** Stops one process (or all) of the run: its groups gone, its ports free. */
+/**
+ * Stops one process (or all) of the run: its groups gone, its ports free. The whole run is
+ * scanned again after each round: a process forked by an `up` killed mid-spawn shows its
+ * marker only once it has exec'd, a moment after the first scan may have looked.
+ */
 export async function stopProcesses(run: RunRef, graceMs: number, only?: ProcessRecord): Promise<void> {
-  const { groups, ports } = await groupsOfRun(run, only);
-  await stopGroups(groups, graceMs);
-  await requirePortsFree(ports);
+  const ports = new Set<number>();
+  for (let round = 0; round < 5; round++) {
+    const found = await groupsOfRun(run, only);
+    for (const p of found.ports) ports.add(p);
+    const alive = found.groups.filter(groupAlive);
+    if (alive.length === 0 && round > 0) break;
+    await stopGroups(alive, graceMs);
+    if (only || !hasProcfs) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await requirePortsFree([...ports]);
 }
 
 /** Stops everything of the run and forgets it (records, pid files, state). */
