@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfigFile } from '../../src/proxy/config/index.js';
 import { writeLab } from '../../src/render/lab.js';
 import { catalogueIds, loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec, type LabChoices } from '../../src/spec/customize.js';
@@ -66,6 +67,14 @@ describe.each(cases)('$name', ({ name, episode, choices }) => {
       const out = execFileSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       expect(out).toMatch(/Configuration file is valid/);
     }
+  });
+
+  it("haplab's TypeScript proxy accepts the same haproxy.cfg", async ({ skip }) => {
+    if (!existsSync(dir)) skip('lab missing');
+    const cfg = join(dir, spec.proxy === 'ts' ? 'tsproxy' : 'haproxy', 'haproxy.cfg');
+    const config = await loadConfigFile(cfg);
+    expect(config.frontends.map((f) => f.name)).toEqual(expect.arrayContaining(spec.frontends.map((f) => f.name)));
+    expect(config.warnings).toEqual([]);
   });
 
   it('python3 -m py_compile accepts every Flask app', ({ skip }) => {
