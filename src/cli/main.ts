@@ -9,6 +9,8 @@ import { registerImagesCommand } from './images.js';
 import { registerUpCommand } from './up.js';
 import { registerDownCommand } from './down.js';
 import { registerStatusCommand } from './status.js';
+import { registerVerifyCommand } from './verify.js';
+import { registerCheckCommand } from './check.js';
 
 const program = new Command();
 program
@@ -25,6 +27,8 @@ registerImagesCommand(program);
 registerUpCommand(program);
 registerDownCommand(program);
 registerStatusCommand(program);
+registerVerifyCommand(program);
+registerCheckCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@
  */
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';
+import { readLabState } from './state.js';
 import { createDockerRuntime } from './docker/index.js';
 import { createLocalRuntime } from './local/index.js';
 
@@ -34,4 +35,17 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRunt
     if (!(err instanceof EnvironmentError)) throw err;
     return { runtime: createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
   }
+}
+
+/**
+ * The runtime that holds the lab in `dir`, from the state `up` wrote; when none was
+ * written, the runtime `choice` selects.
+ */
+export async function runtimeForLab(dir: string, choice: RuntimeChoice = 'auto'): Promise<SelectedRuntime> {
+  const state = await readLabState(dir).catch(() => undefined);
+  if (state && choice !== 'auto' && state.runtime !== choice) {
+    throw new BadInputError(`the lab in ${dir} runs on ${state.runtime}, not ${choice}`, { flag: '--runtime' }, `drop --runtime, or run \`haplab down ${dir}\` first`);
+  }
+  if (state) return selectRuntime(state.runtime);
+  return selectRuntime(choice);
 }

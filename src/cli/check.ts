@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { Listr } from 'listr2';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BadInputError, ExitCode } from '../errors.js';
+import { SPEC_FILE, writeLab } from '../render/lab.js';
+import { DockerRuntime } from '../runtime/docker/index.js';
+import { availableImageFlavor } from '../runtime/docker/flavor.js';
+import { parseRuntimeChoice, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
+import type { LabInstance } from '../runtime/types.js';
+import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
+import { customizeSpec } from '../spec/customize.js';
+import type { ImageFlavor } from '../spec/types.js';
+import type { Report } from '../verify/report/types.js';
+import { parseProxyChoice, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { action } from './run-command.js';
+
+interface CheckFlags extends VerifyFlags {
+  runtime?: string;
+  images?: string;
+  keep?: boolean;
+}
+
+interface CheckContext {
+  dir: string;
+  selected: SelectedRuntime;
+  instance?: LabInstance;
+  report?: Report;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .argument('<lab>', 'an episode id (ep09) or a lab directory')
+    .description('new → up → verify → down (down always); exit 0 only if every check passed')
+    .option('--proxy <which>', 'haproxy | ts | both')
+    .option('--runtime <which>', 'auto | docker | local', 'auto')
+    .option('--images <flavor>', 'official | offline (default: whichever is present on the engine)')
+    .option('--requests <n>', 'at least this many requests per check')
+    .option('--seed <seed>', 'make the random parts repeatable')
+    .option('--json <file>', 'write the report as JSON')
+    .option('--junit <file>', 'write the report as JUnit XML')
+    .action(action(async (target: string, flags: CheckFlags) => {
+      const proxy = parseProxyChoice(flags.proxy);
+      const choice = parseRuntimeChoice(flags.runtime);
+      const isDir = existsSync(join(target, SPEC_FILE));
+      if (!isDir && !(await catalogueIds()).includes(target)) {
+        throw new BadInputError(`${JSON.stringify(target)} is neither an episode nor a lab directory`, { flag: 'LAB' }, `use one of: ${(await catalogueIds()).join(', ')}, or a directory made by haplab new`);
+      }
+      const selected = isDir ? await runtimeForLab(resolve(target), choice) : await selectRuntime(choice);
+      process.stdout.write(`${selected.reason}\n`);
+      const scratch = isDir ? undefined : await mkdtemp(join(tmpdir(), 'haplab-check-'));
+      const ctx: CheckContext = { dir: isDir ? resolve(target) : join(scratch!, `${target}-check-${process.pid}`), selected };
+
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        await new Listr<CheckContext>([
+          {
+            title: `new ${target}`,
+            enabled: () => !isDir,
+            task: async (c, task) => {
+              const images = flags.images ? parseImages(flags.images) : await defaultImages(c.selected);
+              const spec = customizeSpec(await loadEpisode(target), { proxy, images });
+              await writeLab(spec, c.dir);
+              task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}, ${images} images)`;
+            },
+          },
+          {
+            title: 'up',
+            task: async (c, task) => {
+              c.instance = await c.selected.runtime.up(c.dir, { signal: controller.signal, onStep: (s) => { task.output = s; } });
+              task.title = `up: lab ${c.instance.lab} on ${c.selected.runtime.kind}`;
+            },
+          },
+          {
+            title: 'verify',
+            task: async (c, task) => {
+              c.report = await verifyRunningLab(c.selected.runtime, c.instance!, { ...flags, proxy: isDir ? flags.proxy : undefined }, (s) => { task.output = s; });
+              task.title = `verify: ${c.report.verdict}`;
+            },
+          },
+        ], { ctx, exitOnError: true, rendererOptions: { showErrorMessage: false }, fallbackRenderer: 'simple' }).run();
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await ctx.selected.runtime.down(ctx.dir).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
+        process.stdout.write(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
+        if (scratch) await rm(scratch, { recursive: true, force: true });
+      }
+      if (controller.signal.aborted) return ExitCode.interrupted;
+      return publishReport(ctx.report!, flags);
+    }));
+}
+
+function parseImages(value: string): ImageFlavor {
+  if (value === 'official' || value === 'offline') return value;
+  throw new BadInputError(`unknown image flavor ${JSON.stringify(value)}`, { flag: '--images' }, 'use official or offline');
+}
+
+async function defaultImages(selected: SelectedRuntime): Promise<ImageFlavor> {
+  if (!(selected.runtime instanceof DockerRuntime)) return 'official';
+  return (await availableImageFlavor(selected.runtime.docker)) ?? 'official';
+}

@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { EnvironmentError } from '../errors.js';
+import { runtimeForLab } from '../runtime/select.js';
+import { publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { action } from './run-command.js';
+
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .argument('<dir>', 'a running lab directory (haplab up DIR)')
+    .description('drive traffic through the running lab and report whether it does what its algorithm must')
+    .option('--requests <n>', 'at least this many requests per check (the statistics compute the minimum)')
+    .option('--seed <seed>', 'make the random parts repeatable')
+    .option('--proxy <which>', 'haproxy | ts | both (default: every proxy the lab runs)')
+    .option('--json <file>', 'write the report as JSON')
+    .option('--junit <file>', 'write the report as JUnit XML')
+    .action(action(async (dir: string, flags: VerifyFlags) => {
+      const abs = resolve(dir);
+      const { runtime } = await runtimeForLab(abs);
+      const instance = await runtime.inspect(abs);
+      if (!instance) throw new EnvironmentError(`no lab is up in ${abs}`, `start it with \`haplab up ${dir}\`, or run \`haplab check ${dir}\``);
+      const report = await verifyRunningLab(runtime, instance, flags, (s) => process.stderr.write(`  … ${s}\n`));
+      return publishReport(report, flags);
+    }));
+}

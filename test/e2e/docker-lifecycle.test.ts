@@ -1,0 +1,86 @@
+/**
+ * `haplab up` as a child process, interrupted mid-up: killed with SIGKILL it leaves
+ * labelled objects that `haplab down --all` removes completely; with SIGINT it removes
+ * what it made itself and exits 130.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { stateFilePath } from '../../src/runtime/state.js';
+import { cliPath, runCli } from '../helpers/cli.js';
+import { describeDocker, engine, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startUp(dir: string, env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, [cliPath, 'up', dir, '--runtime', 'docker'], { env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited };
+}
+
+async function waitForOutput(started: Started, text: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" never appeared; output:\n${started.output()}`);
+    if (started.child.exitCode !== null) throw new Error(`up exited (${started.child.exitCode}) before "${text}":\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describeDocker('haplab up interrupted (child process, real engine)', () => {
+  let docker: Docker;
+  // A private registry for the local runtime: `down --all` here must not touch anyone else's local labs.
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    docker = await engine();
+    env = { XDG_STATE_HOME: await mkdtemp(join(tmpdir(), 'haplab-e2e-state-')) };
+  }, 300_000);
+
+  afterAll(async () => {
+    await runCli(['down', '--all'], { env }).catch(() => undefined);
+  });
+
+  it('SIGKILL mid-up leaves only labelled objects, and `haplab down --all` removes them all', async () => {
+    const dir = await writeEpisodeLab('ep09', 'e2e-kill');
+    const up = startUp(dir, env);
+    await waitForOutput(up, 'starting the apps');
+    up.child.kill('SIGKILL');
+    expect((await up.exited).signal).toBe('SIGKILL');
+    const left = await labelledObjects(docker, 'e2e-kill');
+    expect(left.containers).toBeGreaterThan(0);
+    expect(left.networks).toBeGreaterThan(0);
+    expect(existsSync(stateFilePath(dir))).toBe(true);
+
+    const down = await runCli(['down', '--all'], { env });
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('e2e-kill');
+    expect(await labelledObjects(docker)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(existsSync(stateFilePath(dir))).toBe(false);
+  }, 180_000);
+
+  it('SIGINT mid-up: up removes what it made and exits 130', async () => {
+    const dir = await writeEpisodeLab('ep09', 'e2e-sigint');
+    const up = startUp(dir, env);
+    await waitForOutput(up, 'waiting for the apps to answer');
+    expect((await labelledObjects(docker, 'e2e-sigint')).containers).toBeGreaterThan(0);
+    up.child.kill('SIGINT');
+    const { code } = await up.exited;
+    expect(code).toBe(130);
+    expect(up.output()).toMatch(/interrupted/);
+    expect(await labelledObjects(docker, 'e2e-sigint')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(existsSync(stateFilePath(dir))).toBe(false);
+  }, 180_000);
+});

@@ -1,0 +1,74 @@
+/**
+ * The probe container on a real engine: 50 client addresses inside an ep07 (balance source,
+ * hash-type consistent) lab, several fresh connections from each, every address sticks to
+ * one server; and an app can be stopped or paused and brought back.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/index.js';
+import type { LabInstance, Prober, ProbeRequest } from '../../src/runtime/types.js';
+import { describeDocker, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
+
+describeDocker('docker runtime: probe from many client addresses (ep07, balance source)', () => {
+  let runtime: DockerRuntime;
+  let dir: string;
+  let lab: LabInstance;
+  let prober: Prober;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    runtime = await createDockerRuntime();
+    dir = await writeEpisodeLab('ep07', 'e2e-ep07');
+    lab = await runtime.up(dir);
+    prober = await runtime.prober(lab);
+  }, 300_000);
+
+  afterAll(async () => {
+    await prober?.close();
+    await runtime?.down(dir).catch(() => undefined);
+  });
+
+  it('50 addresses, 4 fresh connections each: every address sticks to one server', async () => {
+    const addresses = await prober.clientAddresses(50);
+    expect(new Set(addresses).size).toBe(50);
+    const requests: ProbeRequest[] = addresses.flatMap((sourceAddress) =>
+      Array.from({ length: 4 }, () => ({ proxy: 'haproxy' as const, frontend: 'http_front', method: 'GET', path: '/', sourceAddress })));
+    const responses = await prober.send(requests, { concurrency: 8 });
+    expect(responses.filter((r) => r.status !== 200)).toEqual([]);
+    const servers = new Map<string, Set<string>>();
+    responses.forEach((r, i) => {
+      const from = requests[i]!.sourceAddress!;
+      if (!servers.has(from)) servers.set(from, new Set());
+      servers.get(from)!.add(r.servedBy!);
+    });
+    expect([...servers.values()].filter((s) => s.size !== 1)).toEqual([]);
+    // 50 keys over 3 equal servers: all three are used.
+    expect(new Set([...servers.values()].map((s) => [...s][0]))).toEqual(new Set(['app1', 'app2', 'app3']));
+  });
+
+  it('asking again reuses the addresses already on the probe', async () => {
+    const first = await prober.clientAddresses(50);
+    const again = await (await runtime.prober(lab)).clientAddresses(10);
+    expect(first.slice(0, 10)).toEqual(again);
+  });
+
+  it('refuses a range outside the probe network', async () => {
+    await expect(prober.clientAddresses(2, '192.168.1.0/24')).rejects.toThrow(/probe network is/);
+  });
+
+  it('disrupt and resume an app: pause/unpause and stop/start', async () => {
+    const state = async () => (await runtime.docker.listContainers({ all: true, filters: { label: ['io.haplab.lab=e2e-ep07', 'io.haplab.service=app2'] } }))[0]!.State;
+    await runtime.disrupt(lab, 'app2', 'pause');
+    expect(await state()).toBe('paused');
+    await runtime.resume(lab, 'app2', 'pause');
+    expect(await state()).toBe('running');
+    await runtime.disrupt(lab, 'app2', 'stop');
+    expect(await state()).toBe('exited');
+    await runtime.resume(lab, 'app2', 'stop');
+    expect(await state()).toBe('running');
+  }, 60_000);
+
+  it('down leaves nothing labelled', async () => {
+    await runtime.down(dir);
+    expect(await labelledObjects(runtime.docker, 'e2e-ep07')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
