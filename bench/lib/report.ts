@@ -106,7 +106,11 @@ function microTable(r: BenchResults): string {
   const m = r.micro;
   if (!m) return '_skipped_';
   if ('unavailable' in m) return `_not available: ${m.unavailable}_`;
-  const rows = Object.entries(m.ns).map(([label, bySize]) => [label, ...m.sizes.map((s) => (bySize[String(s)] ?? NaN).toFixed(0))]);
+  // Median, with the fastest run in brackets: a wide gap means the machine was busy.
+  const rows = Object.entries(m.ns).map(([label, bySize]) => [
+    label,
+    ...m.sizes.map((s) => `${(bySize[String(s)] ?? NaN).toFixed(0)} (${(m.minNs[label]?.[String(s)] ?? NaN).toFixed(0)})`),
+  ]);
   return mdTable(['algorithm', ...m.sizes.map((s) => `${s.toLocaleString('en-US')} servers`)], rows, [false, ...m.sizes.map(() => true)]);
 }
 
@@ -164,7 +168,7 @@ export function renderMarkdown(r: BenchResults, heading = '#'): string {
     '',
     rssTable(r),
     '',
-    `${h2} Server selection (ns per pick: pick + taken + released, median of ${r.options.microRuns} runs of ${r.options.microPicks.toLocaleString('en-US')} picks)`,
+    `${h2} Server selection (ns per pick: pick + taken + released, median (fastest) of ${r.options.microRuns} runs of ${r.options.microPicks.toLocaleString('en-US')} picks)`,
     '',
     microTable(r),
     '',

@@ -32,7 +32,7 @@ export function registerImagesCommand(program: Command): void {
               await step.run((line) => { task.output = line; });
             },
           })),
-          { concurrent: false, exitOnError: true, fallbackRenderer: 'simple' },
+          { concurrent: false, exitOnError: true, registerSignalListeners: false, fallbackRenderer: 'simple' },
         ).run();
       } finally {
         process.off('SIGINT', onSigint);

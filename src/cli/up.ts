@@ -42,7 +42,7 @@ export function registerUpCommand(program: Command): void {
             instance = await runtime.up(resolve(dir), options);
             task.title = `lab ${instance.lab} is up (${runtime.kind})`;
           },
-        }], { exitOnError: true, fallbackRenderer: 'simple', rendererOptions: { showErrorMessage: false }, fallbackRendererOptions: {} }).run();
+        }], { exitOnError: true, registerSignalListeners: false, fallbackRenderer: 'simple', rendererOptions: { showErrorMessage: false } }).run();
       } finally {
         process.off('SIGINT', onSigint);
       }

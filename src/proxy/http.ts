@@ -13,6 +13,7 @@ import type { ProxySection } from './config/model.js';
 import { rawErrorResponse, sendError } from './http-errors.js';
 import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { hasHeader, hostConflict } from './http-headers.js';
+import { refusedHead } from './http-limits.js';
 import { Counters, type RuntimeBackend } from './runtime.js';
 import { serveStats, type StatsSource } from './stats.js';
 
@@ -71,7 +72,8 @@ export class HttpFrontend implements ExchangeOwner {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.counters.requests++;
-    if (hostConflict(req.url ?? '/', req.rawHeaders)) {
+    const url = req.url ?? '/';
+    if (hostConflict(url, req.rawHeaders) || refusedHead({ method: req.method ?? 'GET', url, httpVersionMajor: req.httpVersionMajor, rawHeaders: req.rawHeaders })) {
       this.counters.requestErrors++;
       this.responded(400);
       sendError(res, 400, true);

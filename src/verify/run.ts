@@ -95,9 +95,11 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
     oracles: options.oracles ?? {}, faults: options.faults, send: makeSend(instance, prober, proxies), onStep: options.onStep,
   };
   const outcomes = new Map<ProxyKind, ProxyOutcome[]>(proxies.map((p) => [p, []]));
+  const crossChecks: Check[] = [];
   for (const model of models) {
     const result = await model.run({ ...ctx, rng: rng.fork(model.name) });
     notes.push(...result.notes);
+    crossChecks.push(...(result.crossChecks ?? []));
     for (const [proxy, outcome] of result.perProxy) outcomes.get(proxy)?.push(outcome);
   }
 
@@ -127,6 +129,6 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   for (const r of reports) for (const [k, v] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + v;
   return {
     lab: instance.lab, episode: spec.id, proxy: 'both', runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
-    verdict: verdictOf([], reports), requests: reports.reduce((s, r) => s + r.requests, 0), counts, checks: [], notes, seed, reports,
+    verdict: verdictOf(crossChecks, reports), requests: reports.reduce((s, r) => s + r.requests, 0), counts, checks: crossChecks, notes, seed, reports,
   };
 }

@@ -81,9 +81,16 @@ export async function engine(): Promise<Docker> {
   return (await findEngine()).docker;
 }
 
-/** A lab dir from the catalogue (offline images), in a fresh temp dir named `name`. */
+/**
+ * Host ports the e2e labs publish: the catalogue's plus this, so the tests neither collide
+ * with a lab someone runs by hand on the usual ports nor are disturbed by one.
+ */
+export const E2E_PORT_SHIFT = 20_000;
+
+/** A lab dir from the catalogue (offline images, shifted host ports), in a fresh temp dir named `name`. */
 export async function writeEpisodeLab(episode: string, name: string, choices: LabChoices = {}): Promise<string> {
   const spec = customizeSpec(await loadEpisode(episode), { images: 'offline', ...choices });
+  for (const f of spec.frontends) f.hostPort += E2E_PORT_SHIFT;
   const dir = join(await mkdtemp(join(tmpdir(), 'haplab-e2e-')), name);
   await writeLab(spec, dir);
   return dir;

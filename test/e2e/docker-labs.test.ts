@@ -1,7 +1,8 @@
 /**
- * ep09 and ep03 on a real engine (offline images): the Flask apps answer through HAProxy on
- * 127.0.0.1, `up` again changes nothing, another lab wanting the same ports is refused with
- * the holder's name, and `down` leaves nothing labelled.
+ * ep09 (HAProxy and haplab's TypeScript proxy side by side) and ep03 on a real engine
+ * (offline images): the Flask apps answer through the proxies on 127.0.0.1, `up` again
+ * changes nothing, another lab wanting the same ports is refused with the holder's name,
+ * and `down` leaves nothing labelled.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cp, rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ async function get(url: string): Promise<{ status: number; servedBy: string | nu
   return { status: res.status, servedBy: res.headers.get('x-served-by'), body: await res.text() };
 }
 
-describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
+describeDocker('docker runtime: ep09 and ep03 through the proxies', () => {
   let runtime: DockerRuntime;
   let ep09Dir: string;
   let ep03Dir: string;
@@ -27,7 +28,7 @@ describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
   beforeAll(async () => {
     ensureBuilt();
     runtime = await createDockerRuntime();
-    ep09Dir = await writeEpisodeLab('ep09', 'e2e-ep09');
+    ep09Dir = await writeEpisodeLab('ep09', 'e2e-ep09', { proxy: 'both' });
     ep03Dir = await writeEpisodeLab('ep03', 'e2e-ep03');
     ep09 = await runtime.up(ep09Dir);
     ep03 = await runtime.up(ep03Dir);
@@ -38,8 +39,8 @@ describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
     await runtime?.down(ep03Dir).catch(() => undefined);
   });
 
-  it('ep09: all three apps answer through HAProxy on 127.0.0.1, 2:1:3 in a cycle of 6', async () => {
-    const endpoint = ep09.endpoints[0]!;
+  it.each(['haproxy', 'ts'] as const)('ep09: all three apps answer through %s on 127.0.0.1, 2:1:3 in a cycle of 6', async (proxy) => {
+    const endpoint = ep09.endpoints.find((e) => e.proxy === proxy)!;
     expect(endpoint.host).toBe('127.0.0.1');
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await get(`${endpoint.url}/`));
@@ -48,6 +49,15 @@ describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
     for (const a of answers) counts[a.servedBy!] = (counts[a.servedBy!] ?? 0) + 1;
     expect(counts).toEqual({ app1: 2, app2: 1, app3: 3 });
     expect(new Set(answers.map((a) => a.body))).toEqual(new Set(['Hello from Flask App 1!', 'Hello from Flask App 2!', 'Hello from Flask App 3!']));
+  });
+
+  it('ep09: each proxy\'s stats CSV is published', async () => {
+    expect(ep09.stats.map((s) => s.proxy)).toEqual(['haproxy', 'ts']);
+    for (const s of ep09.stats) {
+      const csv = await get(s.url);
+      expect(csv.status).toBe(200);
+      expect(csv.body).toMatch(/servers,server3,/);
+    }
   });
 
   it('ep03: /static/logo.png comes from the static app, / from the dynamic app', async () => {
@@ -66,7 +76,7 @@ describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
     const status = await runCli(['status']);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('e2e-ep09');
-    expect(status.stdout).toContain('http://127.0.0.1:8090');
+    expect(status.stdout).toContain(ep09.endpoints[0]!.url);
   });
 
   it('up on a running lab changes nothing', async () => {
@@ -83,7 +93,7 @@ describeDocker('docker runtime: ep09 and ep03 through HAProxy', () => {
     try {
       const result = await runCli(['up', copy, '--runtime', 'docker']);
       expect(result.code).toBe(3);
-      expect(result.stderr).toMatch(/127\.0\.0\.1:8090 is in use by haplab lab e2e-ep09/);
+      expect(result.stderr).toContain(`127.0.0.1:${ep09.endpoints[0]!.port} is in use by haplab lab e2e-ep09`);
       expect(await labelledObjects(runtime.docker, 'e2e-ep09-copy')).toEqual({ containers: 0, networks: 0, volumes: 0 });
     } finally {
       await rm(copy, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * The probe container on a real engine: 50 client addresses inside an ep07 (balance source,
  * hash-type consistent) lab, several fresh connections from each, every address sticks to
- * one server; and an app can be stopped or paused and brought back.
+ * one server; an app can be stopped or paused and brought back; and ep04's source-address
+ * ACLs see the very ranges they name, on an internal client network.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDockerRuntime, type DockerRuntime } from '../../src/runtime/docker/index.js';
@@ -70,5 +71,45 @@ describeDocker('docker runtime: probe from many client addresses (ep07, balance 
   it('down leaves nothing labelled', async () => {
     await runtime.down(dir);
     expect(await labelledObjects(runtime.docker, 'e2e-ep07')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  });
+});
+
+describeDocker('docker runtime: source-address ACLs on an internal client network (ep04)', () => {
+  let runtime: DockerRuntime;
+  let dir: string;
+  let lab: LabInstance;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    runtime = await createDockerRuntime();
+    dir = await writeEpisodeLab('ep04', 'e2e-ep04');
+    lab = await runtime.up(dir);
+  }, 300_000);
+
+  afterAll(async () => {
+    await runtime?.down(dir).catch(() => undefined);
+  });
+
+  it('the client network has the spec\'s subnet and no route out', async () => {
+    const [network] = await runtime.docker.listNetworks({ filters: { label: ['io.haplab.lab=e2e-ep04'], name: ['haplab-e2e-ep04-clients'] } });
+    const info = await runtime.docker.getNetwork(network!.Id).inspect();
+    expect(info.Internal).toBe(true);
+    expect(info.IPAM.Config[0].Subnet).toBe('192.168.0.0/20');
+  });
+
+  it('speaks from 192.168.1.x (denied), 192.168.10.x (admin allowed) and elsewhere', async () => {
+    const prober = await runtime.prober(lab);
+    const [blocked] = await prober.clientAddresses(1, '192.168.1.0/24');
+    const [internal] = await prober.clientAddresses(1, '192.168.10.0/24');
+    const [other] = await prober.clientAddresses(1, '192.168.2.0/24');
+    expect(blocked).toMatch(/^192\.168\.1\./);
+    const get = (frontend: string, path: string, sourceAddress?: string): ProbeRequest => ({ proxy: 'haproxy', frontend, method: 'GET', path, sourceAddress });
+    const responses = await prober.send([
+      get('block_front', '/', blocked), get('block_front', '/', other),
+      get('admin_front', '/admin', internal), get('admin_front', '/admin', other),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([403, 200, 200, 403]);
+    expect(responses[2]!.servedBy).toBe('admin-web');
+    await prober.close();
   });
 });

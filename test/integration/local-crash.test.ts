@@ -19,7 +19,7 @@ import { isPortFree } from '../../src/runtime/local/ports.js';
 import { findByEnviron } from '../../src/runtime/local/procfs.js';
 import { ENV_REGISTRY, readRun, registryFile, runFileInLab, type LocalRun } from '../../src/runtime/local/run-record.js';
 import { readLabState } from '../../src/runtime/state.js';
-import { cliPath } from '../helpers/cli.js';
+import { cliPath, runCli } from '../helpers/cli.js';
 import { inCI } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-crash-'));
@@ -139,11 +139,14 @@ describe('haplab SIGKILLed mid-up', () => {
     expect(await heldPorts(run)).toEqual([]);
   });
 
-  it('through the CLI: haplab up DIR --runtime local, then downAll()', async ({ skip }) => {
-    // TODO(lead): runs once `haplab up` (src/cli/up.ts) accepts --runtime local.
+  it('through the CLI: haplab up DIR --runtime local, killed; then haplab down DIR', async ({ skip }) => {
     if (!cliHasUp) skip('the built CLI has no `up --runtime` yet');
-    const { run } = await killMidUp('cli', 'ep09-cli');
-    await createLocalRuntime({ registryDir }).downAll();
+    const { dir, run } = await killMidUp('cli', 'ep09-cli');
+    // `down DIR` (not `down --all`, which would also take down Docker labs others run here).
+    const result = await runCli(['down', dir], { env: { XDG_STATE_HOME: stateHome } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(`took down lab ${run.lab} (local processes)`);
     expect(labProcesses()).toEqual([]);
     expect(await heldPorts(run)).toEqual([]);
   });

@@ -27,6 +27,9 @@ export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, 
       // The proxy runs in the foreground like `haproxy -db`: containers and tests need that.
       global.daemon = true;
       return;
+    case 'noreuseport':
+      // Node's listeners never set SO_REUSEPORT, so a taken port always fails to bind here.
+      return;
     case 'maxconn':
       global.maxconn = parseInteger(args[0], 'maxconn', where, { min: 1 });
       return;
@@ -55,7 +58,7 @@ export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, 
       throw new BadInputError(
         `unknown keyword '${keyword.text}' in 'global' section`,
         at,
-        'haplab supports log, daemon, maxconn, nbthread in global; check the spelling or remove the line',
+        'haplab supports log, daemon, maxconn, nbthread, noreuseport in global; check the spelling or remove the line',
       );
   }
 }

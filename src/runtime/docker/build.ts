@@ -30,6 +30,9 @@ function hintFor(reason: string): string {
   return 'fix the step above in the Dockerfile (or the files it copies) and run `haplab up` again';
 }
 
+/** The engine's own lines between a step's output ("---> Running in …"): not what the user needs to see. */
+const ENGINE_BOOKKEEPING = /^(\s*---> |Removing intermediate container |Successfully (built|tagged) )/;
+
 export interface BuildOptions {
   contextDir: string;
   tag: string;
@@ -71,7 +74,7 @@ export async function buildImage(docker: Docker, options: BuildOptions): Promise
           if (/^Step \d+\/\d+ : /.test(line)) {
             step = line;
             stepOutput = [];
-          } else stepOutput.push(line);
+          } else if (!ENGINE_BOOKKEEPING.test(line)) stepOutput.push(line);
           options.onLine?.(line);
         }
       },

@@ -71,8 +71,7 @@ export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<
     }
     return { docker, where: candidate.where };
   }
-  const hint = env.DOCKER_HOST
-    ? 'start the engine DOCKER_HOST names, or unset DOCKER_HOST to use the local socket'
-    : 'start one with `sudo dockerd` or `sudo systemctl start docker` (rootless: `dockerd-rootless.sh`)';
+  const start = 'start one with `sudo systemctl start docker` or `sudo dockerd` (rootless: `dockerd-rootless.sh`)';
+  const hint = env.DOCKER_HOST ? `${start} where DOCKER_HOST points, or unset DOCKER_HOST to use the local socket` : start;
   throw new EnvironmentError(`no Docker engine answered at ${tried.join(', ')}`, hint);
 }

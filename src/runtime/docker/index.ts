@@ -5,11 +5,13 @@
 import { resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
+import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
 import type { LabInstance, Prober, Runtime } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
+import { PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
 import { readLabState, removeLabState } from '../state.js';
 import { removeByLabel, type Removed } from './teardown.js';
@@ -42,8 +44,11 @@ export class DockerRuntime implements Runtime {
     const entry = (await labContainers(this.docker, lab))[0];
     if (!entry || (entry.dir && entry.dir !== abs)) return undefined;
     const spec = entry.spec ?? (await loadLab(abs)).spec;
-    const down = servicesOf(spec).filter((s) => entry.byService.get(s)?.State !== 'running');
-    return down.length === 0 ? instanceOf(spec, lab, abs) : undefined;
+    // Up means the proxies and the probe run; an app may be down on purpose (disrupt) or by accident.
+    const needed = [...proxiesOf(spec).map((p) => PROXY_SERVICE[p]), PROBE_SERVICE];
+    if (needed.some((s) => entry.byService.get(s)?.State !== 'running')) return undefined;
+    const appsDown = spec.apps.map((a) => a.name).filter((s) => entry.byService.get(s)?.State !== 'running');
+    return instanceOf(spec, lab, abs, appsDown.length ? [`not running: ${appsDown.join(', ')}`] : []);
   }
 
   async down(dir: string, options: DownOptions = {}): Promise<void> {

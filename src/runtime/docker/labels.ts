@@ -27,10 +27,12 @@ export function labelsFor(id: LabIdentity, role: Role, service?: string): Record
   const labels: Record<string, string> = {
     [LABEL_LAB]: id.lab,
     [LABEL_EPISODE]: id.episode,
-    [LABEL_RUN]: id.runId,
     [LABEL_ROLE]: role,
     [LABEL_DIR]: id.dir,
   };
+  // Images belong to the lab, not to one run: with a run label every `up` would make a new
+  // image and leave the last one dangling.
+  if (role !== 'image') labels[LABEL_RUN] = id.runId;
   if (service) labels[LABEL_SERVICE] = service;
   return labels;
 }

@@ -88,9 +88,20 @@ export async function ensureProbeImage(docker: Docker, flavor: ImageFlavor, sign
     const tag = `haplab/probe:${flavor}-${await hashTree(context)}`;
     if (!(await imageExists(docker, tag))) {
       await buildImage(docker, { contextDir: context, tag, labels: { [LABEL_IMAGE]: 'probe' }, signal });
+      await pruneOldProbeImages(docker, flavor, tag);
     }
     return tag;
   } finally {
     await rm(context, { recursive: true, force: true });
+  }
+}
+
+/** Probe images of earlier haplab builds are dead weight once a new one exists; those still in use stay. */
+async function pruneOldProbeImages(docker: Docker, flavor: ImageFlavor, keep: string): Promise<void> {
+  const images = await docker.listImages({ filters: { label: [`${LABEL_IMAGE}=probe`] } });
+  for (const image of images) {
+    const tags = image.RepoTags ?? [];
+    if (tags.includes(keep) || !tags.some((t) => t.startsWith(`haplab/probe:${flavor}-`))) continue;
+    await docker.getImage(image.Id).remove().catch(() => undefined);
   }
 }

@@ -24,6 +24,11 @@ import { detectTools, type LocalTools } from './tools.js';
 export { UnreachableSubnetError, loopbackAddresses } from './client-addresses.js';
 export type { LocalRuntimeOptions } from './options.js';
 
+export interface LocalUpOptions extends UpOptions {
+  /** Overrides the runtime's readiness timeout for this `up` (the CLI's --timeout). */
+  readyTimeoutMs?: number;
+}
+
 export function createLocalRuntime(options: LocalRuntimeOptions = {}): LocalRuntime {
   return new LocalRuntime(resolveLocalOptions(options));
 }
@@ -60,7 +65,7 @@ export class LocalRuntime implements Runtime {
     return runs.find((r) => r.phase === 'running' && runAlive(r));
   }
 
-  async up(dirArg: string, options: UpOptions = {}): Promise<LabInstance> {
+  async up(dirArg: string, options: LocalUpOptions = {}): Promise<LabInstance> {
     const dir = resolve(dirArg);
     const spec = normalizeSpec(await loadSpecFile(join(dir, 'lab.yaml')));
     const state = await readLabState(dir);
@@ -86,7 +91,7 @@ export class LocalRuntime implements Runtime {
     await saveRun(run);
     await writeLabState(dir, stateOf(run));
     try {
-      await startRun(run, { signal: options.signal, onStep: options.onStep, readyTimeoutMs: this.options.readyTimeoutMs });
+      await startRun(run, { signal: options.signal, onStep: options.onStep, readyTimeoutMs: options.readyTimeoutMs ?? this.options.readyTimeoutMs });
     } catch (err) {
       await stopRun(run, this.options.stopGraceMs).catch(() => undefined);
       throw err;

@@ -16,7 +16,7 @@ async function main(argv: readonly string[]): Promise<void> {
   if (!app) throw new Error(`lab ${dir} has no app ${JSON.stringify(appName)} (apps: ${spec.apps.map((a) => a.name).join(', ')})`);
   const host = process.env.HAPLAB_HOST ?? '0.0.0.0';
   const port = Number(process.env.HAPLAB_PORT ?? app.port);
-  const server = createReplicaServer(app, join(dir, 'apps', app.name));
+  const server = createReplicaServer(app, join(dir, 'apps', app.name), { log: (line) => process.stdout.write(`${line}\n`) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, resolve);

@@ -78,8 +78,24 @@ async function routeReply(app: AppSpec, appDir: string, route: RouteSpec, params
   return { status: 200, headers: { 'Content-Type': HTML }, body: text };
 }
 
-export function createReplicaServer(app: AppSpec, appDir: string): Server {
-  const routes = compileRoutes(app.routes);
+/**
+ * Flask's own static route: an app that declares no static route of its own (the template
+ * then keeps Flask's default static folder) still answers /static/<file> from ./static —
+ * before any `/<path:…>` rule, and without the view's delay.
+ */
+const FLASK_STATIC: RouteSpec = { path: '/static/<path:filename>', staticDir: 'static' };
+
+function routesOf(app: AppSpec): RouteSpec[] {
+  return app.routes.some((r) => r.staticDir !== undefined) ? app.routes : [...app.routes, FLASK_STATIC];
+}
+
+export interface ReplicaOptions {
+  /** Receives one access-log line per request, like Werkzeug's (replica-main: stdout). */
+  log?: (line: string) => void;
+}
+
+export function createReplicaServer(app: AppSpec, appDir: string, options: ReplicaOptions = {}): Server {
+  const routes = compileRoutes(routesOf(app));
   const handle = async (req: IncomingMessage): Promise<Reply> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawPath = (req.url ?? '/').split('?')[0]!;
@@ -98,8 +114,8 @@ export function createReplicaServer(app: AppSpec, appDir: string): Server {
     if (method === 'OPTIONS' && !declared.includes('OPTIONS')) {
       return { status: 200, headers: { 'Content-Type': HTML, Allow: [...match.route.methods].join(', ') }, body: '' };
     }
-    // Flask sleeps inside the view: only a matched route waits (ep06's slow servers).
-    if (app.delaySeconds) await new Promise((r) => setTimeout(r, app.delaySeconds! * 1000));
+    // Flask sleeps inside the view: only a matched route of the app waits (ep06's slow servers).
+    if (app.delaySeconds && match.route.route !== FLASK_STATIC) await new Promise((r) => setTimeout(r, app.delaySeconds! * 1000));
     return routeReply(app, appDir, match.route.route, match.params);
   };
 
@@ -108,14 +124,14 @@ export function createReplicaServer(app: AppSpec, appDir: string): Server {
     req.resume();
     req.on('end', () => {
       handle(req).then(
-        (reply) => send(req, res, app.name, reply),
-        (err: unknown) => send(req, res, app.name, { status: 500, reason: 'INTERNAL SERVER ERROR', headers: { 'Content-Type': HTML }, body: `<h1>Internal Server Error</h1><p>${String(err)}</p>\n` }),
+        (reply) => send(req, res, app.name, reply, options.log),
+        (err: unknown) => send(req, res, app.name, { status: 500, reason: 'INTERNAL SERVER ERROR', headers: { 'Content-Type': HTML }, body: `<h1>Internal Server Error</h1><p>${String(err)}</p>\n` }, options.log),
       );
     });
   });
 }
 
-function send(req: IncomingMessage, res: ServerResponse, appName: string, reply: Reply): void {
+function send(req: IncomingMessage, res: ServerResponse, appName: string, reply: Reply, log?: (line: string) => void): void {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   res.statusCode = reply.status;
   if (reply.reason) res.statusMessage = reply.reason;
@@ -125,5 +141,5 @@ function send(req: IncomingMessage, res: ServerResponse, appName: string, reply:
   res.setHeader('Server', 'haplab-replica (Flask stand-in)');
   res.setHeader('Connection', 'close');
   res.end(req.method === 'HEAD' ? undefined : body);
-  process.stdout.write(`${req.socket.remoteAddress ?? '-'} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${reply.status} -\n`);
+  log?.(`${req.socket.remoteAddress ?? '-'} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${reply.status} -`);
 }

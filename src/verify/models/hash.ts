@@ -145,6 +145,7 @@ export function hashModel(frontend: string, backend: BackendSpec): Model {
         };
         perProxy.set(proxy, outcome);
       }
+      const crossChecks = before.size >= 2 ? [judgeParity(keys, before)] : [];
       const moved = await stopOne(ctx, frontend, backend, keys, before, shares);
       for (const [proxy, result] of moved.perProxy) {
         const o = perProxy.get(proxy);
@@ -153,8 +154,26 @@ export function hashModel(frontend: string, backend: BackendSpec): Model {
         o.requests += result.requests;
         if (result.requests) o.disrupted = true;
       }
-      return { perProxy, notes: [...notes, ...moved.notes] };
+      return { perProxy, notes: [...notes, ...moved.notes], crossChecks };
     },
+  };
+}
+
+/** Both proxies on the same keys: the TypeScript proxy must pick HAProxy's server for every key (DESIGN §4). */
+export function judgeParity(keys: readonly HashKey[], before: Map<ProxyKind, KeyServers>): Check {
+  const [[a, ra], [b, rb]] = [...before] as [ProxyKind, KeyServers][];
+  const bad: string[] = [];
+  let same = 0;
+  keys.forEach((k, i) => {
+    if (ra![i]![0] !== undefined && ra![i]![0] === rb![i]![0]) same++;
+    else if (bad.length < 3) bad.push(`${k.value}: ${a} ${ra![i]![0] ?? 'none'}, ${b} ${rb![i]![0] ?? 'none'}`);
+  });
+  return {
+    name: 'parity.hash',
+    expected: `${b} sends every key to the server ${a} sends it to`,
+    observed: `${same}/${keys.length} keys`,
+    pass: keys.length > 0 && same === keys.length,
+    detail: bad.length ? `differ: ${bad.join('; ')}` : 'same server for every key',
   };
 }
 

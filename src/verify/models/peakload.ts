@@ -13,9 +13,24 @@ import type { BackendSpec } from '../../spec/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { fmtP, inFlightAtSends, serverSequence } from '../observe.js';
 import type { Check } from '../report/types.js';
+import type { Batch } from './types.js';
 import { welchTestLess } from '../stats.js';
 
 export const PEAK_BATCHES = 10;
+/** Clients in parallel for the comparison: as many as ep06 uses, several per server. */
+export const PEAK_CLIENTS = 12;
+/** Requests per run: 10 batches of 60, so each batch mean averages many arrivals. */
+export const PEAK_REQUESTS = 600;
+
+/** The batch the lead sends to each of the two labs (random(2), then random(1)): the same shape for both. */
+export function planPeakLoad(frontend: string, requests = PEAK_REQUESTS): Batch {
+  return {
+    label: `${PEAK_CLIENTS} concurrent clients`,
+    frontend,
+    probes: Array.from({ length: requests }, () => ({ method: 'GET', path: '/', connection: 'fresh' as const })),
+    options: { concurrency: PEAK_CLIENTS },
+  };
+}
 
 export interface LoadRun {
   /** What ran, said in the check: "random(2)", "random(1)". */

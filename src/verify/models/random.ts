@@ -4,9 +4,9 @@
  *  - random.distribution: Pearson's χ² of the counts against the expected shares, with n from
  *    requiredSampleSize (α per check, power, 20 % skew). The expected shares come from the
  *    balance oracle: HAProxy draws random keys on its consistent-hash ring, whose arcs are
- *    only roughly proportional to the weights (for 3 servers of weight 1 they are about
- *    0.39/0.28/0.32 — far more than a 20 % test tolerates). Without the oracle the check is
- *    skipped rather than judged against the wrong distribution.
+ *    only roughly proportional to the weights (for ep08's 3 servers of weight 1 they are
+ *    0.350/0.295/0.355: at ~1400 requests a test against 1/3 each would false-alarm often).
+ *    Without the oracle the check is skipped rather than judged against the wrong shares.
  *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */

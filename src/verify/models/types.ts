@@ -66,6 +66,8 @@ export interface ProxyOutcome {
 export interface ModelResult {
   perProxy: PerProxy<ProxyOutcome>;
   notes: string[];
+  /** Checks across proxies when both ran (the top level of a "both" report). */
+  crossChecks?: Check[];
 }
 
 export interface Model {

@@ -113,3 +113,20 @@ describe('map-based moved share (closed form)', () => {
     expect(share).toBeCloseTo(moved / N, 3);
   });
 });
+
+describe('hash parity across proxies', async () => {
+  const lab = await spec('ep07');
+  const backend = primaryBackend(lab);
+  it('both proxies on the same keys: parity.hash passes when they agree, fails when not', async () => {
+    const { verifyLab } = await import('../../../src/verify/run.js');
+    const same = hashingLab(backend, 'consistent').behaviour;
+    const other = hashingLab(backend, 'map-based').behaviour;
+    const good = fakeLab(lab, { haproxy: same, ts: same });
+    const ok = await verifyLab(good.instance, good.prober, { seed: 2, oracles: { balance: testBalanceOracle() } });
+    expect(ok.checks.map((c) => [c.name, c.pass])).toEqual([['parity.hash', true]]);
+    const bad = fakeLab(lab, { haproxy: same, ts: other });
+    const ko = await verifyLab(bad.instance, bad.prober, { seed: 2 });
+    expect(ko.checks.map((c) => [c.name, c.pass])).toEqual([['parity.hash', false]]);
+    expect(ko.verdict).toBe('fail');
+  });
+});

@@ -104,20 +104,47 @@ describe('Student t', () => {
 });
 
 describe('requiredSampleSize', () => {
-  it('3 equal servers: λ from the noncentral χ², worst case any server', () => {
+  it('3 equal servers: 1067 (the textbook noncentral approximation says 1033, too few)', () => {
     const s = requiredSampleSize([1, 1, 1]);
     close(s.lambda, 20.649918860138097, 1e-8);
-    expect(s.n).toBe(Math.ceil(20.649918860138097 / 0.02));
+    expect(s.approximateN).toBe(Math.ceil(20.649918860138097 / 0.02));
+    expect(s.n).toBe(1067);
+    expect(s.worstDirection).toBe(1);
     expect(s.achievedPower).toBeGreaterThanOrEqual(0.95);
   });
-  it('weights 2/1/3: the lightest server (1/6) is the worst case', () => {
+  it('weights 2/1/3: 2723, the lightest server (1/6) skewed upward is the worst case', () => {
     const s = requiredSampleSize([2, 1, 3]);
     expect(s.worstCase).toBe(1);
-    expect(s.n).toBe(Math.ceil(20.649918860138097 / 0.008));
+    expect(s.worstDirection).toBe(1);
+    expect(s.approximateN).toBe(Math.ceil(20.649918860138097 / 0.008));
+    expect(s.n).toBe(2723);
+  });
+  it('is the smallest n: one fewer misses the power', async () => {
+    const { chiSquareTestPower } = await import('../../../src/verify/stats/power.js');
+    const p = [1 / 3, 1 / 3, 1 / 3];
+    expect(chiSquareTestPower(1066, p, skewedProbs(p, 0, 0.2), 0.01)).toBeLessThan(0.95);
+    expect(chiSquareTestPower(1067, p, skewedProbs(p, 0, 0.2), 0.01)).toBeGreaterThanOrEqual(0.95);
   });
   it('skewed shares sum to 1 and multiply one share by 1 + skew', () => {
     const q = skewedProbs([2, 1, 3], 1, 0.2);
     close(q.reduce((a, b) => a + b, 0), 1, 1e-15);
     close(q[1]!, 0.2, 1e-14);
+  });
+});
+
+describe('power against a specific alternative (alternative covariance, Imhof)', async () => {
+  const { chiSquareTestPower } = await import('../../../src/verify/stats/power.js');
+  it('under the null it is the size α', () => {
+    close(chiSquareTestPower(1000, [1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], 0.01), 0.01, 1e-6);
+    close(chiSquareTestPower(300, [0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.3, 0.4], 0.05), 0.05, 1e-6);
+  });
+  it('matches mpmath quadosc of the same integral (scipy for the 2/1/3 case)', () => {
+    close(chiSquareTestPower(1033, [1 / 3, 1 / 3, 1 / 3], skewedProbs([1, 1, 1], 0, 0.2), 0.01), 0.94236878897895275, 1e-9);
+    close(chiSquareTestPower(2582, [2 / 6, 1 / 6, 3 / 6], skewedProbs([2, 1, 3], 1, -0.2), 0.01), 0.9642524300370587, 1e-6);
+    close(chiSquareTestPower(275, [0.3, 0.35, 0.35], skewedProbs([0.3, 0.35, 0.35], 0, 0.2), 0.005), 0.19160977350732864, 1e-6);
+    close(chiSquareTestPower(500, [0.25, 0.25, 0.25, 0.25], skewedProbs([1, 1, 1, 1], 2, -0.2), 0.01), 0.3262148063107502, 1e-6);
+  });
+  it('two servers: exact binomial power', () => {
+    close(chiSquareTestPower(100, [0.5, 0.5], [0.6, 0.4], 0.01), 0.3068126484831626, 1e-10);
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * What the user sees when the docker runtime cannot work: no engine, a host port taken,
+ * a failing build step, an app that dies on start — each exit 3 with the evidence, and
+ * nothing labelled left behind.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
+import { runCli } from '../helpers/cli.js';
+import { describeDocker, E2E_PORT_SHIFT, engine, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
+
+const deadEngine = { DOCKER_HOST: 'unix:///nonexistent.sock' };
+
+describe('no Docker engine', () => {
+  let dir: string;
+  beforeAll(async () => {
+    ensureBuilt();
+    dir = await writeEpisodeLab('ep09', 'e2e-noengine');
+  }, 300_000);
+
+  it('up --runtime docker: exit 3, one line naming where it looked and how to start one', async () => {
+    const result = await runCli(['up', dir, '--runtime', 'docker'], { env: deadEngine });
+    expect(result.code).toBe(3);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/no Docker engine answered at DOCKER_HOST=unix:\/\/\/nonexistent\.sock/);
+    expect(lines[0]).toMatch(/dockerd|systemctl start docker/);
+  });
+
+  it('images: exit 3 with the same line', async () => {
+    const result = await runCli(['images', '--offline'], { env: deadEngine });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/no Docker engine answered at DOCKER_HOST=unix:\/\/\/nonexistent\.sock/);
+  });
+});
+
+describeDocker('docker runtime: failures say what and why', () => {
+  let docker: Docker;
+  beforeAll(async () => {
+    ensureBuilt();
+    docker = await engine();
+  }, 300_000);
+
+  describe('a host port held by another program', () => {
+    let holder: Server;
+    beforeAll(async () => {
+      holder = createServer();
+      await new Promise<void>((resolve, reject) => holder.once('error', reject).listen(8090 + E2E_PORT_SHIFT, '127.0.0.1', resolve));
+    });
+    afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())));
+
+    it('exit 3 naming the port; nothing is made', async () => {
+      const dir = await writeEpisodeLab('ep09', 'e2e-port');
+      const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 120_000 });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`host port 127.0.0.1:${8090 + E2E_PORT_SHIFT} is in use by another program`);
+      expect(await labelledObjects(docker, 'e2e-port')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    });
+  });
+
+  it('a failing build step: exit 3 with the step and its output; nothing left', async () => {
+    const dir = await writeEpisodeLab('ep09', 'e2e-badbuild');
+    const dockerfile = join(dir, 'apps', 'app2', 'Dockerfile');
+    await writeFile(dockerfile, `${await readFile(dockerfile, 'utf8')}RUN echo "lab author's mistake here" && exit 7\n`);
+    const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 240_000 });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/building haplab-e2e-badbuild-app2:latest failed at Step \d+\/\d+ : RUN echo/);
+    expect(result.stderr).toContain("lab author's mistake here");
+    expect(await labelledObjects(docker, 'e2e-badbuild')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  }, 240_000);
+
+  it('an app that dies on start: exit 3 with its last log lines; nothing left', async () => {
+    const dir = await writeEpisodeLab('ep09', 'e2e-crash');
+    const app = join(dir, 'apps', 'app3', 'app.py');
+    await writeFile(app, `raise SystemExit("app3 cannot start: missing setting")\n${await readFile(app, 'utf8')}`);
+    const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 240_000 });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/app3 exited with code 1 during start-up/);
+    expect(result.stderr).toContain('app3 cannot start: missing setting');
+    expect(await labelledObjects(docker, 'e2e-crash')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+  }, 240_000);
+});

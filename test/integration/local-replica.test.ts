@@ -1,0 +1,138 @@
+/**
+ * The Node replicas stand in for the Flask apps where Flask does not import, so they must
+ * answer alike: for every app of every episode, the same requests (each route with its
+ * methods, a method it refuses, HEAD, OPTIONS, static files, unknown paths) go to the real
+ * Flask app and to its replica, and status, body, Content-Type, Allow and X-Served-By
+ * must agree.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLab } from '../../src/render/lab.js';
+import { catalogueIds, loadEpisode } from '../../src/spec/catalogue.js';
+import type { AppSpec } from '../../src/spec/types.js';
+import { ephemeralPort } from '../../src/runtime/local/ports.js';
+import { createReplicaServer, flaskJson } from '../../src/runtime/local/replica.js';
+import { requireTool } from '../helpers/require-tool.js';
+
+const PYTHON = '/usr/bin/python3';
+const haveFlask = requireTool('Flask', PYTHON, ['-c', 'import flask']);
+const root = mkdtempSync(join(tmpdir(), 'haplab-replica-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+  allow?: string;
+  servedBy?: string;
+}
+
+function ask(port: number, method: string, path: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        const allow = res.headers.allow?.split(/,\s*/).sort().join(', ');
+        resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'], allow, servedBy: res.headers['x-served-by'] as string | undefined });
+      });
+    });
+    req.on('error', reject);
+    req.end(method === 'POST' || method === 'PUT' ? 'a=1' : undefined);
+  });
+}
+
+interface Probe {
+  method: string;
+  path: string;
+  /** Reaches a view: Flask sleeps delaySeconds first. */
+  sleeps: boolean;
+}
+
+/** Concrete requests for an app: each route, each of its methods, one it refuses, and misses. */
+function requestsFor(app: AppSpec): Probe[] {
+  const out: Probe[] = ['/nope/none', '/static/missing.css', '/static/../app.py'].map((path) => ({ method: 'GET', path, sleeps: false }));
+  for (const route of app.routes) {
+    const paths = route.staticDir !== undefined
+      ? Object.keys(app.files ?? {}).map((f) => `/static/${f.slice(`${route.staticDir}/`.length)}`)
+      : [route.path.replace(/<path:[^>]+>/, 'a/b.txt').replace(/<[^>]+>/, 'x')];
+    const methods = route.methods ?? ['GET'];
+    const refused = ['GET', 'POST', 'PUT'].find((m) => !methods.includes(m))!;
+    for (const path of paths) {
+      for (const method of methods) out.push({ method, path, sleeps: true });
+      out.push({ method: refused, path, sleeps: false }, { method: 'OPTIONS', path, sleeps: false });
+      if (methods.includes('GET')) out.push({ method: 'HEAD', path, sleeps: true });
+    }
+  }
+  return out;
+}
+
+async function startFlask(dir: string, app: AppSpec): Promise<number> {
+  const port = await ephemeralPort();
+  const child = spawn(PYTHON, [join(dir, 'apps', app.name, 'app.py')], { env: { ...process.env, HAPLAB_HOST: '127.0.0.1', HAPLAB_PORT: String(port) }, stdio: 'ignore' });
+  children.push(child);
+  for (let i = 0; i < 200; i++) {
+    if (await ask(port, 'GET', '/haplab-ready').then(() => true, () => false)) return port;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Flask for ${app.name} did not start`);
+}
+
+const ids = await catalogueIds();
+
+describe.each(ids)('%s', (id) => {
+  it('every app answers like its Flask original', async ({ skip }) => {
+    if (!haveFlask) skip('Flask is not available');
+    const spec = await loadEpisode(id);
+    const dir = join(root, id);
+    await writeLab(spec, dir);
+    for (const app of spec.apps) {
+      const flaskPort = await startFlask(dir, app);
+      const replica = createReplicaServer(app, join(dir, 'apps', app.name));
+      await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
+      const replicaPort = (replica.address() as AddressInfo).port;
+      try {
+        // ep06's slow apps sleep 5 s in every view: only their misses are compared here
+        // (the replica's delay has its own test below).
+        for (const { method, path } of requestsFor(app).filter((r) => !(app.delaySeconds && r.sleeps))) {
+          const [flask, ours] = await Promise.all([ask(flaskPort, method, path), ask(replicaPort, method, path)]);
+          expect({ app: app.name, method, path, ...ours }).toEqual({ app: app.name, method, path, ...flask });
+        }
+      } finally {
+        replica.close();
+      }
+    }
+  });
+});
+
+describe('replica details', () => {
+  it('serializes JSON as Flask does: sorted keys, compact, ASCII, newline', () => {
+    expect(flaskJson({ b: 1, a: { d: [1, 'é'], c: null } })).toBe('{"a":{"c":null,"d":[1,"\\u00e9"]},"b":1}\n');
+  });
+
+  it('sleeps delaySeconds before answering a route, not a miss', async () => {
+    const app: AppSpec = { name: 'slow', port: 0, delaySeconds: 0.3, routes: [{ path: '/', text: 'late' }] };
+    const replica = createReplicaServer(app, root);
+    await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
+    const port = (replica.address() as AddressInfo).port;
+    try {
+      let t = performance.now();
+      expect((await ask(port, 'GET', '/')).body).toBe('late');
+      expect(performance.now() - t).toBeGreaterThanOrEqual(290);
+      t = performance.now();
+      expect((await ask(port, 'GET', '/missing')).status).toBe(404);
+      expect(performance.now() - t).toBeLessThan(250);
+    } finally {
+      replica.close();
+    }
+  });
+});
