@@ -53,7 +53,7 @@ try {
     await runtime.down(dir);
   }
 } finally {
-  await runtime.down(dir).catch(() => undefined);
+  await runtime.down(dir, { images: true }).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 }
 process.stdout.write(`median build+up+ready: ${(median(totals) / 1000).toFixed(2)} s\n`);

@@ -76,7 +76,13 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       decompress: false,
     });
     const servedBy = response.headers[SERVED_BY_HEADER.toLowerCase()];
-    return { status: response.statusCode, servedBy: typeof servedBy === 'string' ? servedBy : undefined, body: response.body };
+    const socket = response.socket;
+    return {
+      status: response.statusCode,
+      servedBy: typeof servedBy === 'string' ? servedBy : undefined,
+      body: response.body,
+      connection: socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined,
+    };
   } catch (err) {
     return { status: 0, body: '', error: describeError(err) };
   }
@@ -88,7 +94,9 @@ function sendRawTcp(request: ResolvedRequest, timeoutMs: number): Promise<Outcom
     const socket = connect({ host: request.target.host, port: request.target.port, localAddress: request.sourceAddress });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => socket.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    let connection: string | undefined;
     socket.on('connect', () => {
+      connection = `${socket.localAddress}:${socket.localPort}`;
       const headers = Object.entries(request.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
       socket.end(`${request.method} ${request.path} HTTP/1.0\r\nHost: ${request.target.host}\r\n${headers}\r\n${request.body ?? ''}`);
     });
@@ -99,7 +107,7 @@ function sendRawTcp(request: ResolvedRequest, timeoutMs: number): Promise<Outcom
     });
     socket.on('close', (hadError) => {
       clearTimeout(timer);
-      if (!hadError) resolve(parseRawResponse(Buffer.concat(chunks).toString('utf8')));
+      if (!hadError) resolve({ ...parseRawResponse(Buffer.concat(chunks).toString('utf8')), connection });
     });
   });
 }

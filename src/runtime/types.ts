@@ -57,6 +57,8 @@ export interface ProbeResponse {
   body: string;
   /** Why no response came (connection refused, reset, timeout). */
   error?: string;
+  /** The client side of the TCP connection that carried it (address:port), when known. */
+  connection?: string;
   /** Milliseconds since the batch started, when the request was sent and answered. */
   sentAtMs: number;
   doneAtMs: number;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { readLabState } from '../../src/runtime/state.js';
@@ -16,8 +16,9 @@ import { createLocalRuntime, UnreachableSubnetError, type LocalRuntimeOptions } 
 import { isPortFree } from '../../src/runtime/local/ports.js';
 import { findByEnviron, readStat } from '../../src/runtime/local/procfs.js';
 import { processAlive } from '../../src/runtime/local/processes.js';
-import { ENV_REGISTRY, runFileInLab, readRun } from '../../src/runtime/local/run-record.js';
+import { ENV_DIR, ENV_REGISTRY, runFileInLab, readRun } from '../../src/runtime/local/run-record.js';
 import type { LabInstance, ProbeRequest, ProbeResponse } from '../../src/runtime/types.js';
+import type { LabSpec } from '../../src/spec/types.js';
 import { inCI, requireTool } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-'));
@@ -53,6 +54,22 @@ const flavors: Flavor[] = [
 ];
 
 type Expect = (instance: LabInstance, send: (reqs: Partial<ProbeRequest>[]) => Promise<ProbeResponse[]>) => Promise<void>;
+
+/**
+ * The episode's lab, moved 20000 ports up: on a shared machine the Docker e2e suites
+ * publish the catalogue's own ports (8090, 4000, …) and would meet these labs' traffic.
+ * (Below 32768, so never in the kernel's ephemeral range.) The lab's own ports are
+ * exercised by the port-move test.
+ */
+async function labSpec(id: string): Promise<LabSpec> {
+  const spec = await loadEpisode(id);
+  return {
+    ...spec,
+    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
+    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
+  };
+}
+const PORT_SHIFT = 20_000;
 
 const served = (rs: ProbeResponse[]) => rs.map((r) => r.servedBy ?? `${r.status}${r.error ? ` ${r.error}` : ''}`);
 const count = (xs: (string | undefined)[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x ?? '?']: (acc[x ?? '?'] ?? 0) + 1 }), {});
@@ -131,7 +148,7 @@ describe.each(flavors)('$name', (flavor) => {
     it('up → traffic reaches the right apps → down leaves nothing', async ({ skip }) => {
       if (!flavor.available) skip(`${flavor.name} is not available here`);
       const dir = join(root, `${id}-${flavor.options.preferReplicas ? 'replica' : 'real'}`);
-      await writeLab(await loadEpisode(id), dir);
+      await writeLab(await labSpec(id), dir);
       const runtime = createLocalRuntime({ ...flavor.options, registryDir });
       const instance = await runtime.up(dir);
       try {
@@ -186,7 +203,7 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
 
   it('stats answer in HAProxy CSV', async ({ skip }) => {
     if (!haveDist) skip('dist/ is not built');
-    const instance = (await createLocalRuntime(options).inspect(dir))!;
+    const instance = await createLocalRuntime(options).up(dir);
     const response = await fetch(instance.stats[0]!.url);
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/^# pxname,svname/);
@@ -195,9 +212,15 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
   it('disrupt stops or pauses one app; resume brings it back', async ({ skip }) => {
     if (!haveDist) skip('dist/ is not built');
     const runtime = createLocalRuntime(options);
-    const instance = (await runtime.inspect(dir))!;
-    const run = (await readRun(runFileInLab(dir)))!;
-    const app2 = run.processes.find((p) => p.name === 'app2')!;
+    const instance = await runtime.up(dir);
+    onTestFinished(async () => {
+      // down also ends a paused app (SIGTERM alone would wait for a SIGCONT).
+      await runtime.disrupt(instance, 'app1', 'pause');
+      const { pids, ports } = await processesOf(instance);
+      await runtime.down(dir);
+      await expectGone(pids, ports);
+    });
+    const app2 = (await readRun(runFileInLab(dir)))!.processes.find((p) => p.name === 'app2')!;
     const port = app2.listens[0]!.port;
 
     await runtime.disrupt(instance, 'app2', 'stop');
@@ -214,18 +237,13 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
     await runtime.resume(instance, 'app2', 'pause');
     expect(readStat(restarted.pid!)?.state).not.toBe('T');
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
-
-    // down also ends a paused app (SIGTERM waits for SIGCONT otherwise).
-    await runtime.disrupt(instance, 'app1', 'pause');
-    const { pids, ports } = await processesOf(instance);
-    await runtime.down(dir);
-    await expectGone(pids, ports);
   });
 
   it('client addresses come from 127.0.0.0/8; another subnet is an UnreachableSubnetError', async ({ skip }) => {
     if (!haveDist) skip('dist/ is not built');
     const runtime = createLocalRuntime(options);
     const instance = await runtime.up(dir);
+    onTestFinished(() => runtime.down(dir));
     const prober = await runtime.prober(instance);
     const addresses = await prober.clientAddresses(300);
     expect(new Set(addresses).size).toBe(300);
@@ -235,17 +253,16 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
     // Each request leaves from the address it names (the app logs it; here: it is answered).
     const rs = await prober.send(addresses.slice(0, 3).map((a) => ({ proxy: 'haproxy', frontend: 'http_front', method: 'GET', path: '/', sourceAddress: a })));
     expect(rs.map((r) => r.status)).toEqual([200, 200, 200]);
-    await runtime.down(dir);
   });
 
   it('a failing app fails up with its log, and nothing is left running', async ({ skip }) => {
     if (!haveFlask) skip('Flask is not available');
     const broken = join(root, 'ep09-broken');
-    await writeLab(await loadEpisode('ep09'), broken);
+    await writeLab(await labSpec('ep09'), broken);
     writeFileSync(join(broken, 'apps', 'app3', 'app.py'), 'raise SystemExit("app3 refuses to start")\n');
     const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy });
     await expect(runtime.up(broken)).rejects.toThrow(/Flask for app3 exited while starting[\s\S]*app3 refuses to start/);
-    expect(findByEnviron((env) => env.get(ENV_REGISTRY) === registryDir)).toEqual([]);
+    expect(findByEnviron((env) => env.get(ENV_DIR) === broken)).toEqual([]);
     expect(await readLabState(broken)).toBeUndefined();
   });
 
@@ -255,7 +272,7 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
     const controller = new AbortController();
     const up = runtime.up(dir, { signal: controller.signal, onStep: (s) => s.includes('app2') && controller.abort() });
     await expect(up).rejects.toThrow(/abort/i);
-    expect(findByEnviron((env) => env.get(ENV_REGISTRY) === registryDir)).toEqual([]);
+    expect(findByEnviron((env) => env.get(ENV_DIR) === dir)).toEqual([]);
     expect(await runtime.inspect(dir)).toBeUndefined();
     expect(await readLabState(dir)).toBeUndefined();
   });

@@ -24,15 +24,10 @@ export interface LabIdentity {
 }
 
 export function labelsFor(id: LabIdentity, role: Role, service?: string): Record<string, string> {
-  const labels: Record<string, string> = {
-    [LABEL_LAB]: id.lab,
-    [LABEL_EPISODE]: id.episode,
-    [LABEL_ROLE]: role,
-    [LABEL_DIR]: id.dir,
-  };
-  // Images belong to the lab, not to one run: with a run label every `up` would make a new
-  // image and leave the last one dangling.
-  if (role !== 'image') labels[LABEL_RUN] = id.runId;
+  const labels: Record<string, string> = { [LABEL_LAB]: id.lab, [LABEL_EPISODE]: id.episode, [LABEL_ROLE]: role };
+  // Images belong to the lab's name, not to one run or directory: with those labels every
+  // `up` would make a new image and leave the last one dangling.
+  if (role !== 'image') Object.assign(labels, { [LABEL_RUN]: id.runId, [LABEL_DIR]: id.dir });
   if (service) labels[LABEL_SERVICE] = service;
   return labels;
 }

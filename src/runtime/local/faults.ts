@@ -7,9 +7,23 @@ import { resolve } from 'node:path';
 import { BadInputError, EnvironmentError } from '../../errors.js';
 import { spawnRecorded, stopProcesses } from './lifecycle.js';
 import type { ResolvedLocalOptions } from './options.js';
+import { groupMembers, hasProcfs } from './procfs.js';
 import { signalGroup } from './processes.js';
 import { waitReady } from './readiness.js';
 import { runsOfDir, saveRun, type LocalRun, type ProcessRecord } from './run-record.js';
+
+/**
+ * Signals land asynchronously (a running task stops when the kernel next schedules it):
+ * wait until every member of the group shows the wanted state, so the caller's next
+ * request meets a paused (or running again) app.
+ */
+async function settle(pgid: number, paused: boolean): Promise<void> {
+  if (!hasProcfs) return;
+  const deadline = Date.now() + 2_000;
+  while (Date.now() < deadline && !groupMembers(pgid).every((m) => (m.state === 'T') === paused)) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 async function appOf(options: ResolvedLocalOptions, dir: string, app: string): Promise<{ run: LocalRun; proc: ProcessRecord }> {
   const run = (await runsOfDir(options.registryDir, resolve(dir))).find((r) => r.phase === 'running');
@@ -23,7 +37,10 @@ export async function disruptApp(options: ResolvedLocalOptions, dir: string, app
   const { run, proc } = await appOf(options, dir, app);
   if (proc.disrupted) return;
   if (how === 'pause') {
-    if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGSTOP');
+    if (proc.pid !== undefined) {
+      signalGroup(proc.pid, 'SIGSTOP');
+      await settle(proc.pid, true);
+    }
   } else {
     await stopProcesses(run, options.stopGraceMs, proc);
   }
@@ -34,7 +51,10 @@ export async function disruptApp(options: ResolvedLocalOptions, dir: string, app
 export async function resumeApp(options: ResolvedLocalOptions, dir: string, app: string, how: 'stop' | 'pause'): Promise<void> {
   const { run, proc } = await appOf(options, dir, app);
   if (how === 'pause') {
-    if (proc.pid !== undefined) signalGroup(proc.pid, 'SIGCONT');
+    if (proc.pid !== undefined) {
+      signalGroup(proc.pid, 'SIGCONT');
+      await settle(proc.pid, false);
+    }
     delete proc.disrupted;
     await saveRun(run);
     return;

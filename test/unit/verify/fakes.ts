@@ -95,6 +95,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
         out.push({
           status: s.status ?? (s.app ? 200 : 0), servedBy: s.app, body: s.body ?? (s.app ? `hello from ${s.app}` : ''),
           sentAtMs: now, doneAtMs: now + delay, error: s.app || s.status ? undefined : 'connection refused',
+          // A kept-alive request rides the batch's one connection; any other gets its own.
+          connection: req.connection === 'keepalive' ? `batch-${batch}` : `conn-${sent.length}`,
         });
         workers[w] = now + delay;
       }

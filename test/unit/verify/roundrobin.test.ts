@@ -102,6 +102,18 @@ describe('tcp model (ep02)', async () => {
     expect(failing(outcomes.get('haproxy')!.checks)).toEqual(['tcp.keepalive-sticks']);
   });
 
+  it('an app that closes every connection makes keepalive-sticks skipped, never passed', async () => {
+    const fake = fakeLab(lab, { haproxy: tcpProxy() });
+    let fresh = 0;
+    const send = fake.prober.send.bind(fake.prober);
+    const closing = { ...fake, prober: { ...fake.prober, send: async (...args: Parameters<typeof send>) =>
+      (await send(...args)).map((r) => ({ ...r, connection: `fresh-${fresh++}` })) } };
+    const { outcomes } = await runModel(tcpModel('tcp_front', backend), closing, { oracles: { balance: oracle } });
+    const check = outcomes.get('haproxy')!.checks.find((c) => c.name === 'tcp.keepalive-sticks')!;
+    expect(check.pass).toBe(false);
+    expect(check.skipped).toMatch(/Connection: close/);
+  });
+
   it('every connection to one server fails the per-connection checks', async () => {
     const fake = fakeLab(lab, { haproxy: () => ({ app: 'flask1', body: 'Hello from Flask over TCP!' }) });
     const { outcomes } = await runModel(tcpModel('tcp_front', backend), fake, { oracles: { balance: oracle } });
