@@ -1,7 +1,8 @@
 /**
  * How long `haplab up` takes for ep09 on Docker with the base images cached: build (layer
  * cache warm) + create + start + ready, median of N runs, with the time spent in each step.
- * Not a test. Run after `npm run build`: node dist/bench/docker-up.js [--runs 3] [--proxy haproxy|ts|both]
+ * Not a test. Run after `npm run build`: node dist/bench/docker-up.js [--runs 3] [--proxy haproxy|ts|both] [--port-shift 21000]
+ * (host ports are the catalogue's plus --port-shift, so a lab running on the usual ports does not get in the way).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,10 +25,13 @@ const median = (xs: number[]): number => {
 
 const runs = Number(flag('runs', '3'));
 const proxy = flag('proxy', 'haproxy') as ProxyChoice;
+const portShift = Number(flag('port-shift', '21000'));
 const runtime = await createDockerRuntime();
 const root = await mkdtemp(join(tmpdir(), 'haplab-bench-'));
 const dir = join(root, 'bench-ep09');
-await writeLab(customizeSpec(await loadEpisode('ep09'), { images: 'offline', proxy }), dir);
+const spec = customizeSpec(await loadEpisode('ep09'), { images: 'offline', proxy });
+for (const f of spec.frontends) f.hostPort += portShift;
+await writeLab(spec, dir);
 process.stdout.write(`${runtime.describe()} · ep09 (proxy ${proxy}, offline images) · ${runs} runs\n`);
 
 const totals: number[] = [];
@@ -53,7 +57,7 @@ try {
     await runtime.down(dir);
   }
 } finally {
-  await runtime.down(dir, { images: true }).catch(() => undefined);
+  await runtime.down(dir).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 }
 process.stdout.write(`median build+up+ready: ${(median(totals) / 1000).toFixed(2)} s\n`);

@@ -43,7 +43,7 @@ export function renderHaproxyCfg(spec: LabSpec, target: CfgTarget = containerTar
   const apps = new Map(spec.apps.map((a) => [a.name, a]));
   const backends = spec.backends.map((b) => ({
     ...b,
-    balanceNote: b.balance === 'random' && b.balanceArg
+    balanceNote: b.balance === 'random' && b.balanceArg && b.balanceArg !== '1'
       ? `The episode writes "balance random" + "random draw ${b.balanceArg}"; HAProxy 2.6 rejects "random draw" (unknown keyword), so the draws go here.`
       : undefined,
   }));

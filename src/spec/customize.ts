@@ -60,6 +60,9 @@ export function customizeSpec(base: LabSpec, choices: LabChoices): LabSpec {
     throw new BadInputError(`${spec.id} is about ACL routing; --algorithm, --servers and --weights apply to the balancing episodes`, { flag: choices.algorithm ? '--algorithm' : choices.servers ? '--servers' : '--weights' });
   }
   const backend = primaryBackend(spec);
+  // Backends over the very same servers (ep08's plain-random comparison) follow the primary's size and weights.
+  const serverKey = (b: { servers: ServerSpec[] }) => JSON.stringify(b.servers);
+  const twins = spec.backends.filter((b) => b !== backend && serverKey(b) === serverKey(backend));
   if (choices.algorithm) {
     const { balance, arg } = parseAlgorithm(choices.algorithm);
     backend.balance = balance;
@@ -76,6 +79,7 @@ export function customizeSpec(base: LabSpec, choices: LabChoices): LabSpec {
     }
     choices.weights.forEach((w, i) => { backend.servers[i]!.weight = w; });
   }
+  for (const twin of twins) twin.servers = structuredClone(backend.servers);
   return spec;
 }
 

@@ -43,6 +43,8 @@ export interface RouteSpec {
   json?: unknown;
   /** Serve files from this directory (relative to the app) with send_from_directory. */
   staticDir?: string;
+  /** Seconds this route sleeps before answering (on top of the app's delaySeconds). */
+  delaySeconds?: number;
 }
 
 export interface AppSpec {

@@ -129,6 +129,9 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
     if (p && !p.startsWith('/')) c.fail([...at, 'path'], `route path ${JSON.stringify(p)} must start with /`);
     const bodies = ['text', 'json', 'staticDir'].filter((k) => route[k] !== undefined);
     if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json or staticDir');
+    if (route.delaySeconds !== undefined && (typeof route.delaySeconds !== 'number' || route.delaySeconds < 0)) {
+      c.fail([...at, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
+    }
     if (route.methods !== undefined && (!Array.isArray(route.methods) || !route.methods.every((m) => typeof m === 'string' && /^[A-Z]+$/.test(m)))) {
       c.fail([...at, 'methods'], 'methods must be a list of upper-case HTTP methods');
     }

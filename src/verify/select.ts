@@ -43,7 +43,9 @@ export function selectModels(spec: LabSpec): Selection {
   const aclFrontends = http.filter((f) => (f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0);
   const plain = http.find((f) => f.defaultBackend === backend.name && !(f.rules?.length));
   // Balancing first: its counts are the report's bar chart.
-  if (activeServers(backend).length >= 2 && plain) models.push(balancingModel(plain.name, backend));
+  if (activeServers(backend).length >= 2 && plain) {
+    models.push(backend.balance === 'random' ? randomModel(plain.name, backend, plainRandomTwin(spec, backend)) : balancingModel(plain.name, backend));
+  }
   else if (activeServers(backend).length < 2) notes.push(`backend ${backend.name} has ${activeServers(backend).length} active server(s): no balancing to check`);
   for (const f of spec.frontends.filter((x) => x.mode === 'tcp')) {
     const b = spec.backends.find((x) => x.name === f.defaultBackend);
@@ -51,4 +53,16 @@ export function selectModels(spec: LabSpec): Selection {
   }
   if (aclFrontends.length) models.push(aclModel(aclFrontends));
   return { models, notes };
+}
+
+/**
+ * ep08's comparison: a frontend sending by default to plain random (one draw) over the same
+ * servers as `backend`, so power-of-two-choices can be judged against it.
+ */
+export function plainRandomTwin(spec: LabSpec, backend: BackendSpec): { frontend: string; backend: BackendSpec } | undefined {
+  if (backend.balance !== 'random' || Number(backend.balanceArg ?? 2) < 2) return undefined;
+  const apps = (b: BackendSpec) => b.servers.map((s) => `${s.app}:${s.weight}`).join(',');
+  const twin = spec.backends.find((b) => b !== backend && b.balance === 'random' && Number(b.balanceArg ?? 2) === 1 && apps(b) === apps(backend));
+  const frontend = twin && spec.frontends.find((f) => f.mode === 'http' && f.defaultBackend === twin.name && !(f.rules?.length));
+  return twin && frontend ? { frontend: frontend.name, backend: twin } : undefined;
 }

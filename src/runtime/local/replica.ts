@@ -115,7 +115,8 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
       return { status: 200, headers: { 'Content-Type': HTML, Allow: [...match.route.methods].join(', ') }, body: '' };
     }
     // Flask sleeps inside the view: only a matched route of the app waits (ep06's slow servers).
-    if (app.delaySeconds && match.route.route !== FLASK_STATIC) await new Promise((r) => setTimeout(r, app.delaySeconds! * 1000));
+    const delay = match.route.route === FLASK_STATIC ? 0 : (app.delaySeconds ?? 0) + (match.route.route.delaySeconds ?? 0);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
     return routeReply(app, appDir, match.route.route, match.params);
   };
 

@@ -23,11 +23,11 @@ export const PEAK_CLIENTS = 12;
 export const PEAK_REQUESTS = 600;
 
 /** The batch the lead sends to each of the two labs (random(2), then random(1)): the same shape for both. */
-export function planPeakLoad(frontend: string, requests = PEAK_REQUESTS): Batch {
+export function planPeakLoad(frontend: string, requests = PEAK_REQUESTS, path = '/'): Batch {
   return {
     label: `${PEAK_CLIENTS} concurrent clients`,
     frontend,
-    probes: Array.from({ length: requests }, () => ({ method: 'GET', path: '/', connection: 'fresh' as const })),
+    probes: Array.from({ length: requests }, () => ({ method: 'GET', path, connection: 'fresh' as const })),
     options: { concurrency: PEAK_CLIENTS },
   };
 }

@@ -10,12 +10,13 @@
  *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec, LabSpec, ProxyKind, RouteSpec } from '../../spec/types.js';
+import { comparePeakLoad, PEAK_CLIENTS, PEAK_REQUESTS, planPeakLoad } from './peakload.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { chiSquareTest, powerAt, requiredSampleSize } from '../stats.js';
-import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
+import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
 
 export function randomAlgorithmName(backend: BackendSpec): string {
   return backend.balanceArg ? `random(${backend.balanceArg})` : 'random';
@@ -56,15 +57,15 @@ export function judgeDistribution(
 }
 
 export function judgeRandom(
-  backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number> | undefined, stats: StatsPolicy,
+  backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number> | undefined, stats: StatsPolicy, peak?: Check,
 ): ProxyOutcome {
   const checks: Check[] = [answeredCheck('random.answered', backend, responses)];
   checks.push(shares
     ? judgeDistribution('random.distribution', backend, responses, shares, stats, "the ring's shares, from the balance oracle")
     : skippedCheck('random.distribution', 'counts that fit the expected shares',
       "no balance oracle wired: HAProxy's random picks on its consistent-hash ring, whose shares are not the weights, so the expected distribution is unknown"));
-  checks.push(skippedCheck('random.peak-load', `${randomAlgorithmName(backend)} lowers the peak in-flight load against random(1)`,
-    'needs a second run of this lab with plain random (draw 1) under the same concurrency; comparePeakLoad judges the two'));
+  checks.push(peak ?? skippedCheck('random.peak-load', `${randomAlgorithmName(backend)} lowers the peak in-flight load against random(1)`,
+    'the lab has no plain-random (one draw) frontend over the same servers to compare with under the same concurrency'));
   const n = responses.length;
   return {
     checks,
@@ -75,10 +76,18 @@ export function judgeRandom(
   };
 }
 
-export function randomModel(frontend: string, backend: BackendSpec): Model {
+/** The app route that takes longest: in-flight load builds up only where answers take time. */
+function slowestPath(spec: LabSpec, backend: BackendSpec): string {
+  const apps = spec.apps.filter((a) => backend.servers.some((s) => s.app === a.name));
+  const routes = apps.flatMap((a) => a.routes).filter((r) => !r.path.includes('<') && !r.staticDir && (r.methods ?? ['GET']).includes('GET'));
+  const slowest = routes.reduce<RouteSpec | undefined>((best, r) => ((r.delaySeconds ?? 0) > (best?.delaySeconds ?? 0) ? r : best), undefined);
+  return slowest?.path ?? '/';
+}
+
+export function randomModel(frontend: string, backend: BackendSpec, plain?: { frontend: string; backend: BackendSpec }): Model {
   return {
     name: randomAlgorithmName(backend),
-    statisticalChecks: 1,
+    statisticalChecks: plain ? 2 : 1,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const shares = ctx.oracles.balance?.shares(backend, ctx.rng.fork('random-shares'));
@@ -88,8 +97,32 @@ export function randomModel(frontend: string, backend: BackendSpec): Model {
       notes.push(`random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
       ctx.onStep?.(`random: ${count} sequential requests to ${frontend}`);
       const responses = await ctx.send(planRandom(frontend, count));
+      const peaks = new Map<ProxyKind, Check>();
+      let twoChoices: PerProxy<ProbeResponse[]> | undefined;
+      let oneChoice: PerProxy<ProbeResponse[]> | undefined;
+      if (plain) {
+        const path = slowestPath(ctx.spec, backend);
+        ctx.onStep?.(`random: ${PEAK_REQUESTS} requests from ${PEAK_CLIENTS} concurrent clients to ${path}, on ${frontend} (${randomAlgorithmName(backend)}) and ${plain.frontend} (${randomAlgorithmName(plain.backend)})`);
+        twoChoices = await ctx.send(planPeakLoad(frontend, PEAK_REQUESTS, path));
+        oneChoice = await ctx.send(planPeakLoad(plain.frontend, PEAK_REQUESTS, path));
+        for (const proxy of ctx.proxies) {
+          peaks.set(proxy, comparePeakLoad(backend,
+            { label: randomAlgorithmName(backend), responses: twoChoices.get(proxy) ?? [] },
+            { label: randomAlgorithmName(plain.backend), responses: oneChoice.get(proxy) ?? [] }, ctx.stats.alpha));
+        }
+      }
       const perProxy: ModelResult['perProxy'] = new Map();
-      for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRandom(backend, rs, shares, ctx.stats));
+      for (const [proxy, rs] of responses) {
+        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy));
+        if (plain) {
+          // The comparison's requests count too: the lbtot cross-check adds up every answer.
+          const two = twoChoices?.get(proxy) ?? [];
+          const one = oneChoice?.get(proxy) ?? [];
+          tallyServed(plain.backend, one, tallyServed(backend, two, outcome.served));
+          outcome.requests += two.length + one.length;
+        }
+        perProxy.set(proxy, outcome);
+      }
       return { perProxy, notes };
     },
   };
