@@ -33,6 +33,7 @@ export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatch
         ? await sendRawTcp(request, timeoutMs)
         : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? agentFor(keepAliveAgents, request) : undefined);
       results[index] = { ...outcome, sentAtMs, doneAtMs: performance.now() - started };
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
   };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, requests.length));

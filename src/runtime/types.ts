@@ -69,6 +69,12 @@ export interface ProbeBatchOptions {
   concurrency?: number;
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /**
+   * Each client waits this long after an answer before its next request. HAProxy releases a
+   * stream (its server's `served` count) just after the client has the answer; random(N)
+   * compares those counts, so back-to-back sequential requests would see a busy server.
+   */
+  pauseMs?: number;
 }
 
 /** Sends probe traffic into a running lab, from the addresses the lab's checks need. */

@@ -19,6 +19,7 @@ import { isPortFree } from '../../src/runtime/local/ports.js';
 import { findByEnviron } from '../../src/runtime/local/procfs.js';
 import { ENV_REGISTRY, readRun, registryFile, runFileInLab, type LocalRun } from '../../src/runtime/local/run-record.js';
 import { readLabState } from '../../src/runtime/state.js';
+import type { LabSpec } from '../../src/spec/types.js';
 import { cliPath, runCli } from '../helpers/cli.js';
 import { inCI } from '../helpers/require-tool.js';
 
@@ -95,9 +96,21 @@ async function heldPorts(run: LocalRun): Promise<number[]> {
   return (await Promise.all(ports.map(async (p) => ((await isPortFree(p)) ? undefined : p)))).filter((p): p is number => p !== undefined);
 }
 
+/** ep09 moved to ports of its own for this run, as in local-runtime.test.ts (shared machine). */
+const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
+
+async function ep09(): Promise<LabSpec> {
+  const spec = await loadEpisode('ep09');
+  return {
+    ...spec,
+    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
+    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
+  };
+}
+
 async function killMidUp(how: 'script' | 'cli', name: string): Promise<{ dir: string; run: LocalRun }> {
   const dir = join(root, name);
-  await writeLab(await loadEpisode('ep09'), dir);
+  await writeLab(await ep09(), dir);
   const child = startUp(how, dir);
   const run = await waitForSpawned(dir, 2, child);
   await killed(child);

@@ -4,7 +4,7 @@
  * and `down` leaves no process and no held port — once with the real Flask + HAProxy and
  * once with haplab's Node replicas + TypeScript proxy forced.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,10 +56,11 @@ const flavors: Flavor[] = [
 type Expect = (instance: LabInstance, send: (reqs: Partial<ProbeRequest>[]) => Promise<ProbeResponse[]>) => Promise<void>;
 
 /**
- * The episode's lab, moved 20000 ports up: on a shared machine the Docker e2e suites
- * publish the catalogue's own ports (8090, 4000, …) and would meet these labs' traffic.
- * (Below 32768, so never in the kernel's ephemeral range.) The lab's own ports are
- * exercised by the port-move test.
+ * The episode's lab, moved up by PORT_SHIFT: on a shared machine the Docker e2e suites
+ * publish the catalogue's own ports (8090, 4000, …) and another run of these very tests
+ * may be under way, and either would meet these labs' traffic. The shift is random per
+ * run and keeps every port below 32768, out of the kernel's ephemeral range. The lab's
+ * own ports are exercised by the port-move test.
  */
 async function labSpec(id: string): Promise<LabSpec> {
   const spec = await loadEpisode(id);
@@ -69,7 +70,7 @@ async function labSpec(id: string): Promise<LabSpec> {
     frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
   };
 }
-const PORT_SHIFT = 20_000;
+const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
 
 const served = (rs: ProbeResponse[]) => rs.map((r) => r.servedBy ?? `${r.status}${r.error ? ` ${r.error}` : ''}`);
 const count = (xs: (string | undefined)[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x ?? '?']: (acc[x ?? '?'] ?? 0) + 1 }), {});
@@ -169,7 +170,7 @@ describe.each(flavors)('$name', (flavor) => {
   });
 });
 
-describe('lifecycle (replicas + TypeScript proxy)', () => {
+describe('lifecycle', () => {
   const options: LocalRuntimeOptions = { preferReplicas: true, preferTsProxy: true, registryDir };
   const dir = join(root, 'ep09-lifecycle');
   let taken: Server | undefined;
@@ -264,6 +265,33 @@ describe('lifecycle (replicas + TypeScript proxy)', () => {
     await expect(runtime.up(broken)).rejects.toThrow(/Flask for app3 exited while starting[\s\S]*app3 refuses to start/);
     expect(findByEnviron((env) => env.get(ENV_DIR) === broken)).toEqual([]);
     expect(await readLabState(broken)).toBeUndefined();
+  });
+
+  it('a silent app times out with its log, and nothing is left running', async ({ skip }) => {
+    if (!haveFlask) skip('Flask is not available');
+    const silent = join(root, 'ep09-silent');
+    await writeLab(await labSpec('ep09'), silent);
+    writeFileSync(join(silent, 'apps', 'app1', 'app.py'), 'import time\nprint("app1 is thinking", flush=True)\ntime.sleep(120)\n');
+    const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy, readyTimeoutMs: 1_500 });
+    await expect(runtime.up(silent)).rejects.toThrow(/Flask for app1 did not answer on 127\.0\.0\.1:\d+ in time[\s\S]*app1 is thinking/);
+    expect(findByEnviron((env) => env.get(ENV_DIR) === silent)).toEqual([]);
+  });
+
+  it('a port lost to another program between check and bind: up chooses again', async ({ skip }) => {
+    if (!haveFlask) skip('Flask is not available');
+    const racy = join(root, 'ep09-racy');
+    await writeLab(await labSpec('ep09'), racy);
+    // app2 fails its first start the way Werkzeug does when the port went to someone else.
+    const appPy = join(racy, 'apps', 'app2', 'app.py');
+    const original = readFileSync(appPy, 'utf8');
+    writeFileSync(appPy, `import os, sys\nflag = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lost-once')\nif not os.path.exists(flag):\n    open(flag, 'w').close()\n    sys.exit('OSError: [Errno 98] Address already in use')\n${original}`);
+    const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy });
+    const steps: string[] = [];
+    const instance = await runtime.up(racy, { onStep: (s) => steps.push(s) });
+    onTestFinished(() => runtime.down(racy));
+    expect(steps).toContain('a port was taken while starting; choosing ports again');
+    const rs = await (await runtime.prober(instance)).send(Array.from({ length: 6 }, () => ({ proxy: 'haproxy', frontend: 'http_front', method: 'GET', path: '/' })));
+    expect(count(served(rs))).toEqual({ app1: 2, app2: 1, app3: 3 });
   });
 
   it('an abort during up kills what was started', async ({ skip }) => {

@@ -3,13 +3,15 @@ import { BadInputError } from '../../errors.js';
 import type { BalanceSettings } from '../balance/types.js';
 import type { ConfigWarning, SourceRef } from './model.js';
 import type { Word } from './tokenize.js';
+import { MAX_INT } from './values.js';
 
 const BALANCE_HINT = "use roundrobin, static-rr, leastconn, first, random[(N)], source, uri, url_param NAME or hdr(NAME)";
 
 function positive(word: Word | undefined, what: string, where: SourceRef): number {
   // HAProxy reads these with atoi(): digits first, trailing junk ignored, must be > 0.
   const n = word ? parseInt(word.text, 10) : NaN;
-  if (!word || !(n > 0)) {
+  // Past 2^31 − 1 HAProxy's int wraps: it refuses depth 2147483648, so do we, and len too.
+  if (!word || !(n > 0) || n > MAX_INT) {
     throw new BadInputError(`uri : '${what}' expects a positive integer (got '${word?.text ?? ''}')`, { ...where, column: word?.column }, `write '${what} N' with N ≥ 1`);
   }
   return n;
@@ -63,7 +65,8 @@ export function parseBalance(
       if (rest[0] !== ')') {
         throw errorAt(first, rest === '' ? 'random : missing closing parenthesis.' : `random : unexpected character '${rest[0]}' after argument.`, 'write random(2)');
       }
-      if (value < 1) throw errorAt(first, 'random : number of draws must be at least 1.', 'write random(2)');
+      // HAProxy reads the draws into an int: 2147483648 wraps negative and is refused there too.
+      if (value < 1 || value > MAX_INT) throw errorAt(first, 'random : number of draws must be at least 1.', 'write random(2)');
       balance.draws = value;
     }
     extra(1);

@@ -33,25 +33,32 @@ export function parseTime(word: Word | undefined, what: string, where: SourceRef
   return ms;
 }
 
+/**
+ * HAProxy keeps these numbers in C ints: past 2^31 − 1 its atoi/strtol readings wrap or
+ * clamp into a different number (or trip a "> 0" check), so none is a value to accept.
+ */
+export const MAX_INT = 2_147_483_647;
+
 export function parseInteger(
   word: Word | undefined,
   what: string,
   where: SourceRef,
-  range: { min?: number; max?: number } = {},
+  given: { min?: number; max?: number } = {},
 ): number {
+  const range = { min: given.min ?? -MAX_INT - 1, max: given.max ?? MAX_INT };
   if (!word || !/^-?\d+$/.test(word.text)) {
     throw new BadInputError(
       `'${what}' expects an integer${word ? ` (got '${word.text}')` : ''}`,
       word ? { ...where, column: word.column } : where,
-      range.min !== undefined && range.max !== undefined ? `write a number from ${range.min} to ${range.max}` : 'write a whole number',
+      given.min !== undefined || given.max !== undefined ? `write a number from ${range.min} to ${range.max}` : 'write a whole number',
     );
   }
   const n = Number(word.text);
-  if ((range.min !== undefined && n < range.min) || (range.max !== undefined && n > range.max)) {
+  if (n < range.min || n > range.max) {
     throw new BadInputError(
-      `'${what}' must be within ${range.min ?? '-∞'} and ${range.max ?? '∞'} (got ${n})`,
+      `'${what}' must be within ${range.min} and ${range.max} (got ${word.text})`,
       { ...where, column: word.column },
-      `write a number from ${range.min ?? '-∞'} to ${range.max ?? '∞'}`,
+      `write a number from ${range.min} to ${range.max}`,
     );
   }
   return n;

@@ -10,10 +10,12 @@ import { EnvironmentError } from '../../errors.js';
 import { labNameOf } from '../../render/lab.js';
 import { loadSpecFile } from '../../spec/load.js';
 import { normalizeSpec } from '../../spec/normalize.js';
+import type { LabSpec } from '../../spec/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
 import type { LabInstance, Prober, Runtime, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
+import { StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
 import { planLocalRun } from './plan.js';
 import { LocalProber } from './prober.js';
@@ -79,7 +81,18 @@ export class LocalRuntime implements Runtime {
     }
     // Leftovers of a run that died or was killed mid-up: cleared before ports are chosen.
     for (const stale of await runsOfDir(this.options.registryDir, dir)) await stopRun(stale, this.options.stopGraceMs);
+    try {
+      return await this.start(dir, spec, options);
+    } catch (err) {
+      // Another program took a port between our check and the bind: once more, and the
+      // new plan sees the port taken and moves it.
+      if (!(err instanceof StartFailure && err.portTaken)) throw err;
+      options.onStep?.('a port was taken while starting; choosing ports again');
+      return this.start(dir, spec, options);
+    }
+  }
 
+  private async start(dir: string, spec: LabSpec, options: LocalUpOptions): Promise<LabInstance> {
     options.onStep?.('choosing apps, proxy and ports');
     const plan = await planLocalRun(spec, dir, await this.detect(), this.options);
     const run: LocalRun = {
@@ -105,33 +118,45 @@ export class LocalRuntime implements Runtime {
     return run ? toInstance(run) : undefined;
   }
 
-  async down(dir: string): Promise<void> {
-    for (const run of await runsOfDir(this.options.registryDir, resolve(dir))) await stopRun(run, this.options.stopGraceMs);
+  async down(dirArg: string): Promise<void> {
+    const dir = resolve(dirArg);
+    await this.stopAll(await runsOfDir(this.options.registryDir, dir));
+    await this.stopAll(this.orphans(dir));
   }
 
   async downAll(): Promise<string[]> {
+    const removed = await this.stopAll(await registeredRuns(this.options.registryDir));
+    // Then processes whose records are gone (deleted by hand, or a crash before the first
+    // write completed): they still carry the registry's marker in their environment.
+    removed.push(...(await this.stopAll(this.orphans())));
+    return [...new Set(removed)];
+  }
+
+  /** Stops every run, going on past one that fails, and reports all failures at the end. */
+  private async stopAll(runs: (RunRef & { lab: string })[]): Promise<string[]> {
     const removed = new Set<string>();
-    for (const run of await registeredRuns(this.options.registryDir)) {
-      await stopRun(run, this.options.stopGraceMs);
-      removed.add(run.lab);
+    const failures: string[] = [];
+    for (const run of runs) {
+      try {
+        await stopRun(run, this.options.stopGraceMs);
+        removed.add(run.lab);
+      } catch (err) {
+        failures.push(`${run.lab}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
-    // Processes whose registry file is gone (deleted by hand, or a crash before its first
-    // write completed) still carry the registry's marker in their environment.
-    for (const orphan of this.orphans()) {
-      await stopRun(orphan, this.options.stopGraceMs);
-      removed.add(orphan.lab);
-    }
+    if (failures.length > 0) throw new EnvironmentError(`could not take down ${failures.join('; ')}`, 'see ps -o pid,pgid,cmd and ss -ltnp');
     return [...removed];
   }
 
-  /** Runs known only from /proc, by the markers in their processes' environment. */
-  private orphans(): (RunRef & { lab: string })[] {
+  /** Runs known only from /proc, by the markers in their processes' environment (of `dir` only, when given). */
+  private orphans(dir?: string): (RunRef & { lab: string })[] {
     if (!hasProcfs) return [];
     const byRun = new Map<string, RunRef & { lab: string }>();
-    for (const p of findByEnviron((env) => env.get(ENV_REGISTRY) === this.options.registryDir && env.has(ENV_RUN))) {
+    const found = findByEnviron((env) => env.get(ENV_REGISTRY) === this.options.registryDir && env.has(ENV_RUN) && (dir === undefined || env.get(ENV_DIR) === dir));
+    for (const p of found) {
       const runId = p.env.get(ENV_RUN)!;
-      const dir = p.env.get(ENV_DIR) ?? '';
-      if (!byRun.has(runId)) byRun.set(runId, { runId, dir, lab: labNameOf(dir), registryDir: this.options.registryDir, processes: [] });
+      const runDir = p.env.get(ENV_DIR) ?? '';
+      if (!byRun.has(runId)) byRun.set(runId, { runId, dir: runDir, lab: labNameOf(runDir), registryDir: this.options.registryDir, processes: [] });
     }
     return [...byRun.values()];
   }

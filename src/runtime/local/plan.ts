@@ -31,7 +31,7 @@ function files(dir: string, id: string) {
 }
 
 /** The app process: Flask with the lab's own app.py, or the Node replica of it. */
-export function appProcess(spec: LabSpec, dir: string, app: string, port: number, python: string | undefined): ProcessSpec {
+export function appProcess(dir: string, app: string, port: number, python: string | undefined): ProcessSpec {
   const id = `app-${app}`;
   const appDir = join(dir, 'apps', app);
   const env = { HAPLAB_HOST: LOOPBACK, HAPLAB_PORT: String(port), PYTHONUNBUFFERED: '1' };
@@ -52,7 +52,7 @@ export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools
   for (const app of spec.apps) {
     const port = await ports.take(app.port, `app ${app.name}`);
     appPorts.set(app.name, port);
-    processes.push(appProcess(spec, dir, app.name, port, python));
+    processes.push(appProcess(dir, app.name, port, python));
   }
 
   const endpoints: Endpoint[] = [];

@@ -78,15 +78,27 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('up was aborted', 'AbortError');
 }
 
+/** Messages of Werkzeug, HAProxy and Node when the port was taken between our check and their bind. */
+const PORT_TAKEN = /EADDRINUSE|Address already in use|is in use by another program/;
+
+/** A part of the lab did not come up; `portTaken` when another program won the race for its port. */
+export class StartFailure extends EnvironmentError {
+  constructor(message: string, hint: string, readonly portTaken: boolean) {
+    super(message, hint);
+  }
+}
+
 /** Waits until every port of `proc` answers; throws with its log when it dies or times out. */
 export async function waitReady(proc: ProcessRecord, deadline: number, signal?: AbortSignal): Promise<void> {
   for (const { port, ready } of proc.listens) {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
       if (proc.pid === undefined || !processAlive(proc.pid)) {
-        throw new EnvironmentError(
-          `${proc.implementation} for ${proc.name} exited while starting; last lines of ${proc.log}:\n${await logTail(proc.log)}`,
+        const tail = await logTail(proc.log);
+        throw new StartFailure(
+          `${proc.implementation} for ${proc.name} exited while starting; last lines of ${proc.log}:\n${tail}`,
           'fix what the log says (a port taken by another program, a bad config), then run up again',
+          PORT_TAKEN.test(tail),
         );
       }
       if (await answers(port, ready)) break;

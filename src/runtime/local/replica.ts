@@ -67,7 +67,7 @@ function notFound(): Reply {
   return { status: 404, reason: 'NOT FOUND', headers: { 'Content-Type': HTML }, body: NOT_FOUND_PAGE };
 }
 
-async function routeReply(app: AppSpec, appDir: string, route: RouteSpec, params: Record<string, string>): Promise<Reply> {
+async function routeReply(appDir: string, route: RouteSpec, params: Record<string, string>): Promise<Reply> {
   if (route.staticDir !== undefined) {
     const name = params.filename ?? Object.values(params)[0] ?? '';
     return staticFile(appDir, route.staticDir, name);
@@ -117,7 +117,7 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
     // Flask sleeps inside the view: only a matched route of the app waits (ep06's slow servers).
     const delay = match.route.route === FLASK_STATIC ? 0 : (app.delaySeconds ?? 0) + (match.route.route.delaySeconds ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
-    return routeReply(app, appDir, match.route.route, match.params);
+    return routeReply(appDir, match.route.route, match.params);
   };
 
   return createServer((req, res) => {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { EnvironmentError } from '../../errors.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import type { LabSpec } from '../../spec/types.js';
 import { STATE_DIR } from '../state.js';
@@ -92,7 +93,14 @@ async function writeAtomic(file: string, text: string): Promise<void> {
 /** Registry first: if haplab dies between the two writes, down --all still finds the run. */
 export async function saveRun(run: LocalRun): Promise<void> {
   const text = `${JSON.stringify(run, null, 2)}\n`;
-  await writeAtomic(registryFile(run.registryDir, run.dir), text);
+  try {
+    await writeAtomic(registryFile(run.registryDir, run.dir), text);
+  } catch (err) {
+    throw new EnvironmentError(
+      `cannot write the local runtime's registry in ${run.registryDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      'make that directory writable, or point XDG_STATE_HOME at a writable one',
+    );
+  }
   await writeAtomic(runFileInLab(run.dir), text).catch(() => undefined);
 }
 

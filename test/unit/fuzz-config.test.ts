@@ -1,0 +1,349 @@
+/**
+ * Fuzzing the haproxy.cfg parser: random text, token soup and mutations of real configs
+ * (the seed's, every lab's rendered haproxy.cfg, and one using every supported keyword)
+ * must only ever give a model or a BadInputError whose line is within the input — never
+ * another exception, never a hang (each parse runs in a worker under a time bound). And
+ * nonsense HAProxy would refuse (weight 999, an unknown balance, a timer past 2^31 ms…)
+ * must be refused too, on the line that holds it.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderHaproxyCfg } from '../../src/render/haproxy-cfg.js';
+import { parseSpec } from '../../src/spec/load.js';
+import { normalizeSpec } from '../../src/spec/normalize.js';
+import { lineCount, Sandbox, type Outcome } from './fuzz-sandbox.js';
+
+const SEED = process.env.HAPLAB_SEED ?? '/work/shared/seed/000_0a1a4cba6eef1b46.txt';
+const LABS = new URL('../../labs/', import.meta.url);
+
+/** The seed's configs: runs of section headers and indented lines (as config-parse.test.ts reads them). */
+function seedConfigs(): string[] {
+  if (!existsSync(SEED)) return [];
+  const out: string[] = [];
+  let current: string[] | undefined;
+  for (const l of readFileSync(SEED, 'utf8').split('\n')) {
+    const header = /^(global|defaults|frontend|backend|listen)\b/.test(l);
+    if (header && !current) current = [];
+    if (!current) continue;
+    if (header || l.trim() === '' || (/^\s+[a-z]/.test(l) && !l.trim().startsWith('•'))) current.push(l);
+    else {
+      out.push(current.join('\n'));
+      current = undefined;
+    }
+  }
+  if (current) out.push(current.join('\n'));
+  return out;
+}
+
+function labConfigs(): string[] {
+  return readdirSync(LABS)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => renderHaproxyCfg(normalizeSpec(parseSpec(readFileSync(new URL(f, LABS), 'utf8'), f))));
+}
+
+const EVERYTHING = `global
+    log stdout format raw local0
+    maxconn 4096
+    nbthread 2
+    stats socket /run/haproxy.sock
+
+defaults base
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option forwardfor except 127.0.0.0/8
+    timeout connect 5s
+    timeout client 50s
+    timeout server 50000
+    timeout http-request 10s
+    timeout http-keep-alive 2s
+    timeout queue 1m
+    retries 3
+    option redispatch 2
+    default-server inter 2s rise 2 fall 3
+
+frontend web from base
+    bind *:80
+    bind 127.0.0.1:8080,[::1]:8081 name local
+    maxconn 1000
+    acl is_static path_beg -i /static /assets
+    acl is_api path_reg ^/api/v[0-9]+/
+    acl ua_mobile req.hdr(User-Agent) -i -m sub Mobile
+    acl internal src 10.0.0.0/8 192.168.0.0/255.255.0.0 ::1
+    acl post method POST
+    http-request deny deny_status 429 if { path_beg /limited } post
+    http-request deny if !internal { path_beg /admin } || { url_sub debug=1 }
+    http-request allow if internal
+    use_backend static if is_static
+    use_backend api if is_api ua_mobile or post
+    use_backend hashed unless TRUE
+    default_backend app
+    stats enable
+    stats uri /stats
+
+backend static from base
+    balance static-rr
+    server s1 10.0.0.1:80 weight 3 check
+    server s2 10.0.0.2:80 weight 0 backup
+
+backend api
+    mode http
+    balance hdr(X-User) use_domain_only
+    hash-type consistent djb2 avalanche
+    option httpchk GET /health HTTP/1.1
+    server a1 10.0.1.1:8080 check port 8081 inter 500ms maxconn 10 id 7
+    server a2 10.0.1.2 check port 8081 disabled
+
+backend hashed
+    mode http
+    balance uri depth 2 len 20 whole
+    hash-type map-based sdbm
+    server h1 10.0.2.1:80
+    server h2 10.0.2.2:80 init-addr last,libc,none
+
+backend app
+    mode http
+    balance random(3)
+    no option redispatch
+    server r1 10.0.3.1:80
+    server r2 10.0.3.2:80
+
+listen tcp_echo
+    mode tcp
+    bind :9000
+    balance leastconn
+    timeout client 1m
+    timeout connect 1s
+    timeout server 1m
+    server e1 10.0.4.1:7 weight 256
+`;
+
+const KEYWORDS = [
+  'global', 'defaults', 'frontend', 'backend', 'listen', 'from', 'mode', 'http', 'tcp', 'bind', '*:80', ':8080',
+  'balance', 'roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hdr(Host)', 'random',
+  'random(2)', 'random(', 'hdr(', 'hash-type', 'consistent', 'map-based', 'avalanche', 'server', 'default-server',
+  'weight', 'check', 'inter', 'rise', 'fall', 'backup', 'disabled', 'id', 'port', 'maxconn', 'init-addr', 'acl',
+  'path_beg', 'path_reg', 'src', 'method', 'req.hdr(User-Agent)', 'hdr(host,-1)', '-i', '-m', '--', 'beg', 'reg',
+  'if', 'unless', '{', '}', '!', 'or', '||', 'http-request', 'deny', 'allow', 'deny_status', 'use_backend',
+  'default_backend', 'timeout', 'client', 'server', 'connect', 'http-request', 'option', 'no', 'forwardfor',
+  'except', 'header', 'if-none', 'redispatch', 'httpchk', 'retries', 'stats', 'enable', 'log', 'nbthread',
+  '127.0.0.1:80', '[::1]:80', '10.0.0.0/8', '::', 'srv', 'app', 'static', 'TRUE', 'METH_GET', 'LOCALHOST',
+];
+const QUOTES = ['"', "'", '\\', '\\x4', '\\x41', '\\"', "\\'", '$', '${', '${X-', '${X}', '$.LINE', '$.NOPE', '#', '\\#', '"a b"', "'$X'"];
+const NUMBERS = [
+  '0', '1', '-1', '256', '257', '999', '65535', '65536', '2147483647', '2147483648', '4294967296', '99999999999999999999',
+  '1e309', '0x10', '010', '+5', '5abc', 'NaN', 'Infinity', '1.5', '10S', '25d', '24d', '1us', '2147483648ms', '-0',
+];
+const ODD = ['\u0000', '\t', '\r', '\v', '\u00a0', '\u200b', '\u202e', 'é', '日本', '🙂', '\ud800', '\uffff', ' '.repeat(40), 'x'.repeat(300)];
+
+const token = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...KEYWORDS) },
+  { weight: 2, arbitrary: fc.constantFrom(...QUOTES) },
+  { weight: 2, arbitrary: fc.constantFrom(...NUMBERS) },
+  { weight: 1, arbitrary: fc.constantFrom(...ODD) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
+);
+
+type Mutation =
+  | { kind: 'delete' | 'duplicate' | 'truncate'; at: number; pos: number }
+  | { kind: 'swap'; at: number; other: number }
+  | { kind: 'insert' | 'replace' | 'newline'; at: number; pos: number; token: string };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const, 'truncate' as const), at: fc.nat(), pos: fc.nat() }),
+  fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
+  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const), at: fc.nat(), pos: fc.nat(), token }),
+);
+
+/** Applies one mutation to a config's lines (indices wrap around). */
+function mutate(lines: string[], m: Mutation): string[] {
+  if (lines.length === 0) return [m.kind === 'insert' || m.kind === 'replace' || m.kind === 'newline' ? m.token : ''];
+  const out = [...lines];
+  const i = m.at % out.length;
+  const line = out[i]!;
+  switch (m.kind) {
+    case 'delete':
+      out.splice(i, 1);
+      break;
+    case 'duplicate':
+      out.splice(i, 0, line);
+      break;
+    case 'truncate':
+      out[i] = line.slice(0, m.pos % (line.length + 1));
+      break;
+    case 'swap': {
+      const j = m.other % out.length;
+      [out[i], out[j]] = [out[j]!, line];
+      break;
+    }
+    case 'insert': {
+      const p = m.pos % (line.length + 1);
+      out[i] = `${line.slice(0, p)} ${m.token} ${line.slice(p)}`;
+      break;
+    }
+    case 'replace': {
+      const words = line.split(/(\s+)/);
+      const w = (m.pos % Math.max(1, Math.ceil(words.length / 2))) * 2;
+      words[w] = m.token;
+      out[i] = words.join('');
+      break;
+    }
+    case 'newline':
+      out.splice(i, 0, `    ${m.token}`);
+      break;
+  }
+  return out;
+}
+
+const ENTRY = `
+import { parseConfig } from './src/proxy/config/index.js';
+function parse(text: string): unknown {
+  const c = parseConfig(text, { env: { X: 'x' } });
+  return {
+    servers: c.proxies.flatMap((p) => p.servers.map((s) => ({ name: s.name, weight: s.weight, line: s.where.line }))),
+    balances: c.proxies.filter((p) => p.capabilities.backend).map((p) => p.balance.algorithm),
+  };
+}
+`;
+
+interface Summary {
+  servers: Array<{ name: string; weight: number; line: number }>;
+  balances: string[];
+}
+
+/** HAPLAB_FUZZ_SCALE=20 runs every property twenty times longer, for a deeper hunt. */
+const SCALE = Number(process.env.HAPLAB_FUZZ_SCALE ?? 1);
+const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+
+/** Slowest accepted parse: a config of a few hundred lines takes well under a millisecond. */
+const MAX_MS = 250;
+
+describe('haproxy.cfg parser under fuzzing', () => {
+  let sandbox: Sandbox;
+  const seeds = [...seedConfigs(), ...labConfigs(), EVERYTHING];
+
+  beforeAll(() => {
+    sandbox = new Sandbox(ENTRY);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  /** The contract for any input: a model, or bad input on one of its lines; quickly. */
+  function wellBehaved(text: string, o: Outcome): void {
+    if (o.kind === 'other' || o.kind === 'hang') throw new Error(`${o.kind}: ${'message' in o ? o.message : ''}`);
+    if (o.kind === 'bad-input') {
+      expect(o.line, o.message).toBeDefined();
+      expect(o.line!, o.message).toBeGreaterThanOrEqual(1);
+      expect(o.line!, o.message).toBeLessThanOrEqual(lineCount(text));
+    }
+    expect(o.ms).toBeLessThan(MAX_MS);
+  }
+
+  it('accepts every seed it mutates from', async () => {
+    expect(seeds.length).toBeGreaterThanOrEqual(10);
+    for (const text of seeds) {
+      const o = await sandbox.run(text);
+      if (/^\s*random draw/m.test(text)) expect(o.kind).toBe('bad-input'); // ep08 as written: HAProxy 2.6 refuses it too
+      else expect(o, text.slice(0, 200)).toMatchObject({ kind: 'model' });
+    }
+  });
+
+  it('takes random text', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 400 }), async (text) => wellBehaved(text, await sandbox.run(text))),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('takes lines of keyword, quote, number and unicode soup', async () => {
+    const soup = fc
+      .array(fc.tuple(fc.boolean(), fc.array(token, { minLength: 1, maxLength: 8 })), { maxLength: 25 })
+      .map((lines) => lines.map(([indent, words]) => (indent ? '    ' : '') + words.join(' ')).join('\n'));
+    await fc.assert(fc.asyncProperty(soup, async (text) => wellBehaved(text, await sandbox.run(text))), { numRuns: runs(500) });
+  });
+
+  it('takes mutated real configs: lines deleted, duplicated, swapped, cut, tokens inserted', async () => {
+    const mutated = fc
+      .tuple(fc.constantFrom(...seeds), fc.array(mutation, { minLength: 1, maxLength: 6 }))
+      .map(([seed, ms]) => ms.reduce(mutate, seed.split('\n')).join('\n'));
+    const kinds = { model: 0, bad: 0 };
+    await fc.assert(
+      fc.asyncProperty(mutated, async (text) => {
+        const o = await sandbox.run(text);
+        wellBehaved(text, o);
+        if (o.kind === 'model') kinds.model++;
+        else kinds.bad++;
+      }),
+      { numRuns: runs(1000) },
+    );
+    // the mutations explore both sides: some configs survive, most break somewhere
+    expect(kinds.model).toBeGreaterThan(20);
+    expect(kinds.bad).toBeGreaterThan(200);
+  });
+
+  /** A small valid config with `line` as the 9th line (inside backend b). */
+  const withLine = (line: string) =>
+    `defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n\nbackend b\n    server s1 127.0.0.1:1\n    ${line}\n`;
+  const refusedAt9 = async (line: string) => {
+    const o = await sandbox.run(withLine(line));
+    expect(o, line).toMatchObject({ kind: 'bad-input', line: 9 });
+  };
+
+  it('refuses weights outside 0..256 and keeps the ones inside', async () => {
+    const outside = fc.oneof(fc.integer({ min: 257, max: 2 ** 53 }), fc.integer({ min: -(2 ** 53), max: -1 }));
+    await fc.assert(fc.asyncProperty(outside, async (w) => refusedAt9(`server s2 127.0.0.1:2 weight ${w}`)), { numRuns: runs(300) });
+    await refusedAt9('server s2 127.0.0.1:2 weight 999');
+    await refusedAt9('server s2 127.0.0.1:2 weight 99999999999999999999999');
+    await refusedAt9('server s2 127.0.0.1:2 weight 1e3');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 256 }), async (w) => {
+        const o = await sandbox.run(withLine(`server s2 127.0.0.1:2 weight ${w}`));
+        expect(o.kind).toBe('model');
+        expect((o as { summary: Summary }).summary.servers.find((s) => s.name === 's2')?.weight).toBe(w);
+      }),
+      { numRuns: runs(100) },
+    );
+  });
+
+  it('refuses a balance algorithm not in the list', async () => {
+    const known = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param']);
+    // HAProxy selects random for anything that starts with "random", and hdr(…) takes a name.
+    const unknown = fc
+      .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_-.()0123456789'.split('')), minLength: 1, maxLength: 14 })
+      .filter((w) => !known.has(w) && !w.startsWith('random') && !w.startsWith('hdr('));
+    await fc.assert(fc.asyncProperty(unknown, async (w) => refusedAt9(`balance ${w}`)), { numRuns: runs(300) });
+    for (const w of ['Roundrobin', 'round-robin', 'hash', 'rdp-cookie(x)', 'hdr()', 'random(0)', 'random(-1)', 'random(2', 'random(2x)', 'url_param']) {
+      await refusedAt9(`balance ${w}`);
+    }
+  });
+
+  it('refuses integers and timers HAProxy cannot hold (past 2^31 − 1)', async () => {
+    const huge = fc.oneof(fc.bigInt({ min: 2n ** 31n, max: 2n ** 70n }), fc.constantFrom(2n ** 31n, 2n ** 32n, 2n ** 32n + 1n, 10n ** 20n));
+    const lines = (n: bigint) => [
+      `retries ${n}`,
+      `server s2 127.0.0.1:2 id ${n}`,
+      `server s2 127.0.0.1:2 rise ${n}`,
+      `server s2 127.0.0.1:2 fall ${n}`,
+      `server s2 127.0.0.1:2 maxconn ${n}`,
+      `server s2 127.0.0.1:2 inter ${n}`,
+      `balance random(${n})`,
+      `balance uri depth ${n}`,
+      `balance uri len ${n}`,
+      `timeout server ${n}`,
+      `timeout queue ${n}ms`,
+      `option redispatch ${n}`,
+    ];
+    await fc.assert(
+      fc.asyncProperty(huge, async (n) => {
+        for (const line of lines(n)) await refusedAt9(line);
+      }),
+      { numRuns: runs(100) },
+    );
+    for (const line of ['timeout server 25d', 'timeout server 1.5s', 'timeout server 10S', 'timeout server -1', 'server s2 127.0.0.1:65536', 'server s2 127.0.0.1:0']) {
+      await refusedAt9(line);
+    }
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Runs a parser on fuzzed input in a worker thread, so that an input that makes it loop
+ * forever is caught by a time bound (a synchronous hang in the test's own thread would
+ * stop the timers that could report it). The parser is bundled from the TypeScript
+ * sources with esbuild, which vitest already brings along through vite.
+ */
+import { buildSync } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** How one parse ended; `summary` is whatever the entry reports about an accepted model. */
+export type Outcome =
+  | { kind: 'model'; ms: number; summary: unknown }
+  | { kind: 'bad-input'; ms: number; line: number | undefined; message: string }
+  | { kind: 'other'; ms: number; message: string }
+  | { kind: 'hang'; ms: number };
+
+/**
+ * `entry` is TypeScript (imports relative to the repository root) defining
+ * `function parse(text: string): unknown` — it returns a summary of the model or throws.
+ */
+export class Sandbox {
+  private worker: Worker;
+  private readonly code: string;
+
+  constructor(entry: string) {
+    const harness = `
+import { parentPort } from 'node:worker_threads';
+import { BadInputError } from './src/errors.js';
+${entry}
+parentPort!.on('message', (text: string) => {
+  const started = performance.now();
+  try {
+    const summary = parse(text);
+    parentPort!.postMessage({ kind: 'model', ms: performance.now() - started, summary });
+  } catch (err) {
+    const ms = performance.now() - started;
+    if (err instanceof BadInputError) parentPort!.postMessage({ kind: 'bad-input', ms, line: err.where.line, message: err.oneLine() });
+    else parentPort!.postMessage({ kind: 'other', ms, message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  }
+});
+`;
+    const built = buildSync({
+      stdin: { contents: harness, resolveDir: ROOT, loader: 'ts', sourcefile: 'fuzz-entry.ts' },
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    });
+    this.code = built.outputFiles[0]!.text;
+    this.worker = this.spawn();
+  }
+
+  private pending?: { resolve(o: Outcome): void; reject(err: Error): void; timer: NodeJS.Timeout };
+
+  private spawn(): Worker {
+    const worker = new Worker(this.code, { eval: true });
+    worker.unref();
+    worker.on('message', (outcome: Outcome) => this.settle((p) => p.resolve(outcome)));
+    worker.on('error', (err) => this.settle((p) => p.reject(err)));
+    return worker;
+  }
+
+  private settle(how: (p: NonNullable<Sandbox['pending']>) => void): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    clearTimeout(p.timer);
+    how(p);
+  }
+
+  /** Parses `text`; a parse still running after `timeoutMs` is a hang (the worker is replaced). */
+  run(text: string, timeoutMs = 2000): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        void this.worker.terminate();
+        this.worker = this.spawn();
+        resolve({ kind: 'hang', ms: timeoutMs });
+      }, timeoutMs);
+      this.pending = { resolve, reject, timer };
+      this.worker.postMessage(text);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/** Lines of `text` as the parsers count them (1-based, '\n' separated). */
+export function lineCount(text: string): number {
+  return text.split('\n').length;
+}
