@@ -36,6 +36,9 @@ export function registerDownCommand(program: Command): void {
         process.stdout.write(`took down lab ${state.lab} (local processes)\n`);
         return;
       }
+      // No state: an `up` may have been killed before writing it. A local run registers
+      // itself first, so ask the local runtime too (it does nothing when there is none).
+      if (!state) await createLocalRuntime().down(abs);
       // docker by the state file, or (no state: an `up` killed before writing it) by label.
       let docker;
       try {
