@@ -1,6 +1,7 @@
 /**
  * Checks that need the whole file, run after parsing as HAProxy's check_config_validity
- * does: every backend a frontend names exists and speaks its mode; plus HAProxy's
+ * does: every backend a proxy's rules name exists, is not the proxy itself and speaks its
+ * mode (for backends too, whose switching rules HAProxy ignores but still resolves); plus HAProxy's
  * warnings (no bind, missing timeouts, layer-7 things in tcp proxies).
  */
 import { BadInputError } from '../../errors.js';
@@ -18,6 +19,9 @@ function usesLayer7(condition: Condition | undefined): boolean {
 
 function checkTarget(config: ProxyConfig, frontend: ProxySection, name: string, where: SourceRef, rule: 'use_backend' | 'default_backend'): void {
   const backend = config.backends.get(name);
+  if (backend === frontend) {
+    throw new BadInputError(`Proxy '${frontend.name}': loop detected for ${rule}: '${name}'`, where, `point ${rule} at another backend`);
+  }
   if (!backend) {
     const known = [...config.backends.keys()];
     throw new BadInputError(
@@ -33,7 +37,8 @@ function checkTarget(config: ProxyConfig, frontend: ProxySection, name: string, 
       `set 'mode http' in backend '${backend.name}', or 'mode tcp' in the frontend`,
     );
   }
-  if (frontend.mode === 'tcp' && backend.mode === 'http') {
+  // A backend's own (ignored) rules never run: only frontends reach the upgrade haplab lacks.
+  if (frontend.capabilities.frontend && frontend.mode === 'tcp' && backend.mode === 'http') {
     throw new BadInputError(
       `tcp frontend '${frontend.name}' uses http backend '${backend.name}': HAProxy would upgrade the connection to HTTP, which haplab does not support`,
       where,
@@ -45,9 +50,13 @@ function checkTarget(config: ProxyConfig, frontend: ProxySection, name: string, 
 export function checkConfig(config: ProxyConfig): void {
   const warn = (message: string, where: SourceRef) => config.warnings.push({ message, where });
 
+  // HAProxy resolves these in every proxy, even a backend that ignores them (with a warning).
+  for (const proxy of config.proxies) {
+    for (const rule of proxy.switchingRules) checkTarget(config, proxy, rule.backend, rule.where, 'use_backend');
+    if (proxy.defaultBackend) checkTarget(config, proxy, proxy.defaultBackend.name, proxy.defaultBackend.where, 'default_backend');
+  }
+
   for (const frontend of config.frontends) {
-    for (const rule of frontend.switchingRules) checkTarget(config, frontend, rule.backend, rule.where, 'use_backend');
-    if (frontend.defaultBackend) checkTarget(config, frontend, frontend.defaultBackend.name, frontend.defaultBackend.where, 'default_backend');
 
     if (frontend.binds.length === 0) {
       warn(`${frontend.kind} '${frontend.name}' has no 'bind' directive. Please declare it as a backend if this was intended.`, frontend.where);

@@ -85,7 +85,8 @@ export function sectionFrom(
   section.maxconn = defaults.maxconn;
   section.statsUri = defaults.statsUri;
   section.logs = defaults.logs.map((l) => [...l]);
-  if (defaults.defaultBackend) section.defaultBackend = { ...defaults.defaultBackend };
+  // HAProxy hands a defaults section's default_backend to frontends only (a backend would loop).
+  if (defaults.defaultBackend && section.capabilities.frontend) section.defaultBackend = { ...defaults.defaultBackend };
   // Named defaults may carry ACLs and http-request rules (HAProxy 2.5+); they run first.
   for (const [aclName, acl] of defaults.acls) section.acls.set(aclName, { name: acl.name, expressions: [...acl.expressions] });
   section.httpRequestRules = [...defaults.httpRequestRules];

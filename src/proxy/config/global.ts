@@ -1,6 +1,7 @@
 /** The `global` section: the few process settings haplab's proxy honours or can safely skip. */
 import { BadInputError } from '../../errors.js';
 import type { ConfigWarning, GlobalSettings, SourceRef } from './model.js';
+import { checkLogLine } from './log.js';
 import type { Word } from './tokenize.js';
 import { parseInteger } from './values.js';
 
@@ -22,22 +23,31 @@ export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, 
   const keyword = words[0]!;
   const args = words.slice(1);
   const at = { ...where, column: keyword.column };
+  // HAProxy refuses extra words after these keywords ("cannot handle unexpected argument").
+  const noMoreThan = (count: number) => {
+    const extra = args[count];
+    if (extra) throw new BadInputError(`'${keyword.text}' cannot handle unexpected argument '${extra.text}'`, { ...where, column: extra.column }, `remove '${extra.text}'`);
+  };
   switch (keyword.text) {
     case 'daemon':
       // The proxy runs in the foreground like `haproxy -db`: containers and tests need that.
+      noMoreThan(0);
       global.daemon = true;
       return;
     case 'noreuseport':
       // Node's listeners never set SO_REUSEPORT, so a taken port always fails to bind here.
+      noMoreThan(0);
       return;
     case 'maxconn':
       global.maxconn = parseInteger(args[0], 'maxconn', where, { min: 1 });
+      noMoreThan(1);
       return;
     case 'nbthread':
       global.nbthread = parseInteger(args[0], 'nbthread', where, { min: 1, max: 4096 });
+      noMoreThan(1);
       return;
     case 'log':
-      if (args.length === 0) throw new BadInputError("'log' expects a target", at, 'write e.g. log stdout format raw local0');
+      checkLogLine(args, at, true);
       global.logs.push(args.map((w) => w.text));
       return;
     case 'stats':

@@ -21,5 +21,14 @@ export async function loadConfigFile(path: string, options: Omit<ParseOptions, '
       code === 'ENOENT' ? 'check the path given to -f' : 'check the file permissions',
     );
   }
+  // HAProxy 2.6 refuses a file whose last line has no LF: it may have been cut short.
+  if (text !== '' && !text.endsWith('\n')) {
+    const lines = text.split('\n');
+    throw new BadInputError(
+      'missing LF on last line, file might have been truncated',
+      { file: path, line: lines.length, column: lines[lines.length - 1]!.length + 1 },
+      'end the file with a newline',
+    );
+  }
   return parseConfig(text, { ...options, file: path });
 }

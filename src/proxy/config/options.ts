@@ -25,22 +25,26 @@ export function parseTimeout(args: readonly Word[], ctx: SectionContext, keyword
   if (!kind || !spec) {
     throw new BadInputError(`unknown timeout '${kind?.text ?? ''}'`, where(ctx, kind ?? keyword), `use one of ${Object.keys(TIMEOUTS).join(', ')}`);
   }
-  if (!capable(ctx, spec.needs, `timeout ${kind.text}`, kind)) return;
-  ctx.section.timeouts[spec.field] = parseTime(args[1], `timeout ${kind.text}`, where(ctx, kind));
+  // HAProxy reads the value even where it then ignores the timeout: a bad one is an error.
+  const usable = capable(ctx, spec.needs, `timeout ${kind.text}`, kind);
+  const ms = parseTime(args[1], `timeout ${kind.text}`, where(ctx, kind));
   noMoreArgs(args, 2, `timeout ${kind.text}`, ctx);
+  if (usable) ctx.section.timeouts[spec.field] = ms;
 }
 
 export function parseOption(args: readonly Word[], ctx: SectionContext, keyword: Word, negated: boolean): void {
   const nameWord = args[0];
   const name = nameWord?.text ?? '';
-  const options = ctx.section.options;
   const rest = args.slice(1);
   const needs: Needs = ['httpchk', 'redispatch'].includes(name) ? 'backend' : ['httplog', 'dontlognull'].includes(name) ? 'frontend' : 'any';
   const negatable = ['dontlognull', 'http-keep-alive', 'redispatch'];
   if (negated && !negatable.includes(name)) {
     throw new BadInputError(`'no option ${name}' is not supported`, where(ctx, nameWord ?? keyword), `haplab accepts 'no option' for ${negatable.join(', ')}`);
   }
-  if (!capable(ctx, needs, `option ${name}`, nameWord ?? keyword)) return;
+  const usable = capable(ctx, needs, `option ${name}`, nameWord ?? keyword);
+  // Ignored options still have their arguments checked by HAProxy, redispatch excepted.
+  if (!usable && name === 'redispatch') return;
+  const options = usable ? ctx.section.options : { ...ctx.section.options };
   switch (name) {
     case 'forwardfor': {
       const ff = { header: 'X-Forwarded-For', ifNone: false, except: undefined as string | undefined };

@@ -35,6 +35,8 @@ interface OpenSection {
 
 interface DefaultsUse {
   section: ProxySection;
+  /** An earlier defaults section with the same name: `from NAME` is then ambiguous. */
+  shadows?: ProxySection;
   frontendUser?: string;
   backendUser?: string;
 }
@@ -63,6 +65,8 @@ export function parseConfig(text: string, options: ParseOptions = {}): ProxyConf
     const where = { file, line, column: keyword.column };
 
     if (keyword.text === 'global') {
+      const extra = words[1];
+      if (extra) throw new BadInputError(`'global' cannot handle unexpected argument '${extra.text}'`, { file, line, column: extra.column }, 'write global alone on its line');
       close();
       open = { kind: 'global' };
       continue;
@@ -77,11 +81,19 @@ export function parseConfig(text: string, options: ParseOptions = {}): ProxyConf
         if (!base) {
           throw new BadInputError(`defaults section '${from.text}' not found for ${kind} '${name}'`, { file, line, column: from.column }, 'declare "defaults NAME" above, or fix the name after "from"');
         }
+        if (base.shadows) {
+          const [a, b] = [base.shadows.where, base.section.where];
+          throw new BadInputError(
+            `ambiguous defaults section name '${from.text}' referenced by ${kind} '${name}' exists at least at ${a.file}:${a.line} and ${b.file}:${b.line}`,
+            { file, line, column: from.column },
+            'give each defaults section its own name',
+          );
+        }
       }
       if (kind === 'defaults') {
         // A plain `defaults` resets everything; only `from` carries settings across.
         const section = from !== undefined ? sectionFrom('defaults', name, where, base!.section) : freshSection('defaults', name, where);
-        const use: DefaultsUse = { section };
+        const use: DefaultsUse = { section, shadows: namedDefaults.get(name)?.section };
         if (name !== '') namedDefaults.set(name, use);
         lastDefaults = use;
         open = { kind, proxy: section, named: name !== '' };

@@ -6,6 +6,7 @@
  */
 import { BadInputError } from '../../errors.js';
 import { parseBalance, parseHashType } from './balance.js';
+import { checkLogLine } from './log.js';
 import { parseOption, parseTimeout } from './options.js';
 import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from './rules.js';
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
@@ -43,7 +44,7 @@ function parseBind(args: readonly Word[], ctx: SectionContext, keyword: Word): v
 }
 
 export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
-  bind: { needs: 'frontend', inDefaults: false, parse: parseBind },
+  bind: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseBind },
   mode: {
     needs: 'any',
     inDefaults: true,
@@ -56,35 +57,39 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
       ctx.section.mode = m;
     },
   },
-  balance: { needs: 'backend', inDefaults: true, parse: (args, ctx) => parseBalance(args, ctx.section.balance, where(ctx), ctx.warnings) },
-  'hash-type': { needs: 'backend', inDefaults: true, parse: (args, ctx) => parseHashType(args, ctx.section.balance, where(ctx)) },
+  balance: { needs: 'backend', inDefaults: true, parsedWhenIgnored: true, parse: (args, ctx) => parseBalance(args, ctx.section.balance, where(ctx), ctx.warnings) },
+  'hash-type': { needs: 'backend', inDefaults: true, parsedWhenIgnored: true, parse: (args, ctx) => parseHashType(args, ctx.section.balance, where(ctx)) },
   server: { needs: 'backend', inDefaults: false, strict: true, parse: (args, ctx, kw) => parseServer(args, ctx.section, where(ctx), kw) },
-  'default-server': { needs: 'backend', inDefaults: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
+  'default-server': { needs: 'backend', inDefaults: true, strict: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
   'http-request': { needs: 'any', inDefaults: 'named', parse: parseHttpRequest },
-  use_backend: { needs: 'frontend', inDefaults: false, parse: parseUseBackend },
-  default_backend: { needs: 'frontend', inDefaults: true, parse: parseDefaultBackend },
+  use_backend: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseUseBackend },
+  default_backend: { needs: 'frontend', inDefaults: true, parsedWhenIgnored: true, parse: parseDefaultBackend },
   timeout: { needs: 'any', inDefaults: true, parse: parseTimeout },
   option: { needs: 'any', inDefaults: true, parse: (args, ctx, keyword) => parseOption(args, ctx, keyword, false) },
   retries: {
     needs: 'backend',
     inDefaults: true,
+    parsedWhenIgnored: true,
     parse(args, ctx) {
       ctx.section.retries = parseInteger(args[0], 'retries', where(ctx), { min: 0 });
+      noMoreArgs(args, 1, 'retries', ctx);
     },
   },
   maxconn: {
     needs: 'frontend',
     inDefaults: true,
+    parsedWhenIgnored: true,
     parse(args, ctx) {
       ctx.section.maxconn = parseInteger(args[0], 'maxconn', where(ctx), { min: 0 });
+      noMoreArgs(args, 1, 'maxconn', ctx);
     },
   },
   log: {
     needs: 'any',
     inDefaults: true,
     parse(args, ctx, keyword) {
-      if (args.length === 0) throw new BadInputError("'log' expects 'global' or a target", where(ctx, keyword), 'write log global, or log stdout format raw local0');
+      checkLogLine(args, where(ctx, keyword), false);
       ctx.section.logs.push(args.map((w) => w.text));
     },
   },
@@ -145,6 +150,7 @@ export function parseProxyLine(words: readonly Word[], ctx: SectionContext): voi
       );
     }
   } else if (!capable(ctx, rule.needs, keyword.text, keyword, rule.strict)) {
+    if (rule.parsedWhenIgnored) rule.parse(args, ctx, keyword);
     return;
   }
   rule.parse(args, ctx, keyword);

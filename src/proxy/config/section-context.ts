@@ -20,6 +20,11 @@ export interface KeywordRule {
   inDefaults: boolean | 'named';
   /** Outside its capability: error (like `server`) rather than a warning. */
   strict?: boolean;
+  /**
+   * Outside its capability HAProxy warns that it ignores the line, yet still parses it (and
+   * for use_backend/default_backend, resolves the target): a bad argument is still an error.
+   */
+  parsedWhenIgnored?: boolean;
   parse(args: readonly Word[], ctx: SectionContext, keyword: Word): void;
 }
 

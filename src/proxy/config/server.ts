@@ -1,5 +1,6 @@
 /** `server` and `default-server` lines, with HAProxy 2.6's checks and server IDs. */
 import { BadInputError } from '../../errors.js';
+import { parseIp } from '../acl/ip.js';
 import type { ProxySection, ServerConfig, ServerOptions, SourceRef } from './model.js';
 import type { Word } from './tokenize.js';
 import { parseInteger, parseTime, splitHostPort } from './values.js';
@@ -64,7 +65,7 @@ function applyServerOptions(words: readonly Word[], options: ServerOptions, wher
       case 'init-addr': {
         const v = value();
         for (const method of v.text.split(',')) {
-          if (!['last', 'libc', 'none'].includes(method) && !/^[0-9a-fA-F.:]+$/.test(method)) {
+          if (!['last', 'libc', 'none'].includes(method) && !parseIp(method)) {
             throw new BadInputError(`'init-addr' does not know '${method}'`, { ...where, column: v.column }, 'use last, libc, none or an IP address, comma-separated');
           }
         }
