@@ -8,6 +8,7 @@ import { createBalancer } from './balance/index.js';
 import type { Balancer, LbServer, PickContext } from './balance/types.js';
 import type { ProxySection, ServerConfig } from './config/model.js';
 import { parseNetwork, type IpNetwork } from './acl/ip.js';
+import { PoolAgent } from './upstream-agent.js';
 
 const HASH_ALGORITHMS = new Set(['source', 'uri', 'url_param', 'hdr']);
 
@@ -97,12 +98,16 @@ export class RuntimeServer implements LbServer {
       failedChecks: 0,
       downTransitions: 0,
     };
-    this.agent = new http.Agent({
-      keepAlive: backend.section.options.httpKeepAlive,
-      // maxconn queues extra requests inside the agent, as HAProxy's server queue does.
-      maxSockets: config.maxconn && config.maxconn > 0 ? config.maxconn : Infinity,
-      scheduling: 'lifo',
-    });
+    const limited = config.maxconn !== undefined && config.maxconn > 0;
+    this.agent =
+      backend.section.options.httpKeepAlive && !limited
+        ? new PoolAgent()
+        : new http.Agent({
+            keepAlive: backend.section.options.httpKeepAlive,
+            // maxconn queues extra requests inside the agent, as HAProxy's server queue does.
+            maxSockets: limited ? config.maxconn : Infinity,
+            scheduling: 'lifo',
+          });
   }
 
   /** The port to connect to: the server's, or the client's destination port when omitted. */

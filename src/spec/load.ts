@@ -3,7 +3,7 @@
  * the parser's own positions, validation errors from the node the bad value came from.
  */
 import { readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { BadInputError } from '../errors.js';
 import type { LabSpec } from './types.js';
 import { validateSpec, type SpecProblem } from './validate.js';
@@ -29,7 +29,14 @@ export function parseSpec(text: string, file: string): LabSpec {
     const what = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new BadInputError(`YAML syntax error: ${what}`, { file, line: pos.line, column: pos.col }, 'fix the YAML at that position');
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // yaml throws plain ReferenceErrors for an alias without anchor and for alias bombs.
+    const { line, column } = aliasPosition(doc, lineCounter);
+    throw new BadInputError(`YAML alias error: ${(err as Error).message}`, { file, line, column }, 'define each &anchor before its *alias, and do not nest aliases to multiply data');
+  }
   const problems = validateSpec(raw);
   const first = problems[0];
   if (first) throw problemError(first, doc, lineCounter, file);
@@ -51,4 +58,24 @@ function positionOf(doc: Document, lineCounter: LineCounter, path: SpecPath): { 
     }
   }
   return { line: 1, column: 1 };
+}
+
+/** Where the alias that broke toJS() is: the first unresolved one, else the first one. */
+function aliasPosition(doc: Document, lineCounter: LineCounter): { line: number; column: number } {
+  let first: number | undefined;
+  let unresolved: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      first ??= node.range?.[0];
+      if (!node.resolve(doc)) {
+        unresolved = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  const at = unresolved ?? first;
+  if (at === undefined) return { line: 1, column: 1 };
+  const pos = lineCounter.linePos(at);
+  return { line: pos.line, column: pos.col };
 }

@@ -6,9 +6,14 @@
  * nonsense HAProxy would refuse (weight 999, an unknown balance, a timer past 2^31 ms…)
  * must be refused too, on the line that holds it.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.js';
+import { loadConfigFile, parseConfig } from '../../src/proxy/config/index.js';
 import { renderHaproxyCfg } from '../../src/render/haproxy-cfg.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { normalizeSpec } from '../../src/spec/normalize.js';
@@ -345,5 +350,93 @@ describe('haproxy.cfg parser under fuzzing', () => {
     for (const line of ['timeout server 25d', 'timeout server 1.5s', 'timeout server 10S', 'timeout server -1', 'server s2 127.0.0.1:65536', 'server s2 127.0.0.1:0']) {
       await refusedAt9(line);
     }
+  });
+});
+
+/**
+ * What differential runs (mutated configs through `haproxy -c` and parseConfig) found
+ * haplab accepting although HAProxy 2.6 refuses it; each case is checked against the real
+ * haproxy too when it is installed, so the table cannot drift from what HAProxy does.
+ */
+describe('configs HAProxy 2.6 refuses, found by differential fuzzing', () => {
+  const HAPROXY = '/usr/sbin/haproxy';
+  const haproxy = spawnSync(HAPROXY, ['-v']).status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'haplab-fuzz-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const D = 'defaults\n    mode http\n    timeout connect 1s\n    timeout client 1s\n    timeout server 1s\n'; // lines 1-5
+  const B = 'backend b\n    server s1 127.0.0.1:1\n';
+  const FE = 'frontend f\n    bind 127.0.0.1:1\n    default_backend b\n'; // lines 6-8 after D
+  const CASES: Array<{ note: string; text: string; line: number }> = [
+    { note: 'use_backend to a missing backend, in a backend', text: `${D}${B}    use_backend nope\n`, line: 8 },
+    { note: 'use_backend with an undeclared ACL, in a backend', text: `${D}${B}backend c\n    server s1 127.0.0.1:1\n    use_backend b if nope\n`, line: 10 },
+    { note: 'default_backend to itself, in a backend', text: `${D}${B}    default_backend b\n`, line: 8 },
+    { note: 'use_backend to itself, in a listen', text: `${D}listen l\n    bind 127.0.0.1:1\n    use_backend l\n    server s1 127.0.0.1:1\n`, line: 8 },
+    { note: 'default_backend to itself, in a frontend', text: `${D}frontend f\n    bind 127.0.0.1:1\n    default_backend f\n`, line: 8 },
+    { note: 'a bad bind port, in a backend', text: `${D}${B}    bind :99999\n`, line: 8 },
+    { note: 'an unknown balance, in a frontend', text: `${D}${FE}    balance foo\n${B}`, line: 9 },
+    { note: 'an unknown hash-type, in a frontend', text: `${D}${FE}    hash-type foo\n${B}`, line: 9 },
+    { note: 'two arguments to retries, in a frontend', text: `${D}${FE}    retries 3 4\n${B}`, line: 9 },
+    { note: 'default-server in a frontend', text: `${D}${FE}    default-server weight 3\n${B}`, line: 9 },
+    { note: 'too many httpchk arguments, in a frontend', text: `${D}${FE}    option httpchk a b c d\n${B}`, line: 9 },
+    { note: 'a bad timeout server value, in a frontend', text: `${D}${FE}    timeout server abc\n${B}`, line: 9 },
+    { note: 'two arguments to maxconn', text: `${D}${FE}    maxconn 5 6\n${B}`, line: 9 },
+    { note: 'an argument after global', text: `global foo\n${D}${B}`, line: 1 },
+    { note: 'an argument after daemon', text: `global\n    daemon x\n${D}${B}`, line: 2 },
+    { note: 'two arguments to nbthread', text: `global\n    nbthread 2 x\n${D}${B}`, line: 2 },
+    { note: 'an unknown log format', text: `global\n    log stdout format bogus local0\n${D}${B}`, line: 2 },
+    { note: 'an unknown log facility', text: `${D.replace('mode http', 'log stdout kernel')}${B}`, line: 2 },
+    { note: 'an unknown log level', text: `global\n    log stdout local0 bogus\n${D}${B}`, line: 2 },
+    { note: 'a word after the log levels', text: `global\n    log stdout local0 info notice x\n${D}${B}`, line: 2 },
+    { note: 'a log length under 80', text: `global\n    log stdout len 79 local0\n${D}${B}`, line: 2 },
+    { note: 'a log without facility', text: `global\n    log stdout\n${D}${B}`, line: 2 },
+    { note: 'log global in the global section', text: `global\n    log global\n${D}${B}`, line: 2 },
+    { note: 'a log port past 65535', text: `global\n    log 127.0.0.1:99999 local0\n${D}${B}`, line: 2 },
+    { note: 'an init-addr that is no address', text: `${D}backend b\n    server s1 127.0.0.1:1 init-addr 2147483648\n`, line: 7 },
+    { note: 'a ( in a server name', text: `${D}backend b\n    server hdr(Host) 127.0.0.1:1\n`, line: 7 },
+    { note: 'from a defaults name declared twice', text: `defaults base\n    mode http\ndefaults base\n    mode http\n${B.replace('backend b', 'backend b from base')}`, line: 5 },
+  ];
+  /** The same neighbourhood, accepted by both. */
+  const ACCEPTED: Array<{ note: string; text: string }> = [
+    { note: "a defaults' default_backend goes to frontends only", text: `${D}    default_backend b\n${FE}${B}` },
+    { note: 'a timeout a frontend ignores', text: `${D}${FE}    timeout server 5s\n${B}` },
+    { note: 'log lines of every shape', text: `global\n    log stdout format raw local0\n    log 127.0.0.1:514 len 100 format rfc5424 local7 debug emerg\n    log /dev/log daemon info\n${D}    log global\n${B}` },
+    { note: 'init-addr with an address', text: `${D}backend b\n    server s1 127.0.0.1:1 init-addr 10.0.0.1,last,libc\n` },
+  ];
+
+  const haproxySays = (note: string, text: string): boolean => {
+    const file = join(dir, `${note.replace(/\W+/g, '_')}.cfg`);
+    writeFileSync(file, text);
+    return spawnSync(HAPROXY, ['-c', '-f', file]).status !== 1;
+  };
+
+  it('refuses each one, on the line HAProxy names', () => {
+    for (const c of CASES) {
+      let error: unknown;
+      try {
+        parseConfig(c.text);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, c.note).toBeInstanceOf(BadInputError);
+      expect((error as BadInputError).where.line, `${c.note}: ${(error as Error).message}`).toBe(c.line);
+      if (haproxy) expect(haproxySays(c.note, c.text), `haproxy accepts ${c.note}`).toBe(false);
+    }
+  });
+
+  it('still accepts their valid neighbours', () => {
+    for (const c of ACCEPTED) {
+      expect(() => parseConfig(c.text), c.note).not.toThrow();
+      if (haproxy) expect(haproxySays(c.note, c.text), `haproxy refuses ${c.note}`).toBe(true);
+    }
+  });
+
+  it('refuses a file whose last line has no LF, as HAProxy 2.6 does', async () => {
+    const file = join(dir, 'no-lf.cfg');
+    writeFileSync(file, `${D}${B}    retries 3`);
+    await expect(loadConfigFile(file)).rejects.toMatchObject({ where: { line: 8, column: 14 } });
+    if (haproxy) expect(haproxySays('no-lf', `${D}${B}    retries 3`)).toBe(false);
+    writeFileSync(file, `${D}${B}    retries 3\n`);
+    await expect(loadConfigFile(file)).resolves.toMatchObject({ backends: expect.any(Map) });
   });
 });

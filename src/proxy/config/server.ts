@@ -109,6 +109,10 @@ export function parseServer(words: readonly Word[], section: ProxySection, where
       'write e.g. server app1 127.0.0.1:5001 check',
     );
   }
+  const badChar = [...nameWord.text].find((c) => !/[A-Za-z0-9_.:-]/.test(c));
+  if (badChar !== undefined) {
+    throw new BadInputError(`character '${badChar}' is not permitted in server name '${nameWord.text}'`, { ...where, column: nameWord.column }, 'server names use letters, digits, - _ . :');
+  }
   const { host, port: portText } = splitHostPort(addressWord.text);
   let port: number | undefined;
   if (portText !== undefined && portText !== '') {

@@ -1,0 +1,223 @@
+/**
+ * Fuzzing the lab-spec loader (parseSpec): random text, YAML-token soup and mutations of
+ * every labs/*.yaml must give a LabSpec or a BadInputError whose line is within the input —
+ * never another exception, never a hang (each parse runs in a worker under a time bound) —
+ * and specs HAProxy could not run (weight 999, an unknown algorithm, a port past 65535)
+ * must be refused on the line that holds the value.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALGORITHMS } from '../../src/spec/types.js';
+import { lineCount, Sandbox, type Outcome } from './fuzz-sandbox.js';
+
+const LABS = new URL('../../labs/', import.meta.url);
+const SEEDS = readdirSync(LABS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort()
+  .map((f) => ({ name: f, text: readFileSync(new URL(f, LABS), 'utf8') }));
+
+/** HAPLAB_FUZZ_SCALE=20 runs every property twenty times longer, for a deeper hunt. */
+const SCALE = Number(process.env.HAPLAB_FUZZ_SCALE ?? 1);
+const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+const MAX_MS = 500;
+
+const YAML_TOKENS = [
+  ':', ': ', '- ', '-', '? ', '{', '}', '[', ']', ',', '"', "'", '&a', '*a', '*nope', '<<: *a', '!!binary', '!!str', '!!int',
+  '!!set', '!!timestamp', '!custom', '%YAML 1.1', '---', '...', '|', '>', '|-', '#', '\t', '  ', 'null', '~', 'yes', 'no',
+  'true', '.inf', '-.inf', '.nan', '0x10', '0o17', '1e309', '-1', '0', '256', '257', '999', '65535', '65536', '99999999999999999999',
+  '2.5', 'name', 'app', 'port', 'weight', 'balance', 'servers', 'routes', 'path', 'acls', 'rules', 'criterion', 'frontends',
+  'backends', 'apps', 'roundrobin', 'hdr', 'random', 'use_backend', 'http-request deny if', 'é', '日本', '🙂', '\u0000', '\u202e', '\ufeff',
+];
+const token = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...YAML_TOKENS) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
+);
+
+type Mutation =
+  | { kind: 'delete' | 'duplicate' | 'truncate' | 'dedent' | 'indent'; at: number; pos: number }
+  | { kind: 'swap'; at: number; other: number }
+  | { kind: 'insert' | 'replace' | 'newline'; at: number; pos: number; token: string };
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const, 'truncate' as const, 'dedent' as const, 'indent' as const), at: fc.nat(), pos: fc.nat() }),
+  fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
+  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const), at: fc.nat(), pos: fc.nat(), token }),
+);
+
+function mutate(lines: string[], m: Mutation): string[] {
+  const out = lines.length ? [...lines] : [''];
+  const i = m.at % out.length;
+  const line = out[i]!;
+  switch (m.kind) {
+    case 'delete':
+      out.splice(i, 1);
+      break;
+    case 'duplicate':
+      out.splice(i, 0, line);
+      break;
+    case 'truncate':
+      out[i] = line.slice(0, m.pos % (line.length + 1));
+      break;
+    case 'dedent':
+      out[i] = line.replace(/^ {1,2}/, '');
+      break;
+    case 'indent':
+      out[i] = `  ${line}`;
+      break;
+    case 'swap': {
+      const j = m.other % out.length;
+      [out[i], out[j]] = [out[j]!, line];
+      break;
+    }
+    case 'insert': {
+      const p = m.pos % (line.length + 1);
+      out[i] = line.slice(0, p) + m.token + line.slice(p);
+      break;
+    }
+    case 'replace': {
+      // a scalar after a colon, where the values are
+      const colon = line.indexOf(': ');
+      out[i] = colon < 0 ? line + m.token : `${line.slice(0, colon + 2)}${m.token}`;
+      break;
+    }
+    case 'newline':
+      out.splice(i, 0, `${' '.repeat(m.pos % 7)}${m.token}`);
+      break;
+  }
+  return out;
+}
+
+const ENTRY = `
+import { parseSpec } from './src/spec/load.js';
+function parse(text: string): unknown {
+  const spec = parseSpec(text, 'lab.yaml');
+  return { id: spec.id, weights: spec.backends.flatMap((b) => b.servers.map((s) => s.weight)) };
+}
+`;
+
+describe('lab spec loader under fuzzing', () => {
+  let sandbox: Sandbox;
+
+  beforeAll(() => {
+    sandbox = new Sandbox(ENTRY);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+
+  function wellBehaved(text: string, o: Outcome): void {
+    if (o.kind === 'other' || o.kind === 'hang') throw new Error(`${o.kind}: ${'message' in o ? o.message : ''}`);
+    if (o.kind === 'bad-input') {
+      expect(o.line, o.message).toBeDefined();
+      expect(o.line!, o.message).toBeGreaterThanOrEqual(1);
+      expect(o.line!, o.message).toBeLessThanOrEqual(lineCount(text));
+    }
+    expect(o.ms).toBeLessThan(MAX_MS);
+  }
+
+  it('accepts every lab it mutates from', async () => {
+    expect(SEEDS.length).toBeGreaterThanOrEqual(8);
+    for (const seed of SEEDS) expect(await sandbox.run(seed.text), seed.name).toMatchObject({ kind: 'model' });
+  });
+
+  it('takes random text', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => wellBehaved(text, await sandbox.run(text))),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('takes YAML-token soup', async () => {
+    const soup = fc
+      .array(fc.tuple(fc.nat(6), fc.array(token, { minLength: 1, maxLength: 6 })), { maxLength: 20 })
+      .map((lines) => lines.map(([indent, words]) => ' '.repeat(indent) + words.join(' ')).join('\n'));
+    await fc.assert(fc.asyncProperty(soup, async (text) => wellBehaved(text, await sandbox.run(text))), { numRuns: runs(500) });
+  });
+
+  it('takes mutated labs: lines deleted, duplicated, swapped, re-indented, tokens inserted', async () => {
+    const mutated = fc
+      .tuple(fc.constantFrom(...SEEDS.map((s) => s.text)), fc.array(mutation, { minLength: 1, maxLength: 5 }))
+      .map(([seed, ms]) => ms.reduce(mutate, seed.split('\n')).join('\n'));
+    const kinds = { model: 0, bad: 0 };
+    await fc.assert(
+      fc.asyncProperty(mutated, async (text) => {
+        const o = await sandbox.run(text);
+        wellBehaved(text, o);
+        if (o.kind === 'model') kinds.model++;
+        else kinds.bad++;
+      }),
+      { numRuns: runs(1000) },
+    );
+    expect(kinds.model).toBeGreaterThan(10);
+    expect(kinds.bad).toBeGreaterThan(200);
+  });
+
+  it('takes YAML built to exhaust a parser: alias bombs, deep nesting, long scalars', async () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [k, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      const prev = k === 0 ? 'a' : ['b', 'c', 'd', 'e', 'f', 'g', 'h'][k - 1]!;
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    const inputs = [
+      bomb.join('\n'),
+      '['.repeat(20_000),
+      `${'['.repeat(5_000)}${']'.repeat(5_000)}`,
+      '{a: '.repeat(5_000),
+      `${Array.from({ length: 3_000 }, (_, k) => `${' '.repeat(k)}- `).join('\n')}x`,
+      `id: ${'x'.repeat(2_000_000)}`,
+      `apps:\n${'  - name: a\n    port: 1\n'.repeat(5_000)}`,
+      '&a a: *a',
+      '*a',
+      'id: !!binary AAAA',
+      'id: 2001-12-14t21:59:43.10-05:00',
+    ];
+    for (const text of inputs) {
+      const o = await sandbox.run(text, 5000);
+      if (o.kind === 'other' || o.kind === 'hang') throw new Error(`${o.kind} on ${JSON.stringify(text.slice(0, 60))}…: ${'message' in o ? o.message.split('\n')[0] : ''}`);
+      if (o.kind === 'bad-input') expect(o.line!).toBeLessThanOrEqual(lineCount(text));
+      expect(o.ms).toBeLessThan(2000);
+    }
+  });
+
+  /** ep09 with one line replaced; the result must be refused at that line. */
+  const ep09 = SEEDS.find((s) => s.name === 'ep09.yaml')!.text.split('\n');
+  const refusedWith = async (find: RegExp, replace: (line: string) => string) => {
+    const at = ep09.findIndex((l) => find.test(l));
+    expect(at, String(find)).toBeGreaterThanOrEqual(0);
+    const lines = [...ep09];
+    lines[at] = replace(lines[at]!);
+    const o = await sandbox.run(lines.join('\n'));
+    expect(o, lines[at]).toMatchObject({ kind: 'bad-input', line: at + 1 });
+  };
+
+  it('refuses weights outside 0..256 (and non-integers) on their line', async () => {
+    const bad = fc.oneof(
+      fc.integer({ min: 257, max: 2 ** 53 }).map(String),
+      fc.integer({ min: -(2 ** 53), max: -1 }).map(String),
+      fc.constantFrom('999', '1e309', '.inf', '.nan', '2.5', '"2"', 'null', '~', 'true', '[1]', '{w: 1}', '0x1FF'),
+    );
+    await fc.assert(
+      fc.asyncProperty(bad, async (w) => refusedWith(/weight: \d+/, (l) => l.replace(/weight: \d+/, `weight: ${w}`))),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('refuses an algorithm not in the list on its line', async () => {
+    const unknown = fc
+      .string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz_-()0123456789'.split('')), minLength: 1, maxLength: 14 })
+      .filter((a) => !(ALGORITHMS as readonly string[]).includes(a));
+    await fc.assert(
+      fc.asyncProperty(unknown, async (a) => refusedWith(/balance: /, (l) => l.replace(/balance: \S+/, `balance: ${a}`))),
+      { numRuns: runs(300) },
+    );
+  });
+
+  it('refuses ports outside 1..65535 on their line', async () => {
+    const port = fc.oneof(fc.integer({ min: 65536, max: 2 ** 40 }), fc.integer({ min: -1000, max: 0 }));
+    await fc.assert(
+      fc.asyncProperty(port, async (p) => refusedWith(/port: \d+/, (l) => l.replace(/port: \d+/, `port: ${p}`))),
+      { numRuns: runs(200) },
+    );
+  });
+});
