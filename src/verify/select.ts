@@ -5,6 +5,7 @@
 import { primaryBackend, type BackendSpec, type LabSpec } from '../spec/types.js';
 import { activeServers } from './observe.js';
 import { aclModel } from './models/acl.js';
+import { aclBypassWarnings } from './acl-bypass.js';
 import { algorithmLabel, hashModel } from './models/hash.js';
 import { leastconnModel } from './models/leastconn.js';
 import { randomAlgorithmName, randomModel } from './models/random.js';
@@ -52,6 +53,8 @@ export function selectModels(spec: LabSpec): Selection {
     if (b) models.push(tcpModel(f.name, b));
   }
   if (aclFrontends.length) models.push(aclModel(aclFrontends));
+  // Where a rule written this way could be bypassed at the backend, the learner is told.
+  for (const f of aclFrontends) notes.push(...aclBypassWarnings(f).map((w) => `warning: ${w}`));
   return { models, notes };
 }
 
