@@ -14,6 +14,7 @@ import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
 import { customizeSpec } from '../spec/customize.js';
 import type { ImageFlavor } from '../spec/types.js';
 import type { Report } from '../verify/report/types.js';
+import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { parseProxyChoice, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { action } from './run-command.js';
 
@@ -40,10 +41,12 @@ export function registerCheckCommand(program: Command): void {
     .option('--images <flavor>', 'official | offline (default: whichever is present on the engine)')
     .option('--requests <n>', 'at least this many requests per check')
     .option('--seed <seed>', 'make the random parts repeatable')
+    .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
     .option('--json <file>', 'write the report as JSON')
     .option('--junit <file>', 'write the report as JUnit XML')
     .action(action(async (target: string, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
+      parseChaosMode(flags.chaos); // a bad --chaos is refused before anything is built
       const choice = parseRuntimeChoice(flags.runtime);
       const isDir = existsSync(join(target, SPEC_FILE));
       if (!isDir && !(await catalogueIds()).includes(target)) {
@@ -88,7 +91,9 @@ export function registerCheckCommand(program: Command): void {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await ctx.selected.runtime.down(ctx.dir).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
+        // A lab made here for an episode id has a one-off name: its images would never be used again.
+        const down = ctx.selected.runtime instanceof DockerRuntime ? ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }) : ctx.selected.runtime.down(ctx.dir);
+        await down.catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
         process.stdout.write(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }

@@ -7,6 +7,7 @@ import { renderTerminal } from '../verify/report/terminal.js';
 import type { Report } from '../verify/report/types.js';
 import { verifyLab } from '../verify/run.js';
 import { specOracles } from '../verify/spec-oracles.js';
+import { parseChaosMode } from '../verify/models/failover-judge.js';
 import type { ProxyChoice } from '../spec/types.js';
 
 export interface VerifyFlags {
@@ -15,6 +16,8 @@ export interface VerifyFlags {
   json?: string;
   junit?: string;
   proxy?: string;
+  /** --chaos [stop|pause|both] (bare: stop). */
+  chaos?: string | boolean;
 }
 
 export function parseRequests(value: string | undefined): number | undefined {
@@ -38,6 +41,10 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
       seed: flags.seed,
       proxy: parseProxyChoice(flags.proxy),
       oracles: specOracles(instance.spec),
+      chaos: parseChaosMode(flags.chaos),
+      chaosFaults: runtime.disrupt && runtime.resume
+        ? { disrupt: (app, how) => runtime.disrupt!(instance, app, how), resume: (app, how) => runtime.resume!(instance, app, how) }
+        : undefined,
       faults: runtime.disrupt && runtime.resume
         ? { stop: (app) => runtime.disrupt!(instance, app, 'stop'), start: (app) => runtime.resume!(instance, app, 'stop') }
         : undefined,

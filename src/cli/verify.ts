@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { runtimeForLab } from '../runtime/select.js';
 import { publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { action } from './run-command.js';
 
 export function registerVerifyCommand(program: Command): void {
@@ -12,10 +13,12 @@ export function registerVerifyCommand(program: Command): void {
     .description('drive traffic through the running lab and report whether it does what its algorithm must')
     .option('--requests <n>', 'at least this many requests per check (the statistics compute the minimum)')
     .option('--seed <seed>', 'make the random parts repeatable')
+    .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
     .option('--proxy <which>', 'haproxy | ts | both (default: every proxy the lab runs)')
     .option('--json <file>', 'write the report as JSON')
     .option('--junit <file>', 'write the report as JUnit XML')
     .action(action(async (dir: string, flags: VerifyFlags) => {
+      parseChaosMode(flags.chaos); // refused before the lab is touched
       const abs = resolve(dir);
       const { runtime } = await runtimeForLab(abs);
       const instance = await runtime.inspect(abs);

@@ -19,10 +19,15 @@ export type AgentResult =
   | { op: 'wait'; waiting: { target: Target; error: string }[] };
 
 const POLL_MS = 150;
+/**
+ * A path no lab routes, so every app answers 404 at once: GET / sleeps 5 s on ep06's slow
+ * apps, longer than one attempt waits (the same as the local runtime's READY_PATH).
+ */
+const READY_PATH = '/haplab-ready';
 
 function answersHttp(target: Target, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: target.host, port: target.port, path: '/', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+    const req = request({ host: target.host, port: target.port, path: READY_PATH, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(undefined));
       res.on('error', () => resolve(undefined));

@@ -3,6 +3,10 @@
  * loader can point at file:line:column. Checks mirror what HAProxy itself would refuse
  * (weights, algorithms, undefined backends) plus what a lab needs (unique names and ports).
  */
+import { BadInputError } from '../errors.js';
+import { parseNetwork } from '../proxy/acl/ip.js';
+import { parseAclExpression } from '../proxy/acl/parse.js';
+import { tokenizeLine } from '../proxy/config/tokenize.js';
 import { ALGORITHMS, HASH_TYPES, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
 
 export interface SpecProblem {
@@ -90,7 +94,19 @@ export function validateSpec(raw: unknown): SpecProblem[] {
     if (!isObj(raw.timeouts)) c.fail(['timeouts'], "'timeouts' must be a mapping of connect/client/server in ms");
     else for (const k of ['connect', 'client', 'server']) {
       const v = raw.timeouts[k];
-      if (typeof v !== 'number' || v <= 0) c.fail(['timeouts', k], `timeout ${k} must be a positive number of milliseconds`);
+      // Rendered as `timeout … <v>ms`: HAProxy takes whole milliseconds up to 2^31 − 1.
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > 2_147_483_647) {
+        c.fail(['timeouts', k], `timeout ${k} must be a whole, positive number of milliseconds (at most 2147483647)`);
+      }
+    }
+  }
+  if (raw.notes !== undefined && (!Array.isArray(raw.notes) || !raw.notes.every((n) => typeof n === 'string'))) {
+    c.fail(['notes'], "'notes' must be a list of strings");
+  }
+  if (raw.clientSubnet !== undefined) {
+    const subnet = raw.clientSubnet;
+    if (typeof subnet !== 'string' || !/^[0-9.]+\/[0-9]+$/.test(subnet) || parseNetwork(subnet)?.family !== 4) {
+      c.fail(['clientSubnet'], `clientSubnet ${JSON.stringify(subnet)} is not an IPv4 network`, 'write e.g. 192.168.0.0/20');
     }
   }
 
@@ -201,6 +217,9 @@ function checkFrontend(
     const fetch = criterion?.trim().split(/\s+/)[0]?.replace(/\(.*$/, '');
     if (fetch !== undefined && !(ACL_FETCHES as readonly string[]).includes(fetch)) {
       c.fail([...at, 'criterion'], `unknown ACL fetch ${JSON.stringify(fetch)}`, `use one of: ${ACL_FETCHES.join(', ')}`);
+    } else if (criterion !== undefined) {
+      const problem = aclCriterionProblem(aclName ?? 'acl', criterion);
+      if (problem) c.fail([...at, 'criterion'], problem.message, problem.hint);
     }
   });
   c.list(f, 'rules', path, false).forEach((rule, j) => {
@@ -232,5 +251,21 @@ function checkRule(c: Checker, rule: string, at: (string | number)[], backends: 
     if (word === 'or' || word === '||') continue;
     const name = word.replace(/^!/, '');
     if (!acls.has(name)) c.fail(at, `rule uses undefined ACL ${JSON.stringify(name)}`, `define it under acls of this frontend`);
+  }
+}
+
+/**
+ * The criterion goes verbatim onto an `acl` line of haproxy.cfg: read it with haplab's own
+ * ACL parser (HAProxy's rules), so that a bad address, regex or -m method is refused here
+ * rather than by the proxy when the lab starts.
+ */
+function aclCriterionProblem(name: string, criterion: string): { message: string; hint?: string } | undefined {
+  try {
+    const words = tokenizeLine(criterion, { file: 'lab.yaml', line: 1 }, {});
+    parseAclExpression(words, name, { file: 'lab.yaml', line: 1, warn: () => undefined });
+    return undefined;
+  } catch (err) {
+    if (err instanceof BadInputError) return { message: `ACL criterion ${JSON.stringify(criterion)}: ${err.message}`, hint: err.hint };
+    throw err;
   }
 }

@@ -112,7 +112,7 @@ function warningsFor(acl: PathAcl): string[] {
   const anchored = literals.find((l) => anchoredAtStart(acl, l.pattern));
   if (anchored) {
     out.push(
-      `${label} is bypassed by '/${anchored.literal}': HAProxy compares the raw path, which then does not begin with ${anchored.literal}, ` +
+      `${label} is bypassed by '/${anchored.literal}': HAProxy compares the raw path, which then ${acl.match === 'str' ? 'is not' : 'does not begin with'} ${anchored.literal}, ` +
         `while Flask's server merges the leading slashes and routes it as ${anchored.literal}.`,
     );
     if (acl.url) {

@@ -19,6 +19,7 @@ import { createRng, randomSeed } from './rng.js';
 import { algorithmName, selectModels } from './select.js';
 import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './stats.js';
 import { primaryBackend } from '../spec/types.js';
+import { chaosFaultsFrom, failoverModel, type ChaosFaults, type ChaosMode } from './models/failover.js';
 
 export interface VerifyOptions {
   /** --requests: raises every computed request count to at least this. */
@@ -35,6 +36,10 @@ export interface VerifyOptions {
   oracles?: { balance?: BalanceOracle; route?: RouteOracle };
   /** Stops/starts an app for the hash failover checks (Runtime.disrupt/resume). */
   faults?: FaultInjector;
+  /** --chaos: stop and/or pause one app of the primary backend mid-stream and judge the failover (models/failover.ts). */
+  chaos?: ChaosMode;
+  /** Stops or pauses an app for --chaos; default: `faults`, which can only stop. */
+  chaosFaults?: ChaosFaults;
   /** For tests: how the stats CSV is fetched (got by default). */
   fetchText?: FetchText;
   onStep?(text: string): void;
@@ -81,6 +86,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   const seed = options.seed === undefined ? randomSeed() : String(options.seed);
   const rng = createRng(seed);
   const { models, notes } = selectModels(spec);
+  if (options.chaos) models.push(failoverModel(spec, { mode: options.chaos, faults: options.chaosFaults ?? chaosFaultsFrom(options.faults), fetchText: options.fetchText }));
   const statistical = models.reduce((s, m) => s + m.statisticalChecks, 0) * proxies.length;
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const stats = { alpha: alpha / Math.max(1, statistical), power: options.power ?? DEFAULT_POWER, skew: options.skew ?? DEFAULT_SKEW };

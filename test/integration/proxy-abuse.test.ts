@@ -398,7 +398,8 @@ describe.skipIf(!existsSync('/proc/self/fd'))('abuse: 100,000 keep-alive request
 
   beforeAll(async () => {
     server = http.createServer((req, res) => res.end('ok'));
-    // Node's agent reuses a kept-alive socket up to (hint − 1 s): 2 s lets the pool drain in 1 s.
+    // The proxy keeps an idle server connection until a second before the server's
+    // Keep-Alive hint (as Node's agent does): 2 s lets the pool drain after 1 s.
     server.keepAliveTimeout = 2000;
     server.on('connection', () => accepted++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -445,10 +446,9 @@ describe.skipIf(!existsSync('/proc/self/fd'))('abuse: 100,000 keep-alive request
     // Server connections are pooled, not opened per request.
     expect(accepted).toBeLessThanOrEqual(connections);
 
-    // Client sockets close at once; the idle pool to the server drains within ~1 s.
+    // Client sockets close at once; the idle pool to the server drains within ~1 s, and each
+    // pooled connection holds two sockets here (the proxy's end and the server's).
     expect(await eventually(() => openSockets() === baseline, 5000), `sockets: ${openSockets()} now, ${baseline} before`).toBe(true);
-    const pooled = [...proxy.backends.values()].flatMap((b) => b.servers).map((s) => Object.keys(s.agent.freeSockets).length + Object.keys(s.agent.sockets).length);
-    expect(pooled.every((n) => n === 0)).toBe(true);
     expect([...proxy.backends.values()].every((b) => b.counters.current === 0)).toBe(true);
   }, 60_000);
 });

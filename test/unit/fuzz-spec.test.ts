@@ -8,6 +8,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadInputError } from '../../src/errors.js';
+import { parseConfig } from '../../src/proxy/config/index.js';
+import { renderHaproxyCfg } from '../../src/render/haproxy-cfg.js';
+import { parseSpec } from '../../src/spec/load.js';
+import { normalizeSpec } from '../../src/spec/normalize.js';
+import type { LabSpec } from '../../src/spec/types.js';
 import { ALGORITHMS } from '../../src/spec/types.js';
 import { lineCount, Sandbox, type Outcome } from './fuzz-sandbox.js';
 
@@ -28,6 +34,9 @@ const YAML_TOKENS = [
   'true', '.inf', '-.inf', '.nan', '0x10', '0o17', '1e309', '-1', '0', '256', '257', '999', '65535', '65536', '99999999999999999999',
   '2.5', 'name', 'app', 'port', 'weight', 'balance', 'servers', 'routes', 'path', 'acls', 'rules', 'criterion', 'frontends',
   'backends', 'apps', 'roundrobin', 'hdr', 'random', 'use_backend', 'http-request deny if', 'é', '日本', '🙂', '\u0000', '\u202e', '\ufeff',
+  // values that reach haproxy.cfg verbatim
+  '"src 10.0.0.0/33"', '"src 1"', '"path_reg ^/("', '"path_beg -m bogus /a"', '"path_beg -f /etc/x"', '"hdr(Host -i x"', '"method"',
+  '"path_beg \'/a"', '"req.hdr(User-Agent) -i -m sub Mobile"', '1e12', '2147483648', '[a, b]', '"10.0.0.0/8"', '"x"', '{ a: 1 }',
 ];
 const token = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...YAML_TOKENS) },
@@ -37,12 +46,12 @@ const token = fc.oneof(
 type Mutation =
   | { kind: 'delete' | 'duplicate' | 'truncate' | 'dedent' | 'indent'; at: number; pos: number }
   | { kind: 'swap'; at: number; other: number }
-  | { kind: 'insert' | 'replace' | 'newline'; at: number; pos: number; token: string };
+  | { kind: 'insert' | 'replace' | 'newline' | 'value'; at: number; pos: number; token: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const, 'truncate' as const, 'dedent' as const, 'indent' as const), at: fc.nat(), pos: fc.nat() }),
   fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
-  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const), at: fc.nat(), pos: fc.nat(), token }),
+  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const, 'value' as const), at: fc.nat(), pos: fc.nat(), token }),
 );
 
 function mutate(lines: string[], m: Mutation): string[] {
@@ -84,6 +93,13 @@ function mutate(lines: string[], m: Mutation): string[] {
     case 'newline':
       out.splice(i, 0, `${' '.repeat(m.pos % 7)}${m.token}`);
       break;
+    case 'value': {
+      // one value of a block or flow mapping, keeping the YAML around it intact
+      const values = [...line.matchAll(/: ([^,}\n]+)/g)];
+      const v = values[m.pos % Math.max(1, values.length)];
+      if (v) out[i] = `${line.slice(0, v.index! + 2)}${m.token}${line.slice(v.index! + v[0].length)}`;
+      break;
+    }
   }
   return out;
 }
@@ -177,6 +193,58 @@ describe('lab spec loader under fuzzing', () => {
       if (o.kind === 'other' || o.kind === 'hang') throw new Error(`${o.kind} on ${JSON.stringify(text.slice(0, 60))}…: ${'message' in o ? o.message.split('\n')[0] : ''}`);
       if (o.kind === 'bad-input') expect(o.line!).toBeLessThanOrEqual(lineCount(text));
       expect(o.ms).toBeLessThan(2000);
+    }
+  });
+
+  it('renders every spec it accepts into a haproxy.cfg the proxy accepts', () => {
+    // In-process: parseSpec is shown above not to hang; rendering and parseConfig are fuzzed too.
+    const mutated = fc
+      .tuple(fc.constantFrom(...SEEDS.map((s) => s.text)), fc.array(mutation, { minLength: 1, maxLength: 3 }))
+      .map(([seed, ms]) => ms.reduce(mutate, seed.split('\n')).join('\n'));
+    let accepted = 0;
+    fc.assert(
+      fc.property(mutated, (text) => {
+        let spec: LabSpec;
+        try {
+          spec = parseSpec(text, 'lab.yaml');
+        } catch (err) {
+          if (err instanceof BadInputError) return;
+          throw err;
+        }
+        accepted++;
+        parseConfig(renderHaproxyCfg(normalizeSpec(spec)));
+      }),
+      { numRuns: runs(1000) },
+    );
+    expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('refuses the values the render property caught breaking haproxy.cfg (or the renderer)', () => {
+    const ep04 = SEEDS.find((s) => s.name === 'ep04.yaml')!.text;
+    const swap = (from: string, to: string) => ({ to, text: ep04.replace(from, to) });
+    const cases = [
+      swap('criterion: "src 192.168.1.0/24"', 'criterion: "src 192.168.1.0/33"'),
+      swap('criterion: "src 192.168.1.0/24"', 'criterion: "src 192.http-request"'),
+      swap('criterion: "path_beg /static"', 'criterion: "path_reg ^/(static"'),
+      swap('criterion: "path_beg /static"', 'criterion: "path_beg -m bogus /static"'),
+      swap('timeouts: { connect: 5000,', 'timeouts: { connect: 2.5,'),
+      swap('timeouts: { connect: 5000,', 'timeouts: { connect: .inf,'),
+      swap('timeouts: { connect: 5000,', 'timeouts: { connect: 2147483648,'),
+      swap('clientSubnet: 192.168.0.0/20', 'clientSubnet: 5'),
+      // a string where the renderer iterates a list
+      { to: 'notes: one sentence', text: `${ep04.slice(0, ep04.indexOf('\nnotes:'))}\nnotes: one sentence\n` },
+    ];
+    for (const c of cases) {
+      expect(c.text, c.to).not.toBe(ep04);
+      const line = c.text.split('\n').findIndex((l) => l.includes(c.to)) + 1;
+      let error: unknown;
+      try {
+        parseSpec(c.text, 'lab.yaml');
+      } catch (err) {
+        error = err;
+      }
+      expect(error, c.to).toBeInstanceOf(BadInputError);
+      expect((error as BadInputError).where.line, `${c.to}: ${(error as Error).message}`).toBe(line);
     }
   });
 

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import type { LabSpec, ProxyKind } from '../../spec/types.js';
+import { READY_PATH } from '../local/readiness.js';
 import { runAgent } from './agent-client.js';
 import { DetailedEnvironmentError } from './detailed-error.js';
 import { formatLogs, lastLogLines } from './logs.js';
@@ -124,7 +125,8 @@ async function proxyWaiting(spec: LabSpec, proxy: ProxyKind): Promise<string[]> 
       const error = await tcpAnswers(port);
       if (error) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${error}`);
     } else {
-      const answer = await httpStatus(port, '/');
+      // READY_PATH, not /: a slow app (ep06 sleeps 5 s on /) would outlast the 2 s attempt.
+      const answer = await httpStatus(port, READY_PATH);
       // Any answer the rules give (200, 403, 404) means the proxy routes; 502-504 mean it has no server yet.
       if ('error' in answer) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${answer.error}`);
       else if (answer.status >= 502 && answer.status <= 504) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: HTTP ${answer.status}`);

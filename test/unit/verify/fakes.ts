@@ -25,6 +25,8 @@ export interface Served {
   /** Virtual milliseconds the answer takes. Default 1. */
   delayMs?: number;
   body?: string;
+  /** Why no answer came, when none did (default "connection refused"). */
+  error?: string;
 }
 
 export interface LabState {
@@ -49,6 +51,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
   runtime?: 'docker' | 'local';
   addresses?: (count: number, subnet?: string) => string[];
   stats?: { proxy: ProxyKind; url: string }[];
+  /** The caller's virtual time: each send() starts at clock() instead of where the proxy's last batch ended. */
+  clock?: () => number;
 } = {}): FakeLab {
   const proxies = Object.keys(behaviours) as ProxyKind[];
   const instance: LabInstance = {
@@ -79,7 +83,7 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
       const concurrency = opts.concurrency ?? 1;
       const out: ProbeResponse[] = [];
       // Virtual time per proxy; each worker sends its next request when its last answer is in.
-      const start = clocks.get(requests[0]?.proxy ?? 'haproxy') ?? 0;
+      const start = options.clock ? options.clock() : (clocks.get(requests[0]?.proxy ?? 'haproxy') ?? 0);
       const workers = Array.from({ length: concurrency }, () => start);
       const live: { app: string; done: number }[] = [];
       for (const req of requests) {
@@ -94,7 +98,7 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
         if (s.app) live.push({ app: s.app, done: now + delay });
         out.push({
           status: s.status ?? (s.app ? 200 : 0), servedBy: s.app, body: s.body ?? (s.app ? `hello from ${s.app}` : ''),
-          sentAtMs: now, doneAtMs: now + delay, error: s.app || s.status ? undefined : 'connection refused',
+          sentAtMs: now, doneAtMs: now + delay, error: s.app || s.status ? undefined : (s.error ?? 'connection refused'),
           // A kept-alive request rides the batch's one connection; any other gets its own.
           connection: req.connection === 'keepalive' ? `batch-${batch}` : `conn-${sent.length}`,
         });

@@ -1,0 +1,383 @@
+/**
+ * Failover under chaos (`verify --chaos`), the pure half: what the proxy's config implies
+ * for a stopped or paused server, and the judges that compare a client-side timeline with
+ * it. The stream and the fault injection live in failover.ts.
+ *
+ * What HAProxy 2.6 does (src/check.c, src/tcpcheck.c, src/stream.c back_handle_st_cer,
+ * doc/configuration.txt), and so what the TypeScript proxy must do:
+ *   - a checked server is checked every `inter` (default 2 s), the next check `inter`
+ *     after the previous one *ended*; it goes down after `fall` (3) failures in a row and
+ *     comes back after `rise` (2) successes in a row;
+ *   - a check's timeout: with `timeout check` set, min(timeout connect, inter) to connect
+ *     and `timeout check` to answer; unset, `inter` for the whole check;
+ *   - a plain `check` only connects: the kernel completes the handshake of a frozen
+ *     (SIGSTOP, docker pause) process, so only `option httpchk` sees a paused server;
+ *   - a failed connect is retried `retries` times (default 3), min(timeout connect, 1 s)
+ *     apart; with `option redispatch` a retry may go to another server — at once when the
+ *     algorithm is not a hash and other servers are up, else on the retry the interval
+ *     names (by default the last); without it, the last failure answers 503;
+ *   - a request whose connection was accepted is never retried: a frozen server's
+ *     requests wait for `timeout server` (50 s in the seed configs).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BadInputError } from '../../errors.js';
+import { parseConfig } from '../../proxy/config/index.js';
+import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
+import { PROXY_SERVICE } from '../../render/compose.js';
+import type { LabInstance, RuntimeKind } from '../../runtime/types.js';
+import { normalizeSpec } from '../../spec/normalize.js';
+import type { BackendSpec, ProxyKind } from '../../spec/types.js';
+import type { Check } from '../report/types.js';
+
+export type ChaosHow = 'stop' | 'pause';
+export type ChaosMode = ChaosHow | 'both';
+
+/** `--chaos [how]`: bare means stop. */
+export function parseChaosMode(value: string | boolean | undefined): ChaosMode | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 'stop';
+  if (value === 'stop' || value === 'pause' || value === 'both') return value;
+  throw new BadInputError(`unknown chaos mode ${JSON.stringify(value)}`, { flag: '--chaos' }, 'use stop, pause or both (put --chaos after the lab)');
+}
+
+export function chaosHows(mode: ChaosMode): ChaosHow[] {
+  return mode === 'both' ? ['stop', 'pause'] : [mode];
+}
+
+/** What the config says about one checked server and its backend. Durations in ms. */
+export interface FailoverSettings {
+  /** Where it was read: the file the proxy runs, or the spec's rendering. */
+  source: string;
+  check: boolean;
+  inter: number;
+  rise: number;
+  fall: number;
+  httpCheck: boolean;
+  timeoutConnect?: number;
+  timeoutCheck?: number;
+  timeoutServer?: number;
+  retries: number;
+  redispatch: boolean;
+  /** `option redispatch <interval>`: -1 (the last retry) unless given; 0 disables. */
+  redispatchInterval: number;
+  /** The backend balances by a hash (source, uri, hdr, url_param): no immediate redispatch. */
+  hash: boolean;
+  /** Usable active servers while all are up (HAProxy's srv_act). */
+  activeServers: number;
+}
+
+const HASHES = new Set(['source', 'uri', 'hdr', 'url_param']);
+
+export function settingsFromConfig(text: string, source: string, backend: BackendSpec, server: string): FailoverSettings {
+  const config = parseConfig(text, { file: source });
+  const section = config.backends.get(backend.name);
+  if (!section) throw new Error(`${source} has no backend ${backend.name}`);
+  const s = section.servers.find((x) => x.name === server);
+  if (!s) throw new Error(`${source}: backend ${backend.name} has no server ${server}`);
+  return {
+    source,
+    check: s.check,
+    inter: s.inter,
+    rise: s.rise,
+    fall: s.fall,
+    httpCheck: section.options.httpCheck !== undefined,
+    timeoutConnect: section.timeouts.connect,
+    timeoutCheck: section.timeouts.check,
+    timeoutServer: section.timeouts.server,
+    retries: section.retries,
+    redispatch: section.options.redispatch,
+    redispatchInterval: section.options.redispatchInterval,
+    hash: HASHES.has(section.balance.algorithm),
+    activeServers: section.servers.filter((x) => !x.backup && !x.disabled && x.weight > 0).length,
+  };
+}
+
+/** The config file a running proxy reads: the local runtime's, the lab's (docker), else the spec rendered. */
+export function runningConfigPath(instance: LabInstance, proxy: ProxyKind): string {
+  const service = PROXY_SERVICE[proxy];
+  return instance.runtime === 'local' ? join(instance.dir, '.haplab', 'local', `${service}.cfg`) : join(instance.dir, service, 'haproxy.cfg');
+}
+
+export async function readFailoverSettings(instance: LabInstance, proxy: ProxyKind, backend: BackendSpec, server: string): Promise<FailoverSettings> {
+  const path = runningConfigPath(instance, proxy);
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'latin1');
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) return settingsFromConfig(text, path, backend, server);
+  return settingsFromConfig(renderHaproxyCfg(normalizeSpec(instance.spec)), 'haproxy.cfg rendered from lab.yaml', backend, server);
+}
+
+/** What the config implies for one disruption of one proxy. Durations in ms. */
+export interface FailoverExpectation {
+  how: ChaosHow;
+  /** False when the proxy cannot notice (a paused server behind a plain TCP check). */
+  detect: boolean;
+  /** Latest send time, after the disruption began, of a request still routed to the server. */
+  outBoundMs: number;
+  /** How long the stream watches a server the proxy cannot notice. */
+  watchMs: number;
+  /** From the app answering again to its first answer to a client. */
+  backBoundMs: number;
+  /** How long one failing check takes at most. */
+  failingCheckMs: number;
+  /** 0: no request may be lost; otherwise at most this many. */
+  maxLost: number;
+  /** Why that many. */
+  lossReason: string;
+  /** The client's per-request timeout: beyond it a request counts as hung (lost). */
+  requestTimeoutMs: number;
+  /**
+   * A request answered this much slower than its server's baseline went to the dead server
+   * first; undefined when a retry costs no time (a local refused connect redispatched at once).
+   */
+  retryLatencyMs?: number;
+  /** The formulas, for the report. */
+  outFormula: string;
+  backFormula: string;
+}
+
+export interface ExpectationContext {
+  runtime: RuntimeKind;
+  /** One request per proxy every cadenceMs. */
+  cadenceMs: number;
+  /** Fraction of the stream the target served before the disruption. */
+  share: number;
+  /** Seconds the slowest app sleeps before answering (ep06), in ms. */
+  appDelayMs: number;
+}
+
+/** HAProxy's turn-around delay before a retry: min(timeout connect, 1 s). */
+export function turnaroundMs(s: FailoverSettings): number {
+  return Math.min(s.timeoutConnect ?? 1000, 1000);
+}
+
+/** How long a check may take before it fails, by what the server does. */
+export function failingCheckMs(s: FailoverSettings, how: ChaosHow, runtime: RuntimeKind): number {
+  const connectPhase = s.timeoutCheck ? Math.min(s.timeoutConnect ?? s.inter, s.inter) : s.inter;
+  if (how === 'stop') {
+    // A stopped local app's port refuses at once; a killed container's address vanishes,
+    // and a connect to it waits for the connect timeout (or the neighbour lookup to fail).
+    return runtime === 'local' ? 0 : connectPhase;
+  }
+  return s.timeoutCheck ?? s.inter;
+}
+
+/** How long a client waits for a request that first went to the stopped server. */
+function stoppedLatencyMs(s: FailoverSettings, runtime: RuntimeKind): { ms: number; path: string } {
+  const connectFail = runtime === 'local' ? 0 : (s.timeoutConnect ?? 5000);
+  const turn = turnaroundMs(s);
+  if (!s.redispatch || s.redispatchInterval === 0 || s.retries === 0) {
+    return { ms: (s.retries + 1) * connectFail + s.retries * turn, path: `${s.retries} retries on the same server, then 503` };
+  }
+  if (!s.hash && s.activeServers > 1) return { ms: connectFail, path: 'redispatched at the first failure' };
+  const at = s.redispatchInterval > 0 ? s.redispatchInterval : s.retries + 1 + s.redispatchInterval;
+  const retry = Math.min(Math.max(1, at), s.retries);
+  return { ms: (retry + 1) * connectFail + retry * turn, path: `redispatched at retry ${retry}` };
+}
+
+const SLACK_MS = 500;
+const MIN_REQUEST_TIMEOUT_MS = 3000;
+const MAX_REQUEST_TIMEOUT_MS = 25_000;
+
+export function impliedFailover(s: FailoverSettings, how: ChaosHow, ctx: ExpectationContext): FailoverExpectation {
+  const detect = s.check && (how === 'stop' || s.httpCheck);
+  const fail = failingCheckMs(s, how, ctx.runtime);
+  const slack = (ms: number) => Math.max(SLACK_MS, Math.round(ms * 0.1));
+  const outCore = s.fall * (s.inter + fail);
+  const outBoundMs = outCore + slack(outCore);
+  const rotationMs = ctx.cadenceMs / Math.max(ctx.share, 0.05);
+  const backCore = detect ? fail + s.rise * s.inter : 0;
+  const backBoundMs = Math.round(backCore + rotationMs + ctx.appDelayMs + slack(backCore));
+  const stopped = stoppedLatencyMs(s, ctx.runtime);
+  const requestTimeoutMs = how === 'pause'
+    ? MIN_REQUEST_TIMEOUT_MS + ctx.appDelayMs
+    : Math.min(MAX_REQUEST_TIMEOUT_MS, Math.max(MIN_REQUEST_TIMEOUT_MS, stopped.ms + 1000) + ctx.appDelayMs);
+  const watchMs = detect ? outBoundMs : s.fall * s.inter + s.inter;
+  // Requests that can reach the server before the proxy drops it: at most the window
+  // over the cadence, times the server's share (with room for chance), plus one.
+  const window = detect ? outBoundMs : watchMs;
+  const shareBound = Math.min(1, 1.5 * ctx.share + 0.05);
+  const exposed = Math.ceil((window / ctx.cadenceMs) * shareBound) + 1;
+  let maxLost: number;
+  let lossReason: string;
+  if (how === 'pause') {
+    maxLost = exposed;
+    lossReason = `a frozen server accepts connections, so retries never apply: requests routed to it hang (timeout server ${fmtMs(s.timeoutServer)}; the client gives up after ${fmtMs(requestTimeoutMs)})`;
+  } else if (!s.redispatch || s.redispatchInterval === 0) {
+    maxLost = exposed;
+    lossReason = `no option redispatch: ${s.retries} retries on the same server, then 503`;
+  } else if (s.retries === 0) {
+    maxLost = exposed;
+    lossReason = 'retries 0: a failed connect is not retried, so no redispatch happens';
+  } else {
+    maxLost = 0;
+    lossReason = `retries ${s.retries} + option redispatch: a failed connect is ${stopped.path}`;
+  }
+  const failText = fail === 0 ? '0 ms (refused at once)' : fmtMs(fail);
+  return {
+    how, detect, outBoundMs, watchMs, backBoundMs, failingCheckMs: fail, maxLost, lossReason, requestTimeoutMs,
+    retryLatencyMs: how === 'stop' && stopped.ms > 0 ? Math.round(0.8 * Math.min(turnaroundMs(s), stopped.ms)) : undefined,
+    outFormula: `fall ${s.fall} × (inter ${fmtMs(s.inter)} + failing check ${failText}) + ${fmtMs(slack(outCore))} slack`,
+    backFormula: detect
+      ? `failing check ${failText} + rise ${s.rise} × inter ${fmtMs(s.inter)} + one turn of the rotation ${fmtMs(rotationMs)}${ctx.appDelayMs ? ` + app delay ${fmtMs(ctx.appDelayMs)}` : ''} + ${fmtMs(slack(backCore))} slack`
+      : `never out: the next turn of the rotation ${fmtMs(rotationMs)}${ctx.appDelayMs ? ` + app delay ${fmtMs(ctx.appDelayMs)}` : ''} + ${fmtMs(slack(0))} slack`,
+  };
+}
+
+export function fmtMs(ms: number | undefined): string {
+  if (ms === undefined) return 'unset';
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
+}
+
+function fmtAt(ms: number): string {
+  return `+${(ms / 1000).toFixed(2)} s`;
+}
+
+/** One request of the stream, times on the verifier's clock. */
+export interface StreamRecord {
+  sentAt: number;
+  doneAt: number;
+  status: number;
+  servedBy?: string;
+  error?: string;
+}
+
+/** One proxy's view of one disruption, every time on the verifier's clock. */
+export interface ChaosTimeline {
+  how: ChaosHow;
+  /** The app disrupted and its server's name in the backend. */
+  app: string;
+  server: string;
+  records: StreamRecord[];
+  disruptStart: number;
+  disruptEnd: number;
+  resumeStart: number;
+  /** Undefined when resume failed. */
+  resumeEnd?: number;
+  resumeError?: string;
+  streamEnd: number;
+  /** Quiet window: this long without a request reaching the server means it is out. */
+  quietMs: number;
+  /** Per app: the latency above which an answer must have waited for a retry. */
+  slowMs: Record<string, number>;
+  /** The proxy's stats page: undefined when not polled or never readable. */
+  stats?: { downAt?: number; upAt?: number; polls: number };
+}
+
+export function isOk(r: StreamRecord): boolean {
+  return r.status >= 200 && r.status < 300;
+}
+
+function describeLoss(r: StreamRecord): string {
+  if (r.status === 0) return /timeout/i.test(r.error ?? '') ? 'hung' : (r.error ?? 'no answer').split(':')[0]!;
+  return String(r.status);
+}
+
+/**
+ * Did this request meet the disrupted server? It failed, hung, or was answered by another
+ * server only after waiting for a retry (slower than that server ever is by the retry's delay).
+ */
+export function reachedServer(t: Pick<ChaosTimeline, 'app' | 'slowMs'>, r: StreamRecord): boolean {
+  if (!isOk(r)) return true;
+  if (r.servedBy === t.app) return false;
+  const slow = r.servedBy ? t.slowMs[r.servedBy] : undefined;
+  return slow !== undefined && r.doneAt - r.sentAt > slow;
+}
+
+function tally(records: readonly StreamRecord[]): string {
+  const kinds: Record<string, number> = {};
+  for (const r of records) {
+    const k = isOk(r) ? 'slow (retried)' : describeLoss(r);
+    kinds[k] = (kinds[k] ?? 0) + 1;
+  }
+  return Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+export function judgeOutOfRotation(t: ChaosTimeline, e: FailoverExpectation): Check {
+  const name = `failover.${t.how}.out-of-rotation`;
+  const during = t.records.filter((r) => r.sentAt >= t.disruptEnd && r.sentAt < t.resumeStart);
+  const reached = during.filter((r) => reachedServer(t, r));
+  const servedAnyway = during.filter((r) => isOk(r) && r.servedBy === t.app && r.doneAt < t.resumeStart);
+  const lateFrom = t.resumeStart - t.quietMs;
+  const late = reached.filter((r) => r.sentAt >= lateFrom);
+  const last = reached.length ? Math.max(...reached.map((r) => r.sentAt)) - t.disruptStart : undefined;
+  const statsText = t.stats
+    ? t.stats.downAt !== undefined ? `stats page: DOWN by ${fmtAt(t.stats.downAt - t.disruptStart)}` : `stats page: never DOWN in ${t.stats.polls} reads`
+    : 'no stats page read';
+  const clientText = reached.length
+    ? `${reached.length} requests reached ${t.server} after the ${t.how} (${tally(reached)}), the last sent at ${fmtAt(last!)}`
+    : `no request was seen reaching ${t.server} after the ${t.how}`;
+  const watched = `watched ${fmtAt(t.resumeStart - t.disruptStart)}`;
+  const base = { name, detail: `${clientText}; ${statsText}; ${watched}; ${e.outFormula}` };
+
+  if (servedAnyway.length > 0 && t.how === 'stop') {
+    return { ...base, expected: `${t.app} stopped`, observed: `${t.app} answered ${servedAnyway.length} requests after the stop`, pass: false, detail: `the fault did not take: ${base.detail}` };
+  }
+  if (!e.detect) {
+    const expected = `stays in rotation: a plain TCP \`check\` connects, and the kernel completes the handshake of a frozen process (only \`option httpchk\` would notice)`;
+    const stillIn = late.length > 0 || (reached.length > 0 && t.stats !== undefined && t.stats.downAt === undefined);
+    const removed = t.stats?.downAt !== undefined;
+    return {
+      ...base, expected,
+      observed: stillIn ? `still routed at ${fmtAt(lateFrom - t.disruptStart)} or later` : removed ? `taken out (${statsText})` : 'no request reached it late in the window',
+      pass: stillIn && !removed,
+    };
+  }
+  const expected = `out of rotation ≤ ${fmtAt(e.outBoundMs)} after the ${t.how}`;
+  if (late.length > 0) {
+    return { ...base, expected, observed: `still routed ${fmtAt(Math.max(...late.map((r) => r.sentAt)) - t.disruptStart)} after the ${t.how} (end of the window)`, pass: false };
+  }
+  if (t.stats && t.stats.downAt === undefined && t.stats.polls > 0) {
+    return { ...base, expected, observed: `${last !== undefined ? `last request reaching it at ${fmtAt(last)}, but ` : ''}the stats page never showed ${t.server} DOWN`, pass: false };
+  }
+  const gap = last ?? (t.stats?.downAt !== undefined ? t.stats.downAt - t.disruptStart : undefined);
+  if (gap === undefined) {
+    return {
+      ...base, expected, observed: '—', pass: false,
+      skipped: `no client request failed or slowed (the proxy hid the dead server) and no stats page was read: when it left rotation is not observable`,
+    };
+  }
+  const from = last !== undefined ? 'last request reaching it' : 'no request failed or slowed; DOWN on the stats page';
+  return { ...base, expected, observed: `${fmtAt(gap)} (${from})`, pass: gap <= e.outBoundMs };
+}
+
+export function judgeBackInRotation(t: ChaosTimeline, e: FailoverExpectation): Check {
+  const name = `failover.${t.how}.back-in-rotation`;
+  const expected = `back ≤ ${fmtAt(e.backBoundMs)} after ${t.app} answers again`;
+  const resumeText = t.resumeEnd !== undefined ? `resume took ${fmtMs(t.resumeEnd - t.resumeStart)} (until the app answered)` : '';
+  if (t.resumeEnd === undefined) {
+    return { name, expected, observed: 'the app could not be resumed', pass: false, detail: t.resumeError ?? 'resume failed' };
+  }
+  const first = t.records.filter((r) => r.sentAt >= t.resumeEnd! && isOk(r) && r.servedBy === t.app).sort((a, b) => a.doneAt - b.doneAt)[0];
+  const statsText = t.stats ? (t.stats.upAt !== undefined ? `; stats page: UP by ${fmtAt(t.stats.upAt - t.resumeEnd)}` : '; stats page: not seen UP before the stream ended') : '';
+  if (!first) {
+    return {
+      name, expected, observed: `no answer from ${t.app} in ${fmtAt(t.streamEnd - t.resumeEnd)}`, pass: false,
+      detail: `${resumeText}${statsText}; ${e.backFormula}`,
+    };
+  }
+  const gap = first.doneAt - t.resumeEnd;
+  return { name, expected, observed: `${fmtAt(gap)} (first answer from ${t.app})`, pass: gap <= e.backBoundMs, detail: `${resumeText}${statsText}; ${e.backFormula}` };
+}
+
+export function judgeNoLoss(t: ChaosTimeline, e: FailoverExpectation): Check {
+  const name = `failover.${t.how}.no-loss`;
+  const counted = t.records.filter((r) => r.sentAt >= t.disruptEnd);
+  const lost = counted.filter((r) => !isOk(r));
+  const atFault = t.records.filter((r) => r.sentAt < t.disruptEnd && r.doneAt > t.disruptStart && !isOk(r));
+  const expected = e.maxLost === 0 ? `no request lost (${e.lossReason})` : `up to ${e.maxLost} lost (${e.lossReason})`;
+  const parts = [
+    `${counted.length} requests sent after the ${t.how}, ${lost.length} lost${lost.length ? ` (${tally(lost)})` : ''}`,
+    `lost = not 2xx, or no answer in ${fmtMs(e.requestTimeoutMs)} (hung)`,
+  ];
+  if (atFault.length) parts.push(`${atFault.length} in flight while the ${t.how} landed failed (${tally(atFault)}): not counted, no retry can save a request the server had accepted`);
+  return {
+    name, expected, observed: `${lost.length} lost of ${counted.length}`,
+    pass: counted.length > 0 && lost.length <= e.maxLost,
+    detail: parts.join('; '),
+  };
+}
