@@ -3,7 +3,7 @@
  * stdout, bench/results/<name>.{json,md}, and (full default runs only) the README
  * section the lead pastes, bench/README-table.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions } from './args.js';
@@ -46,5 +46,19 @@ export function writeOutputs(results: BenchResults, o: BenchOptions, root: strin
     ].join('\n');
     writeFileSync(join(root, 'bench/README-table.md'), section);
     log('wrote bench/README-table.md');
+    spliceIntoReadme(join(root, 'README.md'), section);
   }
+}
+
+const README_START = '<!-- bench:start -->';
+const README_END = '<!-- bench:end -->';
+
+/** The README carries the latest table between two markers; a full run replaces it. */
+function spliceIntoReadme(file: string, section: string): void {
+  const text = readFileSync(file, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return;
+  writeFileSync(file, `${text.slice(0, start + README_START.length)}\n${section}${text.slice(end)}`);
+  log('updated the table in README.md');
 }
