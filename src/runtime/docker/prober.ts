@@ -15,6 +15,7 @@ import { runAgent } from './agent-client.js';
 import { execIn } from './exec.js';
 import { labContainers } from './instance.js';
 import { PROBE_SERVICE } from './labels.js';
+import { PIN_ABOVE, pinNeighbours, type NeighbourTarget } from './neighbours.js';
 import { assignedAddresses, networksOf, subnetOf } from './network.js';
 
 interface InterfaceAddress {
@@ -51,9 +52,14 @@ export async function createDockerProber(docker: Docker, instance: LabInstance):
   const network = networks.clients ?? networks.lab;
   const probe = find(PROBE_SERVICE);
   const targets = new Map<ProxyKind, string>();
-  for (const proxy of proxiesOf(instance.spec)) targets.set(proxy, await ipOf(find(PROXY_SERVICE[proxy]), network));
+  const neighbours: NeighbourTarget[] = [];
+  for (const proxy of proxiesOf(instance.spec)) {
+    const container = find(PROXY_SERVICE[proxy]);
+    targets.set(proxy, await ipOf(container, network));
+    neighbours.push({ container, ip: targets.get(proxy)! });
+  }
   const probeIp = await ipOf(probe, network);
-  return new DockerProber(docker, instance, probe, network, probeIp, targets);
+  return new DockerProber(docker, instance, probe, network, probeIp, targets, neighbours);
 }
 
 class DockerProber implements Prober {
@@ -64,6 +70,7 @@ class DockerProber implements Prober {
     private readonly network: string,
     private readonly probeIp: string,
     private readonly proxyIps: Map<ProxyKind, string>,
+    private readonly neighbours: NeighbourTarget[],
   ) {}
 
   async clientAddresses(count: number, subnet?: string): Promise<string[]> {
@@ -88,6 +95,8 @@ class DockerProber implements Prober {
     const batch = fresh.map((a) => `addr add ${a}/32 dev ${iface}`).join('\n');
     const added = await this.exec(['ip', '-batch', '-'], `${batch}\n`);
     if (added.exitCode !== 0) throw new EnvironmentError(`adding client addresses in the probe failed: ${added.stderr.trim()}`);
+    // Many addresses would overflow the kernel's neighbour table in the proxies (neighbours.ts).
+    if (count > PIN_ABOVE) await pinNeighbours(this.docker, this.probe, this.network, [...have, ...fresh], this.neighbours);
     return [...have, ...fresh];
   }
 

@@ -77,7 +77,7 @@ export interface FailoverOptions {
 
 export const CADENCE_MS = 50;
 const BASELINE_MS = 1000;
-const STATS_EVERY_MS = 250;
+const STATS_EVERY_MS = 100;
 const MAX_IN_FLIGHT = 200;
 const MIN_QUIET_MS = 1000;
 const MAX_QUIET_MS = 3000;
@@ -150,6 +150,8 @@ class ProxyStream {
   settings?: FailoverSettings;
   quietMs = MIN_QUIET_MS;
   slowMs: Record<string, number> = {};
+  /** An unanswered request older than this met the disrupted server (set from the baseline). */
+  suspectMs = 3000;
   share = 0;
   skipped = 0;
 
@@ -160,6 +162,25 @@ class ProxyStream {
   /** Answers known by `now` (in virtual time an answer is known only once its time has come). */
   known(now: number): StreamRecord[] {
     return this.records.filter((r) => r.doneAt <= now);
+  }
+
+  /**
+   * Where the stream stands on the disrupted server at `now`, for deciding when to resume:
+   * the latest send (from `since`) of a request that reached it — answered and failed or
+   * slowed, or still unanswered past `suspectMs` (no normal answer takes that long) — and
+   * the earliest send whose fate is still open (unanswered, younger than `suspectMs`).
+   */
+  standing(now: number, since: number): { lastReached?: number; openFrom: number } {
+    let lastReached: number | undefined;
+    let openFrom = now;
+    const reached = (at: number) => { if (at >= since) lastReached = Math.max(lastReached ?? at, at); };
+    const open = (at: number) => { if (now - at >= this.suspectMs) reached(at); else openFrom = Math.min(openFrom, at); };
+    for (const p of this.pending) open(p.sentAt);
+    for (const r of this.records) {
+      if (r.doneAt > now) open(r.sentAt);
+      else if (reachedServer({ slowMs: this.slowMs }, r)) reached(r.sentAt);
+    }
+    return { lastReached, openFrom };
   }
 
   /** Every request sent before this has its answer known. */
@@ -323,16 +344,21 @@ function measureShare(run: ChaosRun, stream: ProxyStream, app: string, baselineE
   stream.quietMs = Math.round(Math.min(MAX_QUIET_MS, Math.max(MIN_QUIET_MS, (4 * cadence) / Math.max(stream.share, 0.05))));
 }
 
-/** Per app, the latency no normal answer reaches but one that waited for a retry does. */
-function measureSlow(run: ChaosRun, stream: ProxyStream, baselineEnd: number, e: FailoverExpectation): void {
+/**
+ * Per app, the latency above which an answer must have waited on the disrupted server: for
+ * that server itself (held while frozen or dead, answered once back), anything slower than a
+ * normal answer; for the others, a normal answer plus a retry's delay — where a retry costs
+ * time at all. And how long an unanswered request may be before it surely met the server.
+ */
+function measureSlow(run: ChaosRun, stream: ProxyStream, target: string, baselineEnd: number, e: FailoverExpectation): void {
+  const spec = run.ctx.spec;
   const ok = baselineOf(run, stream, baselineEnd).filter(isOk);
-  stream.slowMs = {};
+  const overhead = Math.max(300, 3 * percentile(ok.map((r) => r.doneAt - r.sentAt - appDelayMs(spec, r.servedBy ?? '')), 0.95) + 200);
+  const maxDelay = Math.max(0, ...spec.apps.map((a) => appDelayMs(spec, a.name)));
+  stream.suspectMs = maxDelay + Math.max(e.retryLatencyMs ?? 0, overhead);
+  stream.slowMs = { [target]: appDelayMs(spec, target) + overhead };
   if (e.retryLatencyMs === undefined) return;
-  for (const a of run.ctx.spec.apps) {
-    const delay = appDelayMs(run.ctx.spec, a.name);
-    const overhead = ok.filter((r) => r.servedBy === a.name).map((r) => r.doneAt - r.sentAt - delay);
-    stream.slowMs[a.name] = delay + Math.max(e.retryLatencyMs, 3 * percentile(overhead, 0.95) + 200);
-  }
+  for (const a of spec.apps) if (a.name !== target) stream.slowMs[a.name] = appDelayMs(spec, a.name) + Math.max(e.retryLatencyMs, overhead);
 }
 
 function statsView(stream: ProxyStream, d: Pick<Disruption, 'disruptStart' | 'resumeEnd'>): ChaosTimeline['stats'] {
@@ -379,7 +405,7 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
     stream.expectation = impliedFailover(settings, how, {
       runtime: ctx.instance.runtime, cadenceMs: run.cadence, share: stream.share || 1 / activeServers(backend).length, appDelayMs: appDelayMs(ctx.spec, target.app),
     });
-    measureSlow(run, stream, baselineEnd, stream.expectation);
+    measureSlow(run, stream, target.app, baselineEnd, stream.expectation);
     stream.timeoutMs = stream.expectation.requestTimeoutMs;
     notes.push(`chaos ${how}: ${describeSettings(stream.proxy, settings)}`);
   }
@@ -405,12 +431,10 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
       const now = clock.now();
       const x = e(s);
       if (!x.detect) return now - disruptStart >= x.watchMs;
-      const h = s.horizon(now);
-      const reached = s.known(now).filter((r) => r.sentAt >= disruptEnd && reachedServer({ app: target.app, slowMs: s.slowMs }, r));
-      const last = reached.length ? Math.max(...reached.map((r) => r.sentAt)) : disruptEnd;
+      const { lastReached, openFrom } = s.standing(now, disruptEnd);
       const downAt = statsView(s, { disruptStart, resumeEnd: undefined })?.downAt;
-      const proxyDone = (downAt !== undefined && h >= downAt) || now - disruptStart >= x.outBoundMs;
-      return proxyDone && h - last >= s.quietMs;
+      const proxyDone = (downAt !== undefined && openFrom >= downAt) || now - disruptStart >= x.outBoundMs;
+      return proxyDone && openFrom - (lastReached ?? disruptEnd) >= s.quietMs;
     };
     const cap = Math.max(...run.streams.map((s) => (e(s).detect ? e(s).outBoundMs : e(s).watchMs) + s.quietMs + e(s).requestTimeoutMs));
     await run.until(() => run.streams.every(outDone), cap - (clock.now() - disruptStart));
@@ -435,6 +459,7 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
     how, server: target.server, app: target.app, disruptStart, disruptEnd, resumeStart,
     resumeEnd: resumed.error ? undefined : resumed.end, resumeError: resumed.error, streamEnd,
   };
+  if (process.env.HAPLAB_CHAOS_DUMP) (await import('node:fs')).writeFileSync(`${process.env.HAPLAB_CHAOS_DUMP}-${how}.json`, JSON.stringify({ d, streams: run.streams.map((s) => ({ proxy: s.proxy, records: s.records, polls: s.polls })) }));
   for (const s of run.streams) {
     const t = timelineOf(s, d);
     const x = e(s);
