@@ -45,9 +45,6 @@ async function addRedispatch(runtime: LocalRuntime, instance: LabInstance): Prom
     await spawnRecorded(run, proc);
     await waitReady(proc, Date.now() + 20_000);
   }
-  // A freshly started proxy holds each server at health = rise (one failure takes it down);
-  // after its first check round (inter 2 s) it is at rise + fall - 1, as a lab that has run a while.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
 }
 
 (haveHaproxy && haveFlask && haveDist ? describe : describe.skip)('--chaos stop, local runtime, HAProxy and the TypeScript proxy', () => {

@@ -9,7 +9,7 @@ import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.j
 import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
 import type { LabSpec, ProxyKind } from '../../spec/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
-import { localCfgTarget, type LocalPorts } from './local-cfg.js';
+import { assertLabCfgUnedited, localCfgTarget, type LocalPorts } from './local-cfg.js';
 import type { ResolvedLocalOptions } from './options.js';
 import { LOOPBACK, PortAllocator } from './ports.js';
 import { localDir, type ProcessSpec } from './run-record.js';
@@ -87,6 +87,7 @@ async function planProxy(
   const localPorts: LocalPorts = { apps: appPorts, frontends: frontendPorts, stats: statsPort };
 
   const service = PROXY_SERVICE[role];
+  await assertLabCfgUnedited(spec, dir, service);
   const cfgFile = join(localDir(dir), `${service}.cfg`);
   await mkdir(localDir(dir), { recursive: true });
   await writeFile(cfgFile, renderHaproxyCfg(spec, localCfgTarget(localPorts)));

@@ -296,10 +296,10 @@ export function reachedServer(t: Pick<ChaosTimeline, 'slowMs'>, r: StreamRecord)
   return slow !== undefined && r.doneAt - r.sentAt > slow;
 }
 
-function tally(records: readonly StreamRecord[]): string {
+function tally(records: readonly StreamRecord[], app: string): string {
   const kinds: Record<string, number> = {};
   for (const r of records) {
-    const k = isOk(r) ? `answered after retries (${r.servedBy ?? '?'})` : describeLoss(r);
+    const k = !isOk(r) ? describeLoss(r) : r.servedBy === app ? `held, answered late by ${app}` : `answered after retries by ${r.servedBy ?? '?'}`;
     kinds[k] = (kinds[k] ?? 0) + 1;
   }
   return Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ');
@@ -317,9 +317,9 @@ export function judgeOutOfRotation(t: ChaosTimeline, e: FailoverExpectation): Ch
     ? t.stats.downAt !== undefined ? `stats page: DOWN by ${fmtAt(t.stats.downAt - t.disruptStart)}` : `stats page: never DOWN in ${t.stats.polls} reads`
     : 'no stats page read';
   const clientText = reached.length
-    ? `${reached.length} requests reached ${t.server} after the ${t.how} (${tally(reached)}), the last sent at ${fmtAt(last!)}`
+    ? `${reached.length} requests reached ${t.server} after the ${t.how} (${tally(reached, t.app)}), the last sent at ${fmtAt(last!)}`
     : `no request was seen reaching ${t.server} after the ${t.how}`;
-  const watched = `watched ${fmtAt(t.resumeStart - t.disruptStart)}`;
+  const watched = `the ${t.how} took ${fmtMs(t.disruptEnd - t.disruptStart)}, the server watched until ${fmtAt(t.resumeStart - t.disruptStart)}`;
   const base = { name, detail: `${clientText}; ${statsText}; ${watched}; ${e.outFormula}` };
 
   if (servedAnyway.length > 0 && t.how === 'stop') {
@@ -379,10 +379,10 @@ export function judgeNoLoss(t: ChaosTimeline, e: FailoverExpectation): Check {
   const atFault = t.records.filter((r) => r.sentAt < t.disruptEnd && r.doneAt > t.disruptStart && !isOk(r));
   const expected = e.maxLost === 0 ? `no request lost (${e.lossReason})` : `up to ${e.maxLost} lost (${e.lossReason})`;
   const parts = [
-    `${counted.length} requests sent after the ${t.how}, ${lost.length} lost${lost.length ? ` (${tally(lost)})` : ''}`,
+    `${counted.length} requests sent after the ${t.how}, ${lost.length} lost${lost.length ? ` (${tally(lost, t.app)})` : ''}`,
     `lost = not 2xx, or no answer in ${fmtMs(e.requestTimeoutMs)} (hung)`,
   ];
-  if (atFault.length) parts.push(`${atFault.length} in flight while the ${t.how} landed failed (${tally(atFault)}): not counted, no retry can save a request the server had accepted`);
+  if (atFault.length) parts.push(`${atFault.length} in flight while the ${t.how} landed failed (${tally(atFault, t.app)}): not counted, no retry can save a request the server had accepted`);
   return {
     name, expected, observed: `${lost.length} lost of ${counted.length}`,
     pass: counted.length > 0 && lost.length <= e.maxLost,

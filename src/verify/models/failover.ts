@@ -82,6 +82,8 @@ const MAX_IN_FLIGHT = 200;
 const MIN_QUIET_MS = 1000;
 const MAX_QUIET_MS = 3000;
 const STREAM_PATH = '/';
+/** How long a stop, pause or resume (with the app's readiness) may take. */
+const FAULT_LIMIT_MS = 90_000;
 
 /**
  * The stream sends one request per call, every 50 ms: the docker prober runs each call as
@@ -293,14 +295,14 @@ class ChaosRun {
   }
 
   /** Runs `action` while the stream keeps flowing; resolves with its end time (and error). */
-  async during(action: () => Promise<void>): Promise<{ end: number; error?: string }> {
+  async during(action: () => Promise<void>, what: string): Promise<{ end: number; error?: string }> {
     let result: { end: number; error?: string } | undefined;
     action().then(
-      () => { result = { end: this.clock.now() }; },
-      (err: unknown) => { result = { end: this.clock.now(), error: err instanceof Error ? err.message : String(err) }; },
+      () => { result ??= { end: this.clock.now() }; },
+      (err: unknown) => { result ??= { end: this.clock.now(), error: err instanceof Error ? err.message : String(err) }; },
     );
     await Promise.resolve(); // an action that is already done is seen as done now, not a tick later
-    await this.until(() => result !== undefined, Number.POSITIVE_INFINITY);
+    if (!(await this.until(() => result !== undefined, FAULT_LIMIT_MS))) result = { end: this.clock.now(), error: `${what} did not finish in ${FAULT_LIMIT_MS / 1000} s` };
     return result!;
   }
 
@@ -397,6 +399,7 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
   run.currentServer = target.server;
   const shares = Object.entries(target.counts).map(([a, n]) => `${a} ${n}`).join(', ') || 'no answers';
   notes.push(`chaos ${how}: ${target.server} (${target.app}) disrupted, the checked server that answered most of the baseline stream (${shares})`);
+  if (ctx.instance.runtime === 'docker' && !options.prober) notes.push(`chaos ${how}: the stream goes from this host to the proxies' published ports (one request per ${run.cadence} ms per proxy)`);
 
   for (const stream of run.streams) {
     const settings = await (options.settings ?? ((p, b, s) => readFailoverSettings(ctx.instance, p, b, s)))(stream.proxy, backend, target.server);
@@ -411,10 +414,24 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
   }
   const e = (s: ProxyStream) => s.expectation!;
 
-  ctx.onStep?.(`chaos ${how}: ${how === 'stop' ? 'stopping' : 'pausing'} ${target.app}`);
+  // A proxy that has just started holds each server at health = rise, where a single failed
+  // check takes it down; wait (the stream flowing) until the stats page shows the server at
+  // full health ("UP", not "UP 1/3"), as in a lab that has run a while.
   run.startPolling();
+  const settled = (s: ProxyStream) => {
+    if (!s.statsUrl) return true;
+    const last = s.polls[s.polls.length - 1];
+    return last !== undefined && (last.status === undefined || !/^UP \d/.test(last.status));
+  };
+  const settleStart = clock.now();
+  const maxInter = Math.max(...run.streams.map((s) => s.settings!.inter));
+  if (!(await run.until(() => run.streams.every(settled), 2 * maxInter + 1000))) {
+    notes.push(`chaos ${how}: ${target.server} was not at full health on every stats page after ${fmtMs(clock.now() - settleStart)}; disrupted anyway`);
+  }
+
+  ctx.onStep?.(`chaos ${how}: ${how === 'stop' ? 'stopping' : 'pausing'} ${target.app}`);
   const disruptStart = clock.now();
-  const disrupted = await run.during(() => faults.disrupt(target.app, how));
+  const disrupted = await run.during(() => faults.disrupt(target.app, how), `${how} ${target.app}`);
   const disruptEnd = disrupted.end;
   if (disrupted.error) {
     await faults.resume(target.app, how).catch(() => undefined);
@@ -441,7 +458,7 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
 
     ctx.onStep?.(`chaos ${how}: resuming ${target.app}`);
     resumeStart = clock.now();
-    resumed = await run.during(() => faults.resume(target.app, how));
+    resumed = await run.during(() => faults.resume(target.app, how), `resuming ${target.app}`);
   } finally {
     if (!resumed) await faults.resume(target.app, how).catch(() => undefined);
   }
@@ -459,7 +476,6 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
     how, server: target.server, app: target.app, disruptStart, disruptEnd, resumeStart,
     resumeEnd: resumed.error ? undefined : resumed.end, resumeError: resumed.error, streamEnd,
   };
-  if (process.env.HAPLAB_CHAOS_DUMP) (await import('node:fs')).writeFileSync(`${process.env.HAPLAB_CHAOS_DUMP}-${how}.json`, JSON.stringify({ d, streams: run.streams.map((s) => ({ proxy: s.proxy, records: s.records, polls: s.polls })) }));
   for (const s of run.streams) {
     const t = timelineOf(s, d);
     const x = e(s);

@@ -109,7 +109,7 @@ describe('failover model (--chaos), virtual time', async () => {
     expect(failing(checks)).toEqual([]);
     expect(checks.map((c) => c.name)).toEqual(['failover.stop.out-of-rotation', 'failover.stop.back-in-rotation', 'failover.stop.no-loss']);
     const out = byName(checks, 'failover.stop.out-of-rotation');
-    expect(out.expected).toContain('+6.60 s');
+    expect(out.expected).toContain('+8.00 s');
     expect(out.observed).toMatch(/^\+4\.[89]\d s/);
     expect(byName(checks, 'failover.stop.back-in-rotation').observed).toMatch(/^\+3\.\d\d s/);
     const loss = byName(checks, 'failover.stop.no-loss');
@@ -119,8 +119,8 @@ describe('failover model (--chaos), virtual time', async () => {
     expect(notes.join('\n')).toContain('(app1) disrupted');
     // Without a stats page, resumed once the bound had passed (the last failing request, sent
     // ≈ +4.9 s and unanswered for longer than any normal answer, was a quiet second before).
-    expect(fault.resumedAt! - fault.disruptedAt!).toBeGreaterThanOrEqual(6600);
-    expect(fault.resumedAt! - fault.disruptedAt!).toBeLessThan(6700);
+    expect(fault.resumedAt! - fault.disruptedAt!).toBeGreaterThanOrEqual(8000);
+    expect(fault.resumedAt! - fault.disruptedAt!).toBeLessThan(8100);
   });
 
   it('stop: a proxy that never drops the server fails out-of-rotation', async () => {
@@ -178,7 +178,7 @@ describe('failover model (--chaos), virtual time', async () => {
     const settings = async () => ({ ...DEFAULTS, httpCheck: true });
     const { checks } = await chaos(ep05, 'pause', { removeAfter: 10_000, backAfter: 3000 }, { settings });
     expect(failing(checks)).toEqual([]);
-    expect(byName(checks, 'failover.pause.out-of-rotation').expected).toContain('+13.20 s');
+    expect(byName(checks, 'failover.pause.out-of-rotation').expected).toContain('+14.00 s');
   });
 
   it('skips, never passes, where nothing can be disrupted', async () => {
@@ -219,15 +219,15 @@ describe('what the config implies', async () => {
   it('bounds: stop refuses at once locally, a killed container times the check out; pause needs httpchk', () => {
     const ctx = { cadenceMs: 50, share: 1 / 3, appDelayMs: 0 };
     const local = impliedFailover(DEFAULTS, 'stop', { ...ctx, runtime: 'local' });
-    expect(local).toMatchObject({ detect: true, outBoundMs: 6600, backBoundMs: 4650, failingCheckMs: 0 });
+    expect(local).toMatchObject({ detect: true, outBoundMs: 8000, backBoundMs: 6150, failingCheckMs: 0 });
     expect(local.maxLost).toBeGreaterThan(0);
     expect(local.retryLatencyMs).toBe(800);
     const docker = impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'docker' });
-    expect(docker).toMatchObject({ detect: true, outBoundMs: 13_200, failingCheckMs: 2000, maxLost: 0, requestTimeoutMs: 7000 });
+    expect(docker).toMatchObject({ detect: true, outBoundMs: 14_000, failingCheckMs: 2000, maxLost: 0, requestTimeoutMs: 7000 });
     expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'local' }).retryLatencyMs).toBeUndefined();
     expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, runtime: 'docker' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
     const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, runtime: 'local' });
-    expect(http).toMatchObject({ detect: true, failingCheckMs: 1000, outBoundMs: 9900 });
+    expect(http).toMatchObject({ detect: true, failingCheckMs: 1000, outBoundMs: 11_000 });
     expect(http.maxLost).toBeGreaterThan(0);
     // A hash backend redispatches only on the last retry: the client waits the retries out.
     expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, runtime: 'local' }).requestTimeoutMs).toBe(5000);

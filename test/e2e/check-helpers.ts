@@ -1,0 +1,101 @@
+/**
+ * Shared by check-catalogue and check-mutations: labs made through the CLI as a user makes
+ * them (`haplab new EP --dir D --yes --images offline`), moved off the catalogue's host
+ * ports, and the reports `haplab check/verify --json` write, read back.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { expect } from 'vitest';
+import { isMap, isSeq, parseDocument } from 'yaml';
+import type { Check, Report } from '../../src/verify/report/types.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+
+/**
+ * Host-port shifts of these files' labs: not the catalogue's own ports (someone may run
+ * `haplab check ep09` by hand), and not docker-helpers' E2E_PORT_SHIFT (20 000), so that
+ * another engineer's docker e2e run on the same machine cannot take our ports, nor we theirs.
+ * Every port stays below Linux's ephemeral range (32768).
+ */
+export const CATALOGUE_PORT_SHIFT = 21_000;
+export const MUTATION_PORT_SHIFT = 22_000;
+
+/** The CLI's last lines, for a failure message that says what happened. */
+export function tail(result: CliResult, lines = 40): string {
+  const text = `${result.stdout}\n--- stderr ---\n${result.stderr}`;
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+/** `haplab …`, failing with the command's own output when it could not even run. */
+export async function haplab(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+  const result = await runCli(args, { timeoutMs });
+  if (result.signal) throw new Error(`haplab ${args.join(' ')} was killed (${result.signal}) after ${timeoutMs} ms:\n${tail(result)}`);
+  return result;
+}
+
+/** Adds `shift` to every frontend's hostPort in the lab's lab.yaml (comments kept). */
+export async function shiftHostPorts(dir: string, shift: number): Promise<void> {
+  const file = join(dir, 'lab.yaml');
+  const doc = parseDocument(await readFile(file, 'utf8'));
+  const frontends = doc.get('frontends');
+  if (!isSeq(frontends)) throw new Error(`${file} has no frontends list`);
+  for (const f of frontends.items) {
+    if (!isMap(f)) throw new Error(`${file}: a frontend is not a mapping`);
+    f.set('hostPort', Number(f.get('hostPort')) + shift);
+  }
+  await writeFile(file, doc.toString({ lineWidth: 0 }));
+}
+
+/**
+ * A lab of `episode` in `dir`, through the CLI: `haplab new` with offline images, host ports
+ * shifted in lab.yaml, then every file rendered again from that lab.yaml (`new --spec … --force`)
+ * so the lab directory stays self-consistent (compose file, README).
+ */
+export async function newLabViaCli(episode: string, dir: string, proxy: 'haproxy' | 'ts' | 'both', shift: number): Promise<void> {
+  const made = await haplab(['new', episode, '--dir', dir, '--yes', '--images', 'offline', '--proxy', proxy]);
+  expect(made.code, tail(made)).toBe(0);
+  await shiftHostPorts(dir, shift);
+  const again = await haplab(['new', '--spec', join(dir, 'lab.yaml'), '--dir', dir, '--force', '--yes']);
+  expect(again.code, tail(again)).toBe(0);
+}
+
+export async function readReport(file: string): Promise<Report> {
+  return JSON.parse(await readFile(file, 'utf8')) as Report;
+}
+
+export interface PlacedCheck {
+  /** "both" for the cross-proxy checks at the top of a --proxy both report. */
+  proxy: string;
+  check: Check;
+}
+
+/** Every check of a report: the top level's and, for --proxy both, each proxy's. */
+export function allChecks(report: Report): PlacedCheck[] {
+  return [
+    ...report.checks.map((check) => ({ proxy: report.proxy, check })),
+    ...(report.reports ?? []).flatMap((r) => r.checks.map((check) => ({ proxy: r.proxy, check }))),
+  ];
+}
+
+export function describeCheck({ proxy, check }: PlacedCheck): string {
+  return `[${proxy}] ${check.name}: ${check.skipped ? `SKIPPED (${check.skipped})` : check.pass ? 'pass' : 'FAIL'} — expected ${check.expected}; observed ${check.observed}; ${check.detail}`;
+}
+
+/**
+ * Everything labelled io.haplab.lab whose lab is one of `labs`, found the way `down` finds it:
+ * by the label alone (dockerode list calls with the label filter), never by name.
+ */
+export async function labelledLeft(docker: Docker, labs: readonly string[]): Promise<string[]> {
+  const filters = { label: ['io.haplab.lab'] };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const ours = (labels: Record<string, string> | null | undefined) => labs.includes(labels?.['io.haplab.lab'] ?? '');
+  return [
+    ...containers.filter((c) => ours(c.Labels)).map((c) => `container ${c.Names.join(',')} (${c.State})`),
+    ...networks.filter((n) => ours(n.Labels)).map((n) => `network ${n.Name}`),
+    ...(volumes.Volumes ?? []).filter((v) => ours(v.Labels)).map((v) => `volume ${v.Name}`),
+  ];
+}
