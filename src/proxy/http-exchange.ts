@@ -93,12 +93,12 @@ export class Exchange {
       this.fail(503);
       return;
     }
-    this.useServer(server);
+    this.useServer(server, true);
   }
 
-  private useServer(server: RuntimeServer): void {
+  private useServer(server: RuntimeServer, picked: boolean): void {
     this.server = server;
-    this.backend.take(server);
+    this.backend.take(server, picked);
     const section = this.backend.section;
     let upstream: Tagged<http.ClientRequest>;
     try {
@@ -268,7 +268,7 @@ export class Exchange {
     }
     this.retries++;
     const plan = this.backend.retryPlan(server, this.retries);
-    const next = plan.redispatch ? () => this.assign(server) : () => this.useServer(server);
+    const next = plan.redispatch ? () => this.assign(server) : () => this.useServer(server, false);
     if (plan.redispatch) {
       server.counters.redispatches++;
       this.backend.counters.redispatches++;

@@ -149,13 +149,19 @@ export class RuntimeBackend {
     return chosen === undefined ? undefined : this.byLb.get(chosen);
   }
 
-  /** Marks a request/connection as being served; pair with release(). */
-  take(server: RuntimeServer): void {
+  /**
+   * Marks a request/connection as being served; pair with release(). `picked`: the balancer
+   * chose the server (lbtot counts that, as HAProxy's assign_server); a retry to the same
+   * server is not a new pick.
+   */
+  take(server: RuntimeServer, picked = true): void {
     server.activeConns++;
     server.counters.open();
-    server.counters.chosen++;
     this.counters.open();
-    this.counters.chosen++;
+    if (picked) {
+      server.counters.chosen++;
+      this.counters.chosen++;
+    }
     this.balancer.taken?.(server);
   }
 

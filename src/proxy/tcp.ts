@@ -83,12 +83,12 @@ class TcpSession {
       this.close();
       return;
     }
-    this.connect(server);
+    this.connect(server, true);
   }
 
-  private connect(server: RuntimeServer): void {
+  private connect(server: RuntimeServer, picked: boolean): void {
     this.server = server;
-    this.backend.take(server);
+    this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
     const upstream = net.connect({ host: server.config.host, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true });
     this.upstream = upstream;
@@ -134,7 +134,7 @@ class TcpSession {
     }
     this.retries++;
     const plan = this.backend.retryPlan(server, this.retries);
-    const next = plan.redispatch ? () => this.assign(server) : () => this.connect(server);
+    const next = plan.redispatch ? () => this.assign(server) : () => this.connect(server, false);
     if (plan.redispatch) {
       server.counters.redispatches++;
       this.backend.counters.redispatches++;
