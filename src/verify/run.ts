@@ -57,14 +57,18 @@ function proxiesToVerify(instance: LabInstance, choice: ProxyChoice | undefined)
 
 function makeSend(instance: LabInstance, prober: Prober, proxies: ProxyKind[]) {
   return async (batch: Batch): Promise<PerProxy<ProbeResponse[]>> => {
-    const out: PerProxy<ProbeResponse[]> = new Map();
-    for (const proxy of proxies) {
+    const sendTo = async (proxy: ProxyKind): Promise<ProbeResponse[]> => {
       if (!instance.endpoints.some((e) => e.proxy === proxy && e.frontend === batch.frontend)) {
-        out.set(proxy, batch.probes.map(() => ({ status: 0, body: '', error: `no ${proxy} endpoint for frontend ${batch.frontend}`, sentAtMs: 0, doneAtMs: 0 })));
-        continue;
+        return batch.probes.map(() => ({ status: 0, body: '', error: `no ${proxy} endpoint for frontend ${batch.frontend}`, sentAtMs: 0, doneAtMs: 0 }));
       }
-      const requests = batch.probes.map((p) => ({ ...p, proxy, frontend: batch.frontend }));
-      out.set(proxy, await prober.send(requests, batch.options));
+      return prober.send(batch.probes.map((p) => ({ ...p, proxy, frontend: batch.frontend })), batch.options);
+    };
+    const out: PerProxy<ProbeResponse[]> = new Map();
+    if (batch.proxiesAtOnce) {
+      const all = await Promise.all(proxies.map(sendTo));
+      proxies.forEach((proxy, i) => out.set(proxy, all[i]!));
+    } else {
+      for (const proxy of proxies) out.set(proxy, await sendTo(proxy));
     }
     return out;
   };

@@ -31,6 +31,7 @@ export function planRandom(frontend: string, count: number): Batch {
     // Measured on HAProxy 2.6 with Flask: back to back, server shares drift by ~10 % from
     // the ring's; 5 ms still drifts, 20 ms does not.
     options: { concurrency: 1, pauseMs: 20 },
+    proxiesAtOnce: true,
   };
 }
 

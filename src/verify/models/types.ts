@@ -19,6 +19,11 @@ export interface Batch {
   frontend: string;
   probes: Probe[];
   options: ProbeBatchOptions;
+  /**
+   * Send to every proxy at the same time: only for traffic whose judgement cannot depend on
+   * the apps' shared load (sequential random picks, where each proxy compares its own counts).
+   */
+  proxiesAtOnce?: boolean;
 }
 
 export type PerProxy<T> = Map<ProxyKind, T>;
