@@ -8,5 +8,7 @@ export default defineConfig({
     // e2e suites share one Docker engine and fixed lab ports: run files one at a time.
     fileParallelism: false,
     reporters: ['default'],
+    // After the whole run: assert nothing labelled or marked by haplab is left (see the file).
+    globalSetup: ['test/global-teardown.ts'],
   },
 });

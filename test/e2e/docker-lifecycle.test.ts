@@ -1,7 +1,7 @@
 /**
  * `haplab up` as a child process, interrupted mid-up: killed with SIGKILL it leaves
  * labelled objects that `haplab down --all` removes completely; with SIGINT it removes
- * what it made itself and exits 130.
+ * what it made itself and exits 130, whichever step it is in.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -71,16 +71,23 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
     expect(existsSync(stateFilePath(dir))).toBe(false);
   }, 180_000);
 
-  it('SIGINT mid-up: up removes what it made and exits 130', async () => {
-    const dir = await writeEpisodeLab('ep09', 'e2e-sigint');
+  // Ctrl-C at every step of `up`: each time, up removes what it made itself and exits 130.
+  it.each([
+    'building 4 images and the probe',
+    'creating networks and containers',
+    'starting the apps',
+    'waiting for the apps to answer',
+    'waiting for the proxies to answer',
+  ])('SIGINT during "%s": up removes what it made and exits 130', async (step) => {
+    const lab = `e2e-sigint-${step.split(' ')[0]}-${step.split(' ').pop()}`;
+    const dir = await writeEpisodeLab('ep09', lab);
     const up = startUp(dir, env);
-    await waitForOutput(up, 'waiting for the apps to answer');
-    expect((await labelledObjects(docker, 'e2e-sigint')).containers).toBeGreaterThan(0);
+    await waitForOutput(up, step);
     up.child.kill('SIGINT');
     const { code } = await up.exited;
-    expect(code).toBe(130);
+    expect(code, up.output()).toBe(130);
     expect(up.output()).toMatch(/interrupted/);
-    expect(await labelledObjects(docker, 'e2e-sigint')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await labelledObjects(docker, lab)).toEqual({ containers: 0, networks: 0, volumes: 0 });
     expect(existsSync(stateFilePath(dir))).toBe(false);
   }, 180_000);
 });

@@ -1,0 +1,49 @@
+/**
+ * After the whole suite: nothing haplab made may be left — no container, network or volume
+ * labelled io.haplab.lab on the engine, and no process carrying the local runtime's marker.
+ * In CI a leftover fails the run; elsewhere (where a developer may have labs of their own
+ * up) it is a loud warning.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import Docker from 'dockerode';
+
+const LABEL = 'io.haplab.lab';
+
+async function dockerLeftovers(): Promise<string[]> {
+  const docker = new Docker(process.env.DOCKER_HOST ? undefined : { socketPath: '/var/run/docker.sock' });
+  try {
+    await docker.ping();
+  } catch {
+    return [];
+  }
+  const filters = JSON.stringify({ label: [LABEL] });
+  const containers = await docker.listContainers({ all: true, filters });
+  const networks = await docker.listNetworks({ filters });
+  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+  return [
+    ...containers.map((c) => `container ${c.Names.join(',')} (${c.Labels[LABEL]})`),
+    ...networks.map((n) => `network ${n.Name}`),
+    ...volumes.map((v) => `volume ${v.Name}`),
+  ];
+}
+
+function localLeftovers(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      if (env.includes('HAPLAB_LOCAL_RUN=')) found.push(`process ${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim()}`);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
+
+export async function teardown(): Promise<void> {
+  const left = [...(await dockerLeftovers()), ...localLeftovers()];
+  if (left.length === 0) return;
+  const message = `haplab left ${left.length} thing(s) behind after the test suite:\n  ${left.join('\n  ')}`;
+  if (process.env.CI === 'true' || process.env.CI === '1') throw new Error(message);
+  console.warn(`\n!!! ${message}\n`);
+}
