@@ -5,6 +5,7 @@
  * sources with esbuild, which vitest already brings along through vite.
  */
 import { buildSync } from 'esbuild';
+import { expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
@@ -95,4 +96,15 @@ parentPort!.on('message', (text: string) => {
 /** Lines of `text` as the parsers count them (1-based, '\n' separated). */
 export function lineCount(text: string): number {
   return text.split('\n').length;
+}
+
+/** The contract for any input: a model, or bad input on one of its lines; quickly. */
+export function expectWellBehaved(text: string, o: Outcome, maxMs: number): void {
+  if (o.kind === 'other' || o.kind === 'hang') throw new Error(`${o.kind}: ${'message' in o ? o.message : ''}`);
+  if (o.kind === 'bad-input') {
+    expect(o.line, o.message).toBeDefined();
+    expect(o.line!, o.message).toBeGreaterThanOrEqual(1);
+    expect(o.line!, o.message).toBeLessThanOrEqual(lineCount(text));
+  }
+  expect(o.ms).toBeLessThan(maxMs);
 }
