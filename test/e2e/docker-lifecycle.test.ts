@@ -71,13 +71,14 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
     expect(existsSync(stateFilePath(dir))).toBe(false);
   }, 180_000);
 
-  // Ctrl-C at every step of `up`: each time, up removes what it made itself and exits 130.
+  // Ctrl-C at each step of `up` long enough to be hit: up removes what it made itself and exits 130.
   it.each([
     'building 4 images and the probe',
     'creating networks and containers',
     'starting the apps',
     'waiting for the apps to answer',
-    'waiting for the proxies to answer',
+    // Not 'starting the proxies' / 'waiting for the proxies to answer': on a quiet machine
+    // they last a few milliseconds, and the signal can arrive after `up` has finished.
   ])('SIGINT during "%s": up removes what it made and exits 130', async (step) => {
     const lab = `e2e-sigint-${step.split(' ')[0]}-${step.split(' ').pop()}`;
     const dir = await writeEpisodeLab('ep09', lab);
