@@ -269,13 +269,7 @@ export class Exchange {
     this.retries++;
     const plan = this.backend.retryPlan(server, this.retries);
     const next = plan.redispatch ? () => this.assign(server) : () => this.useServer(server, false);
-    if (plan.redispatch) {
-      server.counters.redispatches++;
-      this.backend.counters.redispatches++;
-    } else {
-      server.counters.retries++;
-      this.backend.counters.retries++;
-    }
+    this.backend.countRetry(server, plan.redispatch);
     // A stale kept-alive connection is not the server's fault: no turn-around delay.
     if (!plan.wait || staleReuse) {
       next();

@@ -192,6 +192,17 @@ export class RuntimeBackend {
     return { redispatch, wait: !redispatch || !othersUp };
   }
 
+  /** Counts a retry on the server (same server) or a redispatch away from it, as HAProxy's stats do. */
+  countRetry(server: RuntimeServer, redispatch: boolean): void {
+    if (redispatch) {
+      server.counters.redispatches++;
+      this.counters.redispatches++;
+    } else {
+      server.counters.retries++;
+      this.counters.retries++;
+    }
+  }
+
   /** Milliseconds of HAProxy's turn-around delay before a retry. */
   retryDelay(): number {
     const connect = this.section.timeouts.connect;

@@ -135,13 +135,7 @@ class TcpSession {
     this.retries++;
     const plan = this.backend.retryPlan(server, this.retries);
     const next = plan.redispatch ? () => this.assign(server) : () => this.connect(server, false);
-    if (plan.redispatch) {
-      server.counters.redispatches++;
-      this.backend.counters.redispatches++;
-    } else {
-      server.counters.retries++;
-      this.backend.counters.retries++;
-    }
+    this.backend.countRetry(server, plan.redispatch);
     if (!plan.wait) {
       next();
       return;
