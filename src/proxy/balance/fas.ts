@@ -7,10 +7,10 @@
  * of a redispatch excepted), which is what HAProxy does for servers without maxconn.
  */
 import { EbHeap, HeapSlots } from './ebheap.js';
+import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
-const NONE = -1;
 
 export class FasBalancer implements Balancer {
   private readonly pool: Pool;
@@ -29,18 +29,7 @@ export class FasBalancer implements Balancer {
   }
 
   pick(_ctx: PickContext, avoid?: LbServer): LbServer | undefined {
-    const p = this.pool;
-    let tree: EbHeap;
-    if (p.srvAct) tree = this.act;
-    else if (p.fbck >= 0) return p.servers[p.fbck];
-    else if (p.srvBck) tree = this.bck;
-    else return undefined;
-    let s = tree.first();
-    if (s !== NONE && s === p.indexOf(avoid)) {
-      const second = tree.second();
-      if (second !== NONE) s = second;
-    }
-    return s === NONE ? undefined : p.servers[s];
+    return pickLowestKey(this.pool, this.act, this.bck, avoid);
   }
 
   update(server: LbServer): void {

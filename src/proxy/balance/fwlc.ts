@@ -11,10 +11,10 @@
  * HAProxy bumps `served` before calling server_take_conn/server_drop_conn.
  */
 import { EbHeap, HeapSlots } from './ebheap.js';
+import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
-const NONE = -1;
 
 export class FwlcBalancer implements Balancer {
   private readonly pool: Pool;
@@ -35,20 +35,9 @@ export class FwlcBalancer implements Balancer {
   }
 
   pick(_ctx: PickContext, avoid?: LbServer): LbServer | undefined {
-    const p = this.pool;
-    let tree: EbHeap;
-    if (p.srvAct) tree = this.act;
-    else if (p.fbck >= 0) return p.servers[p.fbck];
-    else if (p.srvBck) tree = this.bck;
-    else return undefined;
     // No maxconn: the least loaded wins, unless it is the server to avoid, in which
     // case the runner-up does (or the avoided one, if it is alone).
-    let s = tree.first();
-    if (s !== NONE && s === p.indexOf(avoid)) {
-      const second = tree.second();
-      if (second !== NONE) s = second;
-    }
-    return s === NONE ? undefined : p.servers[s];
+    return pickLowestKey(this.pool, this.act, this.bck, avoid);
   }
 
   taken(server: LbServer): void {
