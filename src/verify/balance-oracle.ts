@@ -30,7 +30,7 @@ export function balanceSettings(backend: BackendSpec): BalanceSettings {
   };
 }
 
-function lbServers(backend: BackendSpec, down: readonly string[] = []): LbServer[] {
+export function lbServers(backend: BackendSpec, down: readonly string[] = []): LbServer[] {
   return backend.servers.map((s, i) => ({
     id: i + 1,
     name: s.name,

@@ -14,7 +14,10 @@ import type { LabInstance, ProbeResponse, Prober } from '../runtime/types.js';
 import { fetchLbTotals, judgeLbTotals, lbTotalsSkipped, type FetchText, type LbTotals } from './lbstats.js';
 import type { Batch, FaultInjector, ModelContext, PerProxy, ProxyOutcome } from './models/types.js';
 import type { BalanceOracle, RouteOracle } from './oracles.js';
-import { verdictOf, type Check, type Report } from './report/types.js';
+import { skippedCheck, verdictOf, type Check, type Report } from './report/types.js';
+import { judgeCandidates, type CandidateReport } from './candidates/judge.js';
+import type { Rng } from './rng.js';
+import type { LabSpec } from '../spec/types.js';
 import { createRng, randomSeed } from './rng.js';
 import { algorithmName, selectModels } from './select.js';
 import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './stats.js';
@@ -84,6 +87,18 @@ async function readTotals(instance: LabInstance, proxy: ProxyKind, fetchText?: F
   }
 }
 
+/** The candidates check of the primary backend, when a balancing model left evidence. */
+function judgeBalance(spec: LabSpec, outcomes: readonly ProxyOutcome[], ctx: ModelContext, rng: Rng): { check: Check; report: CandidateReport } | undefined {
+  const evidence = outcomes.find((o) => o.evidence)?.evidence;
+  if (!evidence) return undefined;
+  const backend = primaryBackend(spec);
+  const mode = spec.frontends.find((f) => f.defaultBackend === backend.name)?.mode ?? 'http';
+  if (!ctx.oracles.balance) {
+    return { check: skippedCheck('balance.candidates', 'the configured algorithm fits and the others are ruled out', 'no balance oracle wired (src/proxy/balance)'), report: { backend: backend.name, configured: algorithmName(backend), outcomes: [] } };
+  }
+  return judgeCandidates('balance', backend, mode, evidence, { oracle: ctx.oracles.balance, rng, alpha: ctx.stats.alpha });
+}
+
 export async function verifyLab(instance: LabInstance, prober: Prober, options: VerifyOptions = {}): Promise<Report> {
   const spec = instance.spec;
   const proxies = proxiesToVerify(instance, options.proxy);
@@ -127,10 +142,13 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
       checks.push(typeof after === 'string' ? lbTotalsSkipped(after) : judgeLbTotals(b, after, clients));
     }
     const main = list.find((o) => o.counts);
+    const candidates = judgeBalance(spec, list, ctx, rng.fork(`candidates:${proxy}`));
+    if (candidates) checks.push(candidates.check);
     reports.push({
       lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
       verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
       counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed,
+      ...(candidates ? { candidates: [candidates.report] } : {}),
     });
   }
   if (models.length === 0) notes.push('nothing in this lab could be checked');

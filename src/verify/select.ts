@@ -6,21 +6,14 @@ import { primaryBackend, type BackendSpec, type LabSpec } from '../spec/types.js
 import { activeServers } from './observe.js';
 import { aclModel } from './models/acl.js';
 import { aclBypassWarnings } from './acl-bypass.js';
-import { algorithmLabel, hashModel } from './models/hash.js';
+import { hashModel } from './models/hash.js';
 import { leastconnModel } from './models/leastconn.js';
-import { randomAlgorithmName, randomModel } from './models/random.js';
+import { randomModel } from './models/random.js';
 import { roundRobinModel } from './models/roundrobin.js';
 import { tcpModel } from './models/tcp.js';
 import type { Model } from './models/types.js';
 
-/** The algorithm as HAProxy's `balance` line would say it, for the report. */
-export function algorithmName(backend: BackendSpec): string {
-  switch (backend.balance) {
-    case 'random': return randomAlgorithmName(backend);
-    case 'source': case 'uri': case 'hdr': case 'url_param': return algorithmLabel(backend);
-    default: return backend.balance;
-  }
-}
+export { algorithmName } from './algorithm-name.js';
 
 export function balancingModel(frontend: string, backend: BackendSpec): Model {
   switch (backend.balance) {

@@ -12,6 +12,8 @@
  */
 import type { BackendSpec, ProxyKind } from '../../spec/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
+import { algorithmLabel } from '../algorithm-name.js';
+import { clientAddressOf } from '../candidates/evidence.js';
 import { keyContext, keyKind, keyRequest, randomKeyValue, type HashKey } from '../keys.js';
 import { activeServers, answeredCheck, countByServer, serverOf } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
@@ -29,10 +31,7 @@ export const HASH_CONCURRENCY = 8;
 export const MIN_KEYS = 20;
 const WAIT_MS = 30_000;
 
-export function algorithmLabel(backend: BackendSpec): string {
-  const arg = backend.balance === 'hdr' ? `(${backend.balanceArg ?? ''})` : backend.balance === 'url_param' ? ` ${backend.balanceArg ?? ''}` : '';
-  return `${backend.balance}${arg} (${backend.hashType ?? 'map-based'})`;
-}
+export { algorithmLabel } from '../algorithm-name.js';
 
 /** K keys: addresses from the runtime for `source` (fewer if it cannot make so many), random values otherwise. */
 export async function makeKeys(ctx: Pick<ModelContext, 'prober' | 'spec'>, backend: BackendSpec, wanted: number, rng: Rng): Promise<{ keys: HashKey[]; note?: string }> {
@@ -142,6 +141,13 @@ export function hashModel(frontend: string, backend: BackendSpec): Model {
           counts: countByServer(backend, rs.filter((_, i) => i < keys.length)),
           expectedCounts: shares ? Object.fromEntries(activeServers(backend).map((s) => [s.name, n * (shares[s.name] ?? 0)])) : undefined,
           served: tallyServed(backend, rs),
+          evidence: {
+            keyed: {
+              // What the proxy hashed: the key, from the address the request really came from.
+              contexts: index.map((k, i) => ({ ...keyContext(backend, keys[k]!), sourceAddress: clientAddressOf(rs[i]?.connection) ?? keyContext(backend, keys[k]!).sourceAddress })),
+              keyOf: index, servers: rs.map((r) => serverOf(backend, r)), keys: keys.length, rounds: HASH_ROUNDS,
+            },
+          },
         };
         perProxy.set(proxy, outcome);
       }

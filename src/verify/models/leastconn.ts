@@ -16,6 +16,7 @@
 import type { AppSpec, BackendSpec, LabSpec } from '../../spec/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, inFlightAtSends, serverOf, serverSequence } from '../observe.js';
+import { fixedContext } from '../candidates/evidence.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { binomialSampleSize, binomialTestGreater } from '../stats.js';
 import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
@@ -90,12 +91,28 @@ export function peakInFlight(backend: BackendSpec, responses: readonly ProbeResp
   return activeServers(backend).map((s) => `${s.name} ${peak.get(s.name) ?? 0}`).join(', ');
 }
 
+/**
+ * How long each server takes to answer `/`: its app's delay, on top of what the fastest
+ * servers were seen to take (the median round trip through the proxy).
+ */
+export function serviceTimes(spec: LabSpec, backend: BackendSpec, responses: readonly ProbeResponse[]): Record<string, number> {
+  const delays = new Map(backend.servers.map((s) => [s.name, delayOf(spec, s.app) * 1000]));
+  const least = Math.min(...delays.values());
+  const quick = responses.filter((r) => { const s = serverOf(backend, r); return s !== undefined && delays.get(s) === least; })
+    .map((r) => r.doneAtMs - r.sentAtMs).sort((a, b) => a - b);
+  const base = quick.length ? Math.max(0.1, quick[Math.floor(quick.length / 2)]!) : 1;
+  return Object.fromEntries([...delays].map(([s, d]) => [s, d + base]));
+}
+
 export function judgeLeastconn(spec: LabSpec, backend: BackendSpec, responses: readonly ProbeResponse[], alpha: number): ProxyOutcome {
   return {
     checks: [answeredCheck('leastconn.answered', backend, responses), judgeFastShare(spec, backend, responses, alpha)],
     requests: responses.length,
     counts: countByServer(backend, responses),
     served: tallyServed(backend, responses),
+    evidence: {
+      loaded: { clients: LEASTCONN_CLIENTS, context: fixedContext(responses, '/'), servers: serverSequence(backend, responses), serviceMs: serviceTimes(spec, backend, responses) },
+    },
   };
 }
 

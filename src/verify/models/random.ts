@@ -11,22 +11,23 @@
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */
 import type { BackendSpec, LabSpec, ProxyKind, RouteSpec } from '../../spec/types.js';
+import { randomAlgorithmName } from '../algorithm-name.js';
 import { comparePeakLoad, PEAK_CLIENTS, PEAK_REQUESTS, planPeakLoad } from './peakload.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf } from '../observe.js';
+import { probeContexts, sequentialProbes } from './sequential.js';
+import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { chiSquareTest, powerAt, requiredSampleSize } from '../stats.js';
-import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
+import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy, type Probe } from './types.js';
 
-export function randomAlgorithmName(backend: BackendSpec): string {
-  return backend.balanceArg ? `random(${backend.balanceArg})` : 'random';
-}
+export { randomAlgorithmName } from '../algorithm-name.js';
 
-export function planRandom(frontend: string, count: number): Batch {
+export function planRandom(frontend: string, count: number, rng: Rng): Batch {
   return {
     label: 'sequential requests',
     frontend,
-    probes: Array.from({ length: count }, () => ({ method: 'GET', path: '/', connection: 'fresh' as const })),
+    probes: sequentialProbes(count, rng),
     // Load-free picks: let the proxy release each request before the next (see pauseMs).
     // Measured on HAProxy 2.6 with Flask: back to back, server shares drift by ~10 % from
     // the ring's; 5 ms still drifts, 20 ms does not.
@@ -62,6 +63,7 @@ export function judgeDistribution(
 
 export function judgeRandom(
   backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number> | undefined, stats: StatsPolicy, peak?: Check,
+  probes?: readonly Probe[],
 ): ProxyOutcome {
   const checks: Check[] = [answeredCheck('random.answered', backend, responses)];
   checks.push(shares
@@ -77,6 +79,11 @@ export function judgeRandom(
     counts: countByServer(backend, responses),
     expectedCounts: shares ? Object.fromEntries(activeServers(backend).map((s) => [s.name, n * (shares[s.name] ?? 0)])) : undefined,
     served: tallyServed(backend, responses),
+    evidence: {
+      sequential: probes && { contexts: probeContexts(probes ?? [], responses), servers: responses.map((r) => serverOf(backend, r)) },
+      // Judged against a real random(1) frontend under the same load: passing rules random(1) out.
+      comparisons: peak && !peak.skipped ? [{ check: peak, rulesOut: ['random(1)'] }] : [],
+    },
   };
 }
 
@@ -91,7 +98,8 @@ function slowestPath(spec: LabSpec, backend: BackendSpec): string {
 export function randomModel(frontend: string, backend: BackendSpec, plain?: { frontend: string; backend: BackendSpec }): Model {
   return {
     name: randomAlgorithmName(backend),
-    statisticalChecks: plain ? 2 : 1,
+    // +1: the candidates check's own test of the configured ring (χ² and repeated pairs, α/2 each).
+    statisticalChecks: plain ? 3 : 2,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const shares = ctx.oracles.balance?.shares(backend, ctx.rng.fork('random-shares'));
@@ -100,7 +108,8 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       const count = atLeast(size.n, ctx.minRequests);
       notes.push(`random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
       ctx.onStep?.(`random: ${count} sequential requests to ${frontend}`);
-      const responses = await ctx.send(planRandom(frontend, count));
+      const batch = planRandom(frontend, count, ctx.rng.fork('draws'));
+      const responses = await ctx.send(batch);
       const peaks = new Map<ProxyKind, Check>();
       let twoChoices: PerProxy<ProbeResponse[]> | undefined;
       let oneChoice: PerProxy<ProbeResponse[]> | undefined;
@@ -117,7 +126,7 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       }
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) {
-        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy));
+        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), batch.probes);
         if (plain) {
           // The comparison's requests count too: the lbtot cross-check adds up every answer.
           const two = twoChoices?.get(proxy) ?? [];

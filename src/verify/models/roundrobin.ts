@@ -12,6 +12,8 @@ import type { BackendSpec } from '../../spec/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, answeredCheck, countByServer, serverSequence } from '../observe.js';
+import { probeContexts, sequentialProbes } from './sequential.js';
+import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type Probe, type ProxyOutcome } from './types.js';
 
@@ -37,9 +39,8 @@ export function roundRobinRequests(backend: BackendSpec, alpha: number, minReque
   return Math.ceil(wanted / w) * w;
 }
 
-export function planRoundRobin(frontend: string, count: number): Batch {
-  const probes: Probe[] = Array.from({ length: count }, () => ({ method: 'GET', path: '/', connection: 'fresh' as const }));
-  return { label: 'rotation', frontend, probes, options: { concurrency: 1 } };
+export function planRoundRobin(frontend: string, count: number, rng: Rng): Batch {
+  return { label: 'rotation', frontend, probes: sequentialProbes(count, rng), options: { concurrency: 1 } };
 }
 
 /** Every full block of W consecutive responses has each server exactly `weight` times. */
@@ -106,16 +107,19 @@ export function roundRobinModel(frontend: string, backend: BackendSpec): Model {
     async run(ctx: ModelContext): Promise<ModelResult> {
       const count = roundRobinRequests(backend, ctx.stats.alpha, ctx.minRequests);
       ctx.onStep?.(`${backend.balance}: ${count} sequential requests to ${frontend}`);
-      const responses = await ctx.send(planRoundRobin(frontend, count));
+      const batch = planRoundRobin(frontend, count, ctx.rng.fork('rotation'));
+      const responses = await ctx.send(batch);
       const perProxy: ModelResult['perProxy'] = new Map();
-      for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRoundRobin('rr', backend, rs, ctx.oracles.balance));
+      for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRoundRobin('rr', backend, rs, ctx.oracles.balance, batch.probes));
       return { perProxy, notes: [] };
     },
   };
 }
 
 /** All round-robin checks for one proxy's responses. */
-export function judgeRoundRobin(prefix: string, backend: BackendSpec, responses: readonly ProbeResponse[], oracle: BalanceOracle | undefined): ProxyOutcome {
+export function judgeRoundRobin(
+  prefix: string, backend: BackendSpec, responses: readonly ProbeResponse[], oracle: BalanceOracle | undefined, probes?: readonly Probe[],
+): ProxyOutcome {
   const sequence = serverSequence(backend, responses);
   const w = cycleLength(backend);
   const checks: Check[] = [answeredCheck(`${prefix}.answered`, backend, responses)];
@@ -128,5 +132,7 @@ export function judgeRoundRobin(prefix: string, backend: BackendSpec, responses:
     counts: countByServer(backend, responses),
     expectedCounts: backend.balance === 'first' ? undefined : expectedCounts,
     served: tallyServed(backend, responses),
+    // Without the probes (TCP connections carry no keys) there is no sequential evidence to replay.
+    evidence: probes ? { sequential: { contexts: probeContexts(probes, responses), servers: sequence } } : undefined,
   };
 }

@@ -9,6 +9,7 @@ import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Probe
 import type { BalanceOracle, RouteOracle } from '../oracles.js';
 import type { Check } from '../report/types.js';
 import type { Rng } from '../rng.js';
+import type { BalanceEvidence } from '../candidates/evidence.js';
 
 /** A request before it is addressed to a proxy. */
 export type Probe = Omit<ProbeRequest, 'proxy' | 'frontend'>;
@@ -66,6 +67,8 @@ export interface ProxyOutcome {
   served: Record<string, number>;
   /** True when the model stopped a server: lbtot then also counts retries and is not compared. */
   disrupted?: boolean;
+  /** What a balancing model saw, in the shape candidates are replayed against (candidates/). */
+  evidence?: BalanceEvidence;
 }
 
 export interface ModelResult {

@@ -3,6 +3,7 @@
  * observed), and a table of checks (expected, observed, statistic, p-value, verdict), then
  * the notes. Colour only when writing to a TTY (the caller says); plain text otherwise.
  */
+import { renderCandidates } from './candidates.js';
 import { barChart } from './barchart.js';
 import type { Check, Report } from './types.js';
 
@@ -62,6 +63,8 @@ function renderOne(report: Report, options: TerminalOptions): string {
     '',
     renderChecks(report.checks, options),
   ];
+  const candidates = renderCandidates(report.candidates);
+  if (candidates) parts.push('', candidates);
   return parts.join('\n');
 }
 

@@ -12,6 +12,7 @@
  */
 import type { ProxyChoice } from '../../spec/types.js';
 import type { RuntimeKind } from '../../runtime/types.js';
+import type { CandidateReport } from '../candidates/judge.js';
 
 export interface Check {
   /** Dotted, says what is checked and where: "rr.order", "acl.block_front → 403 (deny)". */
@@ -52,6 +53,8 @@ export interface Report {
   notes: string[];
   /** The seed every random choice came from: `--seed` with it repeats the run. */
   seed: string;
+  /** Per balancing backend: every candidate algorithm, ruled out or not, with the evidence. */
+  candidates?: CandidateReport[];
   /** Only on a "both" report: one report per proxy. */
   reports?: Report[];
 }

@@ -1,0 +1,65 @@
+/**
+ * What a balancing model observed, kept in the shape a candidate can be replayed against.
+ * Models attach it to their outcome (ProxyOutcome.evidence); candidates/judge.ts weighs it.
+ * Three kinds of traffic separate the candidates, and a lab's schedule holds those its
+ * algorithm needs (docs in each model's file say why):
+ *  - sequential: one request at a time with one key — rotation order against draws;
+ *  - keyed: many keys, each sent several times in shuffled rounds — key-bound against
+ *    key-blind algorithms, and which hash (kind, map-based or consistent) put each key where;
+ *  - loaded: closed-loop concurrent clients against servers of unequal speed — load-aware
+ *    against load-blind algorithms.
+ */
+import type { PickContext } from '../../proxy/balance/types.js';
+import type { Check } from '../report/types.js';
+
+export interface SequentialEvidence {
+  /** Each probe as the balancer saw it (path, headers, address), in send order. */
+  contexts: readonly PickContext[];
+  /** The server of each response in send order; undefined where none of the backend answered. */
+  servers: readonly (string | undefined)[];
+}
+
+export interface KeyedEvidence {
+  /** Per probe, in send order: what the balancer sees, which key it carried, who answered. */
+  contexts: readonly PickContext[];
+  keyOf: readonly number[];
+  servers: readonly (string | undefined)[];
+  keys: number;
+  /** Requests per key (the shuffled rounds). */
+  rounds: number;
+}
+
+export interface LoadedEvidence {
+  clients: number;
+  context: PickContext;
+  servers: readonly (string | undefined)[];
+  /** How long each server takes to answer that request, from the lab's apps (ms). */
+  serviceMs: Record<string, number>;
+}
+
+/** A model check that already compared the lab with a real alternative run beside it. */
+export interface ComparisonEvidence {
+  check: Check;
+  /** The candidate labels (algorithm names) a passing check rules out, e.g. "random(1)". */
+  rulesOut: readonly string[];
+}
+
+export interface BalanceEvidence {
+  sequential?: SequentialEvidence;
+  keyed?: KeyedEvidence;
+  loaded?: LoadedEvidence;
+  comparisons?: readonly ComparisonEvidence[];
+}
+
+/** The client address the proxy saw, from the connection a response came on ("addr:port"). */
+export function clientAddressOf(connection: string | undefined): string | undefined {
+  if (!connection) return undefined;
+  const host = connection.slice(0, connection.lastIndexOf(':'));
+  return host.startsWith('::ffff:') ? host.slice(7) : host || undefined;
+}
+
+/** What the balancer saw for requests that all went to `path` from one client address. */
+export function fixedContext(responses: readonly { connection?: string }[], path: string): PickContext {
+  const address = responses.map((r) => clientAddressOf(r.connection)).find((a) => a !== undefined);
+  return { sourceAddress: address ?? '127.0.0.1', uri: path };
+}
