@@ -1,8 +1,7 @@
 /**
- * The BalanceOracle made from haplab's own balancers. The lead wires it with
- * `balancerOracle(createBalancer)` from src/proxy/balance/index.js; taking the factory as a
- * parameter keeps this folder free of a hard dependency on code still being written and lets
- * unit tests pass a fake factory.
+ * The BalanceOracle made from haplab's own balancers: spec-oracles.ts wires it with
+ * `balancerOracle(createBalancer)` from src/proxy/balance; taking the factory as a parameter
+ * lets unit tests pass a fake one.
  */
 import type { BackendSpec } from '../spec/types.js';
 import type { Balancer, BalanceSettings, LbServer } from '../proxy/balance/types.js';
@@ -10,7 +9,7 @@ import type { BalanceOracle } from './oracles.js';
 import { keyContext, keyKind, randomKeyValue } from './keys.js';
 import type { Rng } from './rng.js';
 
-export type CreateBalancer = (settings: BalanceSettings, servers: LbServer[]) => Balancer;
+export type CreateBalancer = (settings: BalanceSettings, servers: LbServer[], random?: () => number) => Balancer;
 
 /** Picks drawn to estimate shares: standard error ≤ 0.0011 per share, negligible beside a 20 % skew. */
 export const SHARE_SAMPLES = 200_000;
@@ -30,7 +29,7 @@ export function balanceSettings(backend: BackendSpec): BalanceSettings {
   };
 }
 
-export function lbServers(backend: BackendSpec, down: readonly string[] = []): LbServer[] {
+function lbServers(backend: BackendSpec, down: readonly string[] = []): LbServer[] {
   return backend.servers.map((s, i) => ({
     id: i + 1,
     name: s.name,
@@ -43,6 +42,10 @@ export function lbServers(backend: BackendSpec, down: readonly string[] = []): L
 
 export function balancerOracle(create: CreateBalancer): BalanceOracle {
   return {
+    balancer(backend, random) {
+      const servers = lbServers(backend);
+      return { balancer: create(balanceSettings(backend), servers, random), servers };
+    },
     sequence(backend, count) {
       const balancer = create(balanceSettings(backend), lbServers(backend));
       const out: string[] = [];

@@ -10,7 +10,7 @@
  * A check whose oracle is missing is reported as skipped with that reason, never passed.
  */
 import type { BackendSpec, FrontendSpec } from '../spec/types.js';
-import type { PickContext } from '../proxy/balance/types.js';
+import type { Balancer, LbServer, PickContext } from '../proxy/balance/types.js';
 import type { Rng } from './rng.js';
 
 export interface BalanceOracle {
@@ -27,6 +27,12 @@ export interface BalanceOracle {
    * proportional to the weights on HAProxy's consistent-hash ring.)
    */
   shares(backend: BackendSpec, rng: Rng): Record<string, number>;
+  /**
+   * A fresh balancer for any variant of a backend, with its servers (which the caller loads
+   * and unloads): candidates/ replays every candidate algorithm through it. Absent in
+   * stand-ins that only know the configured order; the candidates check is then skipped.
+   */
+  balancer?(backend: BackendSpec, random?: () => number): { balancer: Balancer; servers: LbServer[] };
 }
 
 /** The request as the ACL evaluator sees it. */

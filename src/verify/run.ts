@@ -93,10 +93,12 @@ function judgeBalance(spec: LabSpec, outcomes: readonly ProxyOutcome[], ctx: Mod
   if (!evidence) return undefined;
   const backend = primaryBackend(spec);
   const mode = spec.frontends.find((f) => f.defaultBackend === backend.name)?.mode ?? 'http';
-  if (!ctx.oracles.balance) {
-    return { check: skippedCheck('balance.candidates', 'the configured algorithm fits and the others are ruled out', 'no balance oracle wired (src/proxy/balance)'), report: { backend: backend.name, configured: algorithmName(backend), outcomes: [] } };
+  const oracle = ctx.oracles.balance;
+  const make = oracle?.balancer?.bind(oracle);
+  if (!oracle || !make) {
+    return { check: skippedCheck('balance.candidates', 'the configured algorithm fits and the others are ruled out', 'no balancer factory in the balance oracle (src/proxy/balance): candidates cannot be replayed'), report: { backend: backend.name, configured: algorithmName(backend), outcomes: [] } };
   }
-  return judgeCandidates('balance', backend, mode, evidence, { oracle: ctx.oracles.balance, rng, alpha: ctx.stats.alpha });
+  return judgeCandidates('balance', backend, mode, evidence, { oracle, make, rng, alpha: ctx.stats.alpha });
 }
 
 export async function verifyLab(instance: LabInstance, prober: Prober, options: VerifyOptions = {}): Promise<Report> {

@@ -53,7 +53,7 @@ export interface BalanceEvidence {
 
 /** The client address the proxy saw, from the connection a response came on ("addr:port"). */
 export function clientAddressOf(connection: string | undefined): string | undefined {
-  if (!connection) return undefined;
+  if (!connection || !connection.includes(':')) return undefined;
   const host = connection.slice(0, connection.lastIndexOf(':'));
   return host.startsWith('::ffff:') ? host.slice(7) : host || undefined;
 }

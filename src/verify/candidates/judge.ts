@@ -21,7 +21,8 @@ export interface CandidateOutcome {
   label: string;
   kind: CandidateKind;
   /**
-   * configured: consistent | inconsistent. Others: ruled-out; not-ruled-out (predicts the
+   * configured: consistent | inconsistent. Others, when the configured one is inconsistent:
+   * ruled-out or consistent (what the lab may be running instead). Otherwise: ruled-out; not-ruled-out (predicts the
    * same as the configured one here: nothing this schedule sends could tell them apart);
    * not-separated (predicts something else, yet the evidence did not reject it: fails).
    */
@@ -45,10 +46,16 @@ function findingsFor(c: Candidate, ev: BalanceEvidence, jc: JudgeContext): Findi
   if (ev.keyed) out.push(keyedFinding(c, ev.keyed, jc));
   if (ev.loaded) out.push(loadedFinding(c, ev.loaded, jc));
   for (const cmp of ev.comparisons ?? []) {
-    const named = cmp.rulesOut.includes(algorithmName(c.backend)) && c.kind !== 'configured';
+    if (c.kind === 'configured') {
+      // The comparison is the configured algorithm's own claim (e.g. random(2) beats a real
+      // random(1) under load): failing it is evidence against the configured one.
+      out.push({ evidence: 'comparison', rejected: !cmp.check.pass, pValue: cmp.check.pValue, signature: 'cmp:configured', detail: `${cmp.check.name}: ${cmp.check.observed}` });
+      continue;
+    }
+    const named = cmp.rulesOut.includes(algorithmName(c.backend));
     out.push({
       evidence: 'comparison', rejected: named && cmp.check.pass, pValue: named ? cmp.check.pValue : undefined,
-      signature: named ? `cmp:${cmp.check.name}:${algorithmName(c.backend)}` : 'cmp:none',
+      signature: named ? `cmp:${cmp.check.name}:${algorithmName(c.backend)}` : 'cmp:configured',
       detail: named ? `${cmp.check.name}: ${cmp.check.observed}` : `${cmp.check.name} does not speak of it`,
     });
   }
@@ -77,9 +84,7 @@ export function judgeCandidates(prefix: string, backend: BackendSpec, mode: Mode
   const kinds = Number(!!ev.sequential) + Number(!!ev.keyed) + Number(!!ev.loaded) || 1;
   const per: JudgeContext = { ...jc, alpha: jc.alpha / kinds };
   const confFindings = findingsFor(configured!, ev, per);
-  // The loaded simulation only separates; the configured algorithm's load behaviour is the
-  // model's own calibrated check (e.g. leastconn.fast-takes-excess), not judged twice.
-  const confRejected = confFindings.filter((f) => f.rejected && (f.evidence !== 'loaded' || f.signature.startsWith('loaded:silent')));
+  const confRejected = confFindings.filter((f) => f.rejected);
   const outcomes: CandidateOutcome[] = [{
     label: configured!.label, kind: 'configured', findings: confFindings,
     status: confRejected.length ? 'inconsistent' : 'consistent',
@@ -95,6 +100,11 @@ export function judgeCandidates(prefix: string, backend: BackendSpec, mode: Mode
     const rejected = findings.filter((f) => f.rejected);
     if (rejected.length) {
       outcomes.push({ label: c.label, kind: c.kind, findings, status: 'ruled-out', reason: rejected.map((f) => `${f.evidence}: ${f.detail}`).join('; ') });
+      continue;
+    }
+    if (outcomes[0]!.status === 'inconsistent') {
+      // The configured algorithm is out: what survives is what the lab most likely runs.
+      outcomes.push({ label: c.label, kind: c.kind, findings, status: 'consistent', reason: 'fits every observation' });
       continue;
     }
     const on = separable(findings, confFindings);

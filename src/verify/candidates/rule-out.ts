@@ -12,7 +12,7 @@ import type { Rng } from '../rng.js';
 import { binomialTestGreater, binomialTestTwoSided, chiSquareSf, chiSquareTest } from '../stats.js';
 import type { KeyedEvidence, LoadedEvidence, SequentialEvidence } from './evidence.js';
 import type { Candidate } from './generate.js';
-import { sequentialPicks, simBalancer, simulateClosedLoop } from './simulate.js';
+import { independentPicks, sequentialPicks, simulateClosedLoop, type BalancerFactory } from './simulate.js';
 
 export type EvidenceKind = 'sequential' | 'keyed' | 'loaded' | 'comparison';
 
@@ -32,6 +32,8 @@ const ringOf = (b: BackendSpec): string => activeServers(b).map((s) => `${b.serv
 
 export interface JudgeContext {
   oracle: BalanceOracle;
+  /** The oracle's balancer factory: every prediction is replayed through it. */
+  make: BalancerFactory;
   rng: Rng;
   /** α for one candidate's test (split further when a candidate has several). */
   alpha: number;
@@ -67,15 +69,14 @@ export function sequentialFinding(c: Candidate, ev: SequentialEvidence, jc: Judg
     let matched = 0;
     if (isHash(c.backend)) {
       // A hash has no phase: each request's server follows from its own key.
-      const { balancer } = simBalancer(c.backend);
-      predicted = ev.contexts.map((ctx) => balancer.pick(ctx)?.name);
+      predicted = independentPicks(jc.make, c.backend, ev.contexts);
       while (matched < n && observed[matched] === predicted[matched]) matched++;
     } else {
       // A rotation has a phase (the lab may have served requests before): the lead-in
       // stand-ins only move it, whatever key they carry.
       const w = activeServers(c.backend).reduce((s, x) => s + x.weight, 0) || 1;
       const lead = 3 * w;
-      predicted = sequentialPicks(c.backend, [...Array.from({ length: lead }, () => ev.contexts[0]!), ...ev.contexts]);
+      predicted = sequentialPicks(jc.make, c.backend, [...Array.from({ length: lead }, () => ev.contexts[0]!), ...ev.contexts]);
       ({ offset, matched } = bestPhase(predicted as string[], observed, lead));
     }
     const signature = `seq:${predicted.slice(offset, offset + n).join(' ')}`;
@@ -125,8 +126,7 @@ export function sequentialFinding(c: Candidate, ev: SequentialEvidence, jc: Judg
  */
 export function keyedFinding(c: Candidate, ev: KeyedEvidence, jc: JudgeContext): Finding {
   if (isHash(c.backend)) {
-    const { balancer } = simBalancer(c.backend);
-    const predicted = ev.contexts.map((ctx) => balancer.pick(ctx)?.name);
+    const predicted = independentPicks(jc.make, c.backend, ev.contexts);
     const signature = `hash:${predicted.join(' ')}`;
     const wrong = predicted.map((p, i) => i).filter((i) => ev.servers[i] !== undefined && predicted[i] !== ev.servers[i]);
     if (wrong.length === 0) return { evidence: 'keyed', rejected: false, signature, detail: `every one of ${ev.keys} keys where its hash puts it` };
@@ -179,13 +179,21 @@ export function loadedFinding(c: Candidate, ev: LoadedEvidence, jc: JudgeContext
   const answered = ev.servers.filter((s): s is string => s !== undefined);
   const n = answered.length;
   const observed = n ? answered.filter((s) => fast.has(s)).length / n : 0;
+  const own = new Set(activeServers(c.backend).map((s) => s.name));
+  const stranger = answered.find((s) => !own.has(s));
+  if (stranger) {
+    return {
+      evidence: 'loaded', rejected: true, pValue: 0, predictedShare: observed, spread: 0, signature: `loaded:stranger:${stranger}`,
+      detail: `${stranger} answered; it has no ${stranger} to pick`,
+    };
+  }
   const runs = isRandom(c.backend) ? LOADED_SIMULATIONS : 1;
   const shares: number[] = [];
   // The fewest requests each server got over the simulated runs: a server every run sends
   // work to cannot be silent in the lab (a server deleted from the config is).
   const fewest = new Map<string, number>(Object.keys(ev.serviceMs).map((s) => [s, Infinity]));
   for (let r = 0; r < runs; r++) {
-    const counts = simulateClosedLoop(c.backend, { clients: ev.clients, requests: n, context: ev.context, serviceMs: (s) => ev.serviceMs[s] ?? fastest }, jc.rng.fork(`loaded:${c.label}:${r}`));
+    const counts = simulateClosedLoop(jc.make, c.backend, { clients: ev.clients, requests: n, context: ev.context, serviceMs: (s) => ev.serviceMs[s] ?? fastest }, jc.rng.fork(`loaded:${c.label}:${r}`));
     const total = Object.values(counts).reduce((s, x) => s + x, 0);
     shares.push(total ? Object.entries(counts).filter(([s]) => fast.has(s)).reduce((s, [, x]) => s + x, 0) / total : 0);
     for (const s of fewest.keys()) fewest.set(s, Math.min(fewest.get(s)!, counts[s] ?? 0));

@@ -4,9 +4,8 @@
  * closed-loop traffic (C clients, each sending its next request when the last is answered)
  * played as a discrete-event simulation whose service times come from the lab's apps.
  */
-import { createBalancer, type Balancer, type LbServer, type PickContext } from '../../proxy/balance/index.js';
+import type { Balancer, LbServer, PickContext } from '../../proxy/balance/types.js';
 import type { BackendSpec } from '../../spec/types.js';
-import { balanceSettings, lbServers } from '../balance-oracle.js';
 import type { Rng } from '../rng.js';
 
 export interface SimBalancer {
@@ -14,15 +13,22 @@ export interface SimBalancer {
   servers: LbServer[];
 }
 
-export function simBalancer(backend: BackendSpec, rng?: Rng): SimBalancer {
-  const servers = lbServers(backend);
-  const balancer = createBalancer(balanceSettings(backend), servers, rng ? () => rng.float() : Math.random);
-  return { balancer, servers };
+/** A fresh balancer for a candidate backend (the balance oracle's factory). */
+export type BalancerFactory = (backend: BackendSpec, random?: () => number) => SimBalancer;
+
+function simBalancer(make: BalancerFactory, backend: BackendSpec, rng?: Rng): SimBalancer {
+  return make(backend, rng ? () => rng.float() : Math.random);
+}
+
+/** Each request's server from a fresh balancer, no load: what a hash puts where. */
+export function independentPicks(make: BalancerFactory, backend: BackendSpec, contexts: readonly PickContext[]): (string | undefined)[] {
+  const { balancer } = simBalancer(make, backend);
+  return contexts.map((ctx) => balancer.pick(ctx)?.name);
 }
 
 /** One request at a time: each pick is taken and released before the next, so every load is 0. */
-export function sequentialPicks(backend: BackendSpec, contexts: readonly PickContext[], rng?: Rng): (string | undefined)[] {
-  const { balancer } = simBalancer(backend, rng);
+export function sequentialPicks(make: BalancerFactory, backend: BackendSpec, contexts: readonly PickContext[], rng?: Rng): (string | undefined)[] {
+  const { balancer } = simBalancer(make, backend, rng);
   return contexts.map((ctx) => {
     const s = balancer.pick(ctx);
     if (s) {
@@ -45,8 +51,8 @@ export interface ClosedLoop {
 }
 
 /** Requests per server name when `loop` is played against the candidate's balancer. */
-export function simulateClosedLoop(backend: BackendSpec, loop: ClosedLoop, rng?: Rng): Record<string, number> {
-  const { balancer } = simBalancer(backend, rng);
+export function simulateClosedLoop(make: BalancerFactory, backend: BackendSpec, loop: ClosedLoop, rng?: Rng): Record<string, number> {
+  const { balancer } = simBalancer(make, backend, rng);
   const counts: Record<string, number> = {};
   // Completions waiting, kept sorted by time (latest first, so pop() takes the earliest).
   const pending: { at: number; server?: LbServer }[] = [];

@@ -119,7 +119,8 @@ export function judgeLeastconn(spec: LabSpec, backend: BackendSpec, responses: r
 export function leastconnModel(frontend: string, backend: BackendSpec): Model {
   return {
     name: 'leastconn',
-    statisticalChecks: 1,
+    // +1: the candidates check's test of the configured algorithm's simulated share.
+    statisticalChecks: 2,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const fast = fastServers(ctx.spec, backend);
       const p0 = fast.length ? fastWeightShare(backend, fast) : 1 / Math.max(1, activeServers(backend).length);

@@ -44,7 +44,10 @@ describe('verifyLab', async () => {
     for (const r of report.reports!) {
       expect(r.checks.map((c) => [c.name, c.pass])).toEqual([
         ['rr.answered', true], ['rr.cycle-counts', true], ['rr.order', true], ['stats.lbtot', true],
+        // The stand-in oracle has no balancer factory: the candidates check says so, skipped.
+        ['balance.candidates', false],
       ]);
+      expect(r.checks.find((c) => c.name === 'balance.candidates')!.skipped).toMatch(/no balancer factory/);
     }
     expect(report.requests).toBe(report.reports![0]!.requests * 2);
     // Same generated traffic on both proxies.
@@ -94,8 +97,9 @@ describe('verifyLab', async () => {
     const uniform: Behaviour = () => ({ app: appOf(b, ['server1', 'server2', 'server3'][i++ % 3]!) });
     const fake = fakeLab(ep08, { haproxy: uniform, ts: uniform });
     const report = await verifyLab(fake.instance, fake.prober, { seed: 3, oracles: { balance: testBalanceOracle({ server1: 1 / 3, server2: 1 / 3, server3: 1 / 3 }) } });
-    // ep08 has two statistical checks per proxy (distribution, peak load vs plain random).
-    expect(report.notes.join(" ")).toMatch(/split over 4 statistical checks: 0\.0025/);
+    // ep08 has three statistical checks per proxy (distribution, peak load vs plain random,
+    // the candidates check's test of the configured ring).
+    expect(report.notes.join(" ")).toMatch(/split over 6 statistical checks: 0\.00167/);
     expect(report.reports![0]!.algorithm).toBe('random(2)');
     expect(report.reports![0]!.checks.find((c) => c.name === 'random.distribution')!.pass).toBe(true);
   });
