@@ -7,7 +7,7 @@
  * Compared, because they decide where a request goes: per backend, mode, balance (with its
  * argument) and hash-type, servers removed or added, their order, weight, backup,
  * disabled and check; per frontend, mode, default_backend, and the acl / use_backend /
- * http-request lines removed or added (compared as written, comments and spacing aside).
+ * http-request lines removed or added (compared as written, comments and spacing aside) or reordered.
  * Not compared: addresses and ports (a runtime moves them), timeouts, logging.
  */
 import { tokenizeLine, type ProxyConfig, type ProxySection, type ServerConfig } from '../proxy/config/index.js';
@@ -62,8 +62,11 @@ function frontendDrift(run: ProxySection, runText: string, lab: ProxySection, la
   const removed = without(labRules, runRules);
   const added = without(runRules, labRules);
   out.push(...removed.map((l) => `\`${l}\` removed`), ...added.map((l) => `\`${l}\` added`));
-  const order = (lines: string[]) => lines.filter((l) => !l.startsWith('acl ')).join('\n');
-  if (removed.length === 0 && added.length === 0 && order(runRules) !== order(labRules)) out.push('use_backend/http-request rules in another order');
+  // First match wins within use_backend rules, and within http-request rules (which all run first).
+  for (const kind of ['http-request', 'use_backend']) {
+    const order = (lines: string[]) => lines.filter((l) => l.startsWith(`${kind} `)).join('\n');
+    if (removed.length === 0 && added.length === 0 && order(runRules) !== order(labRules)) out.push(`${kind} rules in another order`);
+  }
   return out;
 }
 
@@ -142,7 +145,9 @@ export function balanceText(b: BalanceSettings): string {
   }
 }
 
+/** As short as it can be written: bare `consistent` means sdbm with avalanche, bare `map-based` sdbm without. */
 function hashTypeText(b: BalanceSettings): string {
   const h = b.hashType;
-  return [h.method, h.fn !== 'sdbm' && h.fn, h.avalanche && 'avalanche'].filter(Boolean).join(' ');
+  if (h.fn === 'sdbm' && h.avalanche === (h.method === 'consistent')) return h.method;
+  return [h.method, h.fn, h.avalanche && 'avalanche'].filter(Boolean).join(' ');
 }

@@ -20,7 +20,7 @@ describe('tokenizeLine (HAProxy parse_line rules)', () => {
     const raw = `server s1 "app1:5001"#c x\ y`;
     const got = tokenizeLine(raw, at, {});
     expect(got.map((w) => raw.slice(w.column - 1, w.end - 1))).toEqual(['server', 's1', '"app1:5001"']);
-    const escaped = `bind a\ b 'q' end`;
+    const escaped = `bind a\\ b 'q' end`;
     expect(tokenizeLine(escaped, at, {}).map((w) => escaped.slice(w.column - 1, w.end - 1))).toEqual(['bind', 'a\\ b', "'q'", 'end']);
   });
 
