@@ -122,7 +122,7 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
       edits.push(replaceWord(words[2], ports.statsSocket));
       notes.push(`${cfg.file}:${line}: stats socket ${words[2].text} → ${ports.statsSocket}`);
     } else if (section !== 'global' && keyword === 'bind' && words[1]) {
-      const parts = words[1].text.split(',').map((part) => `${LOOPBACK}:${ports.binds.get(Number(splitHostPort(part).port))}`);
+      const parts = words[1].text.split(',').map((part) => `${LOOPBACK}:${loopbackBind(ports.binds, Number(splitHostPort(part).port))}`);
       edits.push(replaceWord(words[1], parts.join(',')));
       moved.binds += parts.length;
     } else if (keyword === 'server' && words[2]) {
@@ -131,7 +131,7 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
       const port = server.port === app.port ? ports.apps.get(app.name)! : REFUSING_PORT;
       if (port === REFUSING_PORT) {
         notes.push(`${cfg.file}:${line}: server ${server.name} points at ${words[2].text}, where nothing listens (${app.name} listens on ${app.port}): locally ${LOOPBACK}:${REFUSING_PORT}, refused as the container port would be`);
-      } else if (!server.disabled) live.add(server);
+      } else if (!server.disabled && server.weight > 0) live.add(server);
       edits.push(replaceWord(words[2], `${LOOPBACK}:${port}`));
       edits.push(...checkPortEdits(words, app, ports.apps.get(app.name)!));
       moved.servers++;
@@ -139,6 +139,12 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
     lines[index] = applyEdits(raw, edits);
   }
   return { text: lines.join('\n'), notes, moved, ...listensOf(cfg.config, ports.binds, live) };
+}
+
+function loopbackBind(binds: ReadonlyMap<number, number>, port: number): number {
+  const local = binds.get(port);
+  if (local === undefined) throw new Error(`no loopback port was chosen for bind :${port} (every port of boundPorts() needs one)`);
+  return local;
 }
 
 /** The app a server line names; anything else is bad input (lab.yaml's apps are all there is). */
@@ -175,7 +181,7 @@ function listensOf(config: ProxyConfig, binds: Map<number, number>, live: Set<Se
   for (const section of config.frontends) {
     const routes = routedBackends(config, section);
     for (const bind of section.binds) {
-      const port = binds.get(bind.port)!;
+      const port = loopbackBind(binds, bind.port);
       if (section.statsUri !== undefined) statsPages.push({ port, uri: section.statsUri, only: routes.length === 0 });
       const ready: ReadyProbe = section.mode === 'tcp' ? 'tcp'
         : routes.length === 0 ? 'none'
