@@ -27,6 +27,12 @@ export interface LabInstance {
   endpoints: Endpoint[];
   /** HAProxy-compatible stats CSV endpoints (`…/stats;csv`), per proxy, when published. */
   stats: { proxy: ProxyKind; url: string }[];
+  /**
+   * The haproxy.cfg each proxy runs, as a file the caller can read: the lab's own on
+   * docker, the local runtime's loopback copy of it locally. Callers read the config
+   * through this, never through a runtime's path layout.
+   */
+  proxyConfigs: { proxy: ProxyKind; file: string }[];
   /** Substitutions and choices the runtime made, said to the user and put in the report. */
   notes: string[];
 }

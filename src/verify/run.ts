@@ -23,6 +23,7 @@ import { algorithmName, selectModels } from './select.js';
 import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './stats.js';
 import { primaryBackend } from '../spec/types.js';
 import { chaosFaultsFrom, failoverModel, type ChaosFaults, type ChaosMode } from './models/failover.js';
+import { configDriftNotes, readConfigDrift } from './running-config.js';
 
 export interface VerifyOptions {
   /** --requests: raises every computed request count to at least this. */
@@ -113,6 +114,9 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   const stats = { alpha: alpha / Math.max(1, statistical), power: options.power ?? DEFAULT_POWER, skew: options.skew ?? DEFAULT_SKEW };
   if (statistical > 1) notes.push(`α ${alpha} split over ${statistical} statistical checks: ${stats.alpha.toPrecision(3)} each, so the run's false-alarm rate stays ≤ ${alpha}`);
   notes.push(...instance.notes);
+  // Edited haproxy.cfg: the proxies run the file, the checks judge lab.yaml; say where they part.
+  const drift = await readConfigDrift(instance, proxies);
+  notes.push(...configDriftNotes(instance, drift));
 
   const before = new Map<ProxyKind, LbTotals | string>();
   for (const p of proxies) before.set(p, await readTotals(instance, p, options.fetchText));
@@ -149,7 +153,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
     reports.push({
       lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
       verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
-      counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed,
+      counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed, configDrift: drift.get(proxy),
       ...(candidates ? { candidates: [candidates.report] } : {}),
     });
   }

@@ -1,7 +1,8 @@
 /**
  * --chaos stop on the local runtime, HAProxy and haplab's TypeScript proxy side by side
  * (ep05, Flask apps): the generated haproxy.cfg plus `retries 3` and `option redispatch`
- * in the backend, so the config promises that no idempotent request is lost while one app
+ * in the backend (written into the lab's own files, which the local runtime runs as they
+ * stand), so the config promises that no idempotent request is lost while one app
  * is stopped, the server leaves rotation within fall × inter and comes back within
  * rise × inter. Measured through verifyLab, as `haplab verify --chaos stop` does.
  */
@@ -12,13 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local/index.js';
-import { spawnRecorded, stopProcesses } from '../../src/runtime/local/lifecycle.js';
-import { waitReady } from '../../src/runtime/local/readiness.js';
-import { runsOfDir } from '../../src/runtime/local/run-record.js';
 import type { LabInstance } from '../../src/runtime/types.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec } from '../../src/spec/customize.js';
-import { runningConfigPath } from '../../src/verify/models/failover-judge.js';
 import type { Report } from '../../src/verify/report/types.js';
 import { verifyLab } from '../../src/verify/run.js';
 import { inCI, requireTool } from '../helpers/require-tool.js';
@@ -33,17 +30,13 @@ const registryDir = join(root, 'registry');
 /** Away from the catalogue's ports and below the ephemeral range (see local-runtime.test.ts). */
 const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
 
-/** The proxies' config gets retries + redispatch; each proxy is restarted to read it. */
-async function addRedispatch(runtime: LocalRuntime, instance: LabInstance): Promise<void> {
-  const run = (await runsOfDir(registryDir, instance.dir)).find((r) => r.phase === 'running')!;
-  for (const proc of run.processes.filter((p) => p.role === 'proxy')) {
-    const cfg = runningConfigPath(instance, proc.name as 'haproxy' | 'ts');
+/** Both proxies' haproxy.cfg in the lab get retries + redispatch, before `up`. */
+async function addRedispatch(dir: string): Promise<void> {
+  for (const service of ['haproxy', 'tsproxy']) {
+    const cfg = join(dir, service, 'haproxy.cfg');
     const text = await readFile(cfg, 'utf8');
     expect(text).toContain('    balance roundrobin\n');
     await writeFile(cfg, text.replace('    balance roundrobin\n', '    balance roundrobin\n    retries 3\n    option redispatch\n'));
-    await stopProcesses(run, runtime.options.stopGraceMs, proc);
-    await spawnRecorded(run, proc);
-    await waitReady(proc, Date.now() + 20_000);
   }
 }
 
@@ -62,8 +55,8 @@ async function addRedispatch(runtime: LocalRuntime, instance: LabInstance): Prom
     };
     const dir = join(root, 'chaos-ep05');
     await writeLab(shifted, dir);
+    await addRedispatch(dir);
     instance = await runtime.up(dir);
-    await addRedispatch(runtime, instance);
     const prober = await runtime.prober(instance);
     try {
       report = await verifyLab(instance, prober, {

@@ -192,7 +192,7 @@ export function parseAclExpression(words: readonly Word[], aclName: string, ctx:
 function predefinedAcl(name: string, ctx: AclParseContext, word: Word): Acl | undefined {
   const definition = PREDEFINED[name];
   if (!definition) return undefined;
-  const words = definition.map((text) => ({ text, column: word.column }));
+  const words = definition.map((text) => ({ text, column: word.column, end: word.end }));
   return { name, expressions: [parseAclExpression(words, name, ctx)] };
 }
 

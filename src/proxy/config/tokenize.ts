@@ -15,6 +15,8 @@ export interface Word {
   text: string;
   /** 1-based column where the word starts in the raw line. */
   column: number;
+  /** 1-based column just past its last raw character (quotes and escapes included): raw.slice(column - 1, end - 1) is the word as written. */
+  end: number;
 }
 
 export interface LinePosition {
@@ -44,8 +46,8 @@ export function tokenizeLine(raw: string, at: LinePosition, env: Environment = p
       startColumn = i + 1;
     }
   };
-  const finish = () => {
-    if (started) words.push({ text: current, column: startColumn });
+  const finish = (endIndex: number) => {
+    if (started) words.push({ text: current, column: startColumn, end: endIndex + 1 });
     current = '';
     started = false;
   };
@@ -130,7 +132,7 @@ export function tokenizeLine(raw: string, at: LinePosition, env: Environment = p
       }
     }
     if (isSpace(ch) && !quoteKind) {
-      finish();
+      finish(i);
       while (i < raw.length && isSpace(raw[i]!)) i++;
       continue;
     }
@@ -153,7 +155,7 @@ export function tokenizeLine(raw: string, at: LinePosition, env: Environment = p
       `close the quote on the same line, or escape it as \\${quoteKind}`,
     );
   }
-  finish();
+  finish(i);
   return words;
 }
 

@@ -1,4 +1,5 @@
 /** What the layers above see of a running lab: endpoints on 127.0.0.1 and stats URLs, from the spec. */
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import type { LabSpec } from '../../spec/types.js';
@@ -9,7 +10,10 @@ import { LABEL_SPEC } from './containers.js';
 export function instanceOf(spec: LabSpec, lab: string, dir: string, notes: string[] = []): LabInstance {
   const endpoints: Endpoint[] = [];
   const stats: LabInstance['stats'] = [];
+  const proxyConfigs: LabInstance['proxyConfigs'] = [];
   for (const proxy of proxiesOf(spec)) {
+    // The image is built from the lab's own file as it stands (edits included).
+    proxyConfigs.push({ proxy, file: join(dir, PROXY_SERVICE[proxy], 'haproxy.cfg') });
     const ports = publishedPorts(spec, proxy);
     spec.frontends.forEach((f, i) => {
       const port = ports[i]!.host;
@@ -17,7 +21,7 @@ export function instanceOf(spec: LabSpec, lab: string, dir: string, notes: strin
     });
     stats.push({ proxy, url: `http://127.0.0.1:${ports[ports.length - 1]!.host}/stats;csv` });
   }
-  return { lab, runtime: 'docker', dir, spec, endpoints, stats, notes };
+  return { lab, runtime: 'docker', dir, spec, endpoints, stats, proxyConfigs, notes };
 }
 
 /** Every service a lab runs: its apps, its proxies, the probe. */

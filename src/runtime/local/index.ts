@@ -36,7 +36,7 @@ export function createLocalRuntime(options: LocalRuntimeOptions = {}): LocalRunt
 }
 
 function toInstance(run: LocalRun): LabInstance {
-  return { lab: run.lab, runtime: 'local', dir: run.dir, spec: run.spec, endpoints: run.endpoints, stats: run.stats, notes: run.notes };
+  return { lab: run.lab, runtime: 'local', dir: run.dir, spec: run.spec, endpoints: run.endpoints, stats: run.stats, proxyConfigs: run.proxyConfigs ?? [], notes: run.notes };
 }
 
 function stateOf(run: LocalRun): LabState {
@@ -98,7 +98,7 @@ export class LocalRuntime implements Runtime {
     const run: LocalRun = {
       version: 1, runId: newRunId(), lab: labNameOf(dir), dir, createdAt: new Date().toISOString(),
       registryDir: this.options.registryDir, phase: 'starting', spec,
-      processes: plan.processes, endpoints: plan.endpoints, stats: plan.stats, notes: plan.notes,
+      processes: plan.processes, endpoints: plan.endpoints, stats: plan.stats, proxyConfigs: plan.proxyConfigs, notes: plan.notes,
     };
     // Recorded before anything is spawned: a haplab killed from here on leaves a trail.
     await saveRun(run);

@@ -4,12 +4,11 @@
  * ports, with which config — and the notes that say every substitution made.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
-import type { LabSpec, ProxyKind } from '../../spec/types.js';
+import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../spec/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
-import { assertLabCfgUnedited, localCfgTarget, type LocalPorts } from './local-cfg.js';
+import { boundPorts, readLabCfg, translateForLoopback } from './local-cfg.js';
 import type { ResolvedLocalOptions } from './options.js';
 import { LOOPBACK, PortAllocator } from './ports.js';
 import { localDir, type ProcessSpec } from './run-record.js';
@@ -19,6 +18,7 @@ export interface LocalPlan {
   processes: ProcessSpec[];
   endpoints: Endpoint[];
   stats: LabInstance['stats'];
+  proxyConfigs: LabInstance['proxyConfigs'];
   notes: string[];
 }
 
@@ -57,47 +57,62 @@ export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools
 
   const endpoints: Endpoint[] = [];
   const stats: LabInstance['stats'] = [];
+  const proxyConfigs: LabInstance['proxyConfigs'] = [];
   for (const role of proxiesOf(spec)) {
     const planned = await planProxy(spec, dir, role, appPorts, ports, tools, options, notes);
     processes.push(planned.process);
     endpoints.push(...planned.endpoints);
-    stats.push({ proxy: role, url: `http://${LOOPBACK}:${planned.statsPort}/stats;csv` });
+    if (planned.statsUrl) stats.push({ proxy: role, url: planned.statsUrl });
+    proxyConfigs.push({ proxy: role, file: planned.cfgFile });
   }
   notes.push(...ports.moved);
   if (spec.clientSubnet && !spec.clientSubnet.startsWith('127.')) {
     notes.push(`source-address rules in ${spec.clientSubnet}: the local runtime speaks only from 127.0.0.0/8, so checks that need those addresses are skipped (use the docker runtime to run them)`);
   }
-  return { processes, endpoints, stats, notes };
+  return { processes, endpoints, stats, proxyConfigs, notes };
 }
 
 async function planProxy(
   spec: LabSpec, dir: string, role: ProxyKind, appPorts: Map<string, number>, ports: PortAllocator,
   tools: LocalTools, options: ResolvedLocalOptions, notes: string[],
-): Promise<{ process: ProcessSpec; endpoints: Endpoint[]; statsPort: number }> {
+): Promise<{ process: ProcessSpec; endpoints: Endpoint[]; statsUrl?: string; cfgFile: string }> {
   const useHaproxy = role === 'haproxy' && !options.preferTsProxy && tools.haproxy.path !== undefined;
   if (role === 'haproxy' && !useHaproxy) {
     notes.push(`proxy: haplab's TypeScript proxy plays HAProxy's part, because ${options.preferTsProxy ? 'the TypeScript proxy was asked for' : tools.haproxy.problem}`);
   } else if (useHaproxy) notes.push(`proxy: HAProxy (${tools.haproxy.path})`);
 
-  // Same host ports as the docker runtime publishes: the TS proxy's are HAProxy's + 100.
-  const wanted = publishedPorts(spec, role);
-  const frontendPorts = new Map<string, number>();
-  for (const [i, f] of spec.frontends.entries()) frontendPorts.set(f.name, await ports.take(wanted[i]!.host, `${role} frontend ${f.name}`));
-  const statsPort = await ports.take(wanted[wanted.length - 1]!.host, `${role} stats`);
-  const localPorts: LocalPorts = { apps: appPorts, frontends: frontendPorts, stats: statsPort };
-
   const service = PROXY_SERVICE[role];
-  await assertLabCfgUnedited(spec, dir, service);
+  const labCfg = await readLabCfg(spec, join(dir, service, 'haproxy.cfg'));
+
+  // Each port the config binds in the container gets the host port the docker runtime
+  // publishes for it (the TS proxy's are HAProxy's + 100); a port lab.yaml does not
+  // publish gets a free one.
+  const wanted = publishedPorts(spec, role);
+  const binds = new Map<number, number>();
+  const frontendPorts = new Map<string, number>();
+  for (const [i, f] of spec.frontends.entries()) {
+    const port = await ports.take(wanted[i]!.host, `${role} frontend ${f.name}`);
+    frontendPorts.set(f.name, port);
+    binds.set(f.bind, port);
+  }
+  binds.set(STATS_BIND_PORT, await ports.take(wanted[wanted.length - 1]!.host, `${role} stats`));
+  for (const port of boundPorts(labCfg.config)) {
+    if (binds.has(port)) continue;
+    binds.set(port, await ports.fresh(`${role} bind :${port}`));
+    notes.push(`${service}/haproxy.cfg binds :${port}, which lab.yaml does not publish: locally ${LOOPBACK}:${binds.get(port)} (on docker it is not reachable from the host)`);
+  }
+
   const cfgFile = join(localDir(dir), `${service}.cfg`);
+  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: join(localDir(dir), `${service}.sock`) });
   await mkdir(localDir(dir), { recursive: true });
-  await writeFile(cfgFile, renderHaproxyCfg(spec, localCfgTarget(localPorts)));
+  await writeFile(cfgFile, local.text, 'latin1');
+  notes.push(labCfg.rendered
+    ? `${role}: ${service}/haproxy.cfg is missing, so it runs the config lab.yaml renders, moved to loopback: ${relative(dir, cfgFile)}`
+    : `${role}: runs ${service}/haproxy.cfg as it stands, moved to loopback (${local.moved.servers} server and ${local.moved.binds} bind addresses): ${relative(dir, cfgFile)}`);
+  notes.push(...local.notes);
 
   const id = `proxy-${service}`;
-  const listens = [
-    ...spec.frontends.map((f) => ({ port: frontendPorts.get(f.name)!, ready: f.mode === 'tcp' ? ('tcp' as const) : ('http-frontend' as const) })),
-    { port: statsPort, ready: 'none' as const },
-  ];
-  const common = { id, role: 'proxy' as const, name: role, cwd: localDir(dir), env: {}, ...files(dir, id), listens };
+  const common = { id, role: 'proxy' as const, name: role, cwd: localDir(dir), env: {}, ...files(dir, id), listens: local.listens };
   const process: ProcessSpec = useHaproxy
     ? { ...common, implementation: 'HAProxy', command: tools.haproxy.path!, args: ['-f', cfgFile, '-db'] }
     : { ...common, implementation: 'TypeScript proxy', command: globalThis.process.execPath, args: [requireCompiled(tsProxyEntry, "haplab's TypeScript proxy"), '-f', cfgFile] };
@@ -106,5 +121,6 @@ async function planProxy(
     const port = frontendPorts.get(f.name)!;
     return { proxy: role, frontend: f.name, mode: f.mode, host: LOOPBACK, port, url: `${f.mode === 'tcp' ? 'tcp' : 'http'}://${LOOPBACK}:${port}` };
   });
-  return { process, endpoints, statsPort };
+  const statsUrl = local.stats && `http://${LOOPBACK}:${local.stats.port}${local.stats.uri};csv`;
+  return { process, endpoints, statsUrl, cfgFile };
 }

@@ -39,11 +39,17 @@ export class PortAllocator {
       this.taken.add(wanted);
       return wanted;
     }
+    const port = await this.fresh(what);
+    this.moved.push(`${what}: port ${wanted} is taken, using ${port}`);
+    return port;
+  }
+
+  /** Any free port (for a port the lab does not publish, so it has no host port of its own). */
+  async fresh(what: string): Promise<number> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = await ephemeralPort();
       if (!this.taken.has(port)) {
         this.taken.add(port);
-        this.moved.push(`${what}: port ${wanted} is taken, using ${port}`);
         return port;
       }
     }

@@ -63,6 +63,8 @@ export interface LocalRun {
   processes: ProcessRecord[];
   endpoints: Endpoint[];
   stats: LabInstance['stats'];
+  /** Absent in records written before the proxy's config was recorded. */
+  proxyConfigs?: LabInstance['proxyConfigs'];
   notes: string[];
 }
 

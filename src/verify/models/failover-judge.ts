@@ -20,14 +20,11 @@
  *     requests wait for `timeout server` (50 s in the seed configs).
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BadInputError } from '../../errors.js';
 import { parseConfig } from '../../proxy/config/index.js';
-import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
-import { PROXY_SERVICE } from '../../render/compose.js';
 import type { LabInstance, RuntimeKind } from '../../runtime/types.js';
-import { normalizeSpec } from '../../spec/normalize.js';
 import type { BackendSpec, ProxyKind } from '../../spec/types.js';
+import { RENDERED_CONFIG, renderedConfig, runningConfigFile } from '../running-config.js';
 import type { Check } from '../report/types.js';
 
 export type ChaosHow = 'stop' | 'pause';
@@ -93,22 +90,17 @@ export function settingsFromConfig(text: string, source: string, backend: Backen
   };
 }
 
-/** The config file a running proxy reads: the local runtime's, the lab's (docker), else the spec rendered. */
-export function runningConfigPath(instance: LabInstance, proxy: ProxyKind): string {
-  const service = PROXY_SERVICE[proxy];
-  return instance.runtime === 'local' ? join(instance.dir, '.haplab', 'local', `${service}.cfg`) : join(instance.dir, service, 'haproxy.cfg');
-}
-
+/** From the config file the running proxy reads (as its runtime names it), else from the spec rendered. */
 export async function readFailoverSettings(instance: LabInstance, proxy: ProxyKind, backend: BackendSpec, server: string): Promise<FailoverSettings> {
-  const path = runningConfigPath(instance, proxy);
+  const path = runningConfigFile(instance, proxy);
   let text: string | undefined;
   try {
-    text = await readFile(path, 'latin1');
+    text = path === undefined ? undefined : await readFile(path, 'latin1');
   } catch {
     text = undefined;
   }
-  if (text !== undefined) return settingsFromConfig(text, path, backend, server);
-  return settingsFromConfig(renderHaproxyCfg(normalizeSpec(instance.spec)), 'haproxy.cfg rendered from lab.yaml', backend, server);
+  if (text !== undefined) return settingsFromConfig(text, path!, backend, server);
+  return settingsFromConfig(renderedConfig(instance.spec).text, RENDERED_CONFIG, backend, server);
 }
 
 /** What the config implies for one disruption of one proxy. Durations in ms. */

@@ -57,6 +57,18 @@ export interface Report {
   candidates?: CandidateReport[];
   /** Only on a "both" report: one report per proxy. */
   reports?: Report[];
+  /** The proxy's haproxy.cfg compared with lab.yaml's (per-proxy reports; absent when the runtime names no file). */
+  configDrift?: ConfigDriftReport;
+}
+
+/** How the haproxy.cfg a proxy runs differs from the one lab.yaml renders (verify/config-drift.ts). */
+export interface ConfigDriftReport {
+  /** The file the proxy runs. */
+  file: string;
+  /** One entry per section that differs, e.g. "backend servers: server3 removed"; empty: none does. */
+  differences: string[];
+  /** Why the file could not be compared (unreadable, or rejected by haplab's parser). */
+  error?: string;
 }
 
 /**

@@ -6,14 +6,22 @@ const at = { file: 'haproxy.cfg', line: 7 };
 const words = (line: string, env: Record<string, string> = {}) => tokenizeLine(line, at, env).map((w) => w.text);
 
 describe('tokenizeLine (HAProxy parse_line rules)', () => {
-  it('splits on spaces and tabs and reports 1-based columns', () => {
+  it('splits on spaces and tabs and reports 1-based start and end columns', () => {
     const got = tokenizeLine('    server  s1\t127.0.0.1:80   check', at, {});
     expect(got).toEqual([
-      { text: 'server', column: 5 },
-      { text: 's1', column: 13 },
-      { text: '127.0.0.1:80', column: 16 },
-      { text: 'check', column: 31 },
+      { text: 'server', column: 5, end: 11 },
+      { text: 's1', column: 13, end: 15 },
+      { text: '127.0.0.1:80', column: 16, end: 28 },
+      { text: 'check', column: 31, end: 36 },
     ]);
+  });
+
+  it('ends a word where it was written: quotes and escapes included, before a glued #', () => {
+    const raw = `server s1 "app1:5001"#c x\ y`;
+    const got = tokenizeLine(raw, at, {});
+    expect(got.map((w) => raw.slice(w.column - 1, w.end - 1))).toEqual(['server', 's1', '"app1:5001"']);
+    const escaped = `bind a\\ b 'q' end`;
+    expect(tokenizeLine(escaped, at, {}).map((w) => escaped.slice(w.column - 1, w.end - 1))).toEqual(['bind', 'a\\ b', "'q'", 'end']);
   });
 
   it('drops everything after an unprotected #, even glued to a word', () => {

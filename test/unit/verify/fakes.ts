@@ -64,6 +64,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
       proxy, frontend: f.name, mode: f.mode, host: '127.0.0.1', port: f.hostPort, url: `http://127.0.0.1:${f.hostPort}`,
     }))),
     stats: options.stats ?? [],
+    // No config file: the verifier falls back to the config lab.yaml renders, and compares nothing.
+    proxyConfigs: [],
     notes: [],
   };
   const sent: ProbeRequest[] = [];

@@ -1,0 +1,163 @@
+/**
+ * Edits of a lab's rendered haproxy.cfg made BEHIND THE SPEC'S BACK (lab.yaml untouched),
+ * each with the checks that must catch it and the drift the report must name. Shared by
+ * the docker suite (test/e2e/check-mutations.test.ts) and the local matrix
+ * (test/integration/check-mutations-local.test.ts): both runtimes run the file as it
+ * stands, the verifier judges lab.yaml, so the same edit must fail the same checks.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { expect } from 'vitest';
+import type { ProxyKind } from '../../src/spec/types.js';
+import type { Check, Report } from '../../src/verify/report/types.js';
+
+export interface Mutation {
+  /** The lab's (and its directory's) name. */
+  lab: string;
+  episode: string;
+  what: string;
+  /** The edit; it must change the file. */
+  mutate(cfg: string): string;
+  /** Checks that must fail, by name. */
+  failing: string[];
+  /** Checks the edit leaves alone: they must still pass. */
+  passing: string[];
+  /**
+   * Passing checks that probe from a client subnet outside 127.0.0.0/8 (source-address
+   * rules): only the docker runtime can speak from there, the local one skips them.
+   */
+  passingFromClientSubnet?: string[];
+  /** Report.configDrift.differences, exactly. */
+  drift: string[];
+  /** More about one proxy's report. */
+  more?(report: Report): void;
+}
+
+/** Replaces exactly one match of `pattern`, or throws: an edit that silently did nothing would prove nothing. */
+export function replaceOnce(cfg: string, pattern: RegExp, by: string): string {
+  const matches = cfg.match(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`)) ?? [];
+  if (matches.length !== 1) throw new Error(`expected one match of ${pattern} in haproxy.cfg, found ${matches.length}`);
+  return cfg.replace(pattern, by);
+}
+
+/** ep09's weights 2,1,3 → 3,1,2: still a cycle of 6, in another order and other counts. */
+export const swapWeights = (cfg: string): string => replaceOnce(
+  replaceOnce(cfg, /^(\s*server server1 \S+) weight 2 /m, '$1 weight 3 '),
+  /^(\s*server server3 \S+) weight 3 /m, '$1 weight 2 ',
+);
+
+export const MUTATIONS: Mutation[] = [
+  {
+    lab: 'hlmut-ep07-roundrobin',
+    episode: 'ep07',
+    what: '`balance source` swapped for `balance roundrobin`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)balance source$/m, '$1balance roundrobin'),
+    failing: ['hash.sticky', 'hash.model'],
+    passing: ['hash.answered'],
+    drift: ['backend servers: balance roundrobin (lab.yaml: source)'],
+  },
+  {
+    lab: 'hlmut-ep04-no-static-acl',
+    episode: 'ep04',
+    what: 'the `use_backend static_backend if is_static` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*use_backend static_backend if is_static\n/m, ''),
+    failing: ['acl.path_front → static_backend'],
+    // The other frontends (and path_front's other routes) still do what the rules say.
+    passing: ['acl.path_front → dynamic_backend', 'acl.method_front → post_backend', 'acl.agent_front → mobile_backend', 'acl.admin_front → admin_backend', 'acl.submit_front → submit_backend'],
+    passingFromClientSubnet: ['acl.block_front → 403 (deny)'],
+    drift: ['frontend path_front: `use_backend static_backend if is_static` removed'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'acl.path_front → static_backend')!;
+      // It says where /static went instead.
+      expect(check.detail).toMatch(/\/static\S* → dynamic_backend/);
+    },
+  },
+  {
+    lab: 'hlmut-ep09-no-server3',
+    episode: 'ep09',
+    what: 'the `server server3` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*server server3 .*\n/m, ''),
+    failing: ['rr.cycle-counts', 'rr.order'],
+    passing: ['rr.answered'],
+    drift: ['backend servers: server3 removed'],
+    more(report) {
+      expect(report.counts.server3 ?? 0).toBe(0);
+      const naming = report.checks.filter((c) => !c.pass && !c.skipped && `${c.expected} ${c.observed} ${c.detail}`.includes('server3'));
+      expect(naming.map((c) => c.name), 'no failing check names server3').not.toEqual([]);
+    },
+  },
+];
+
+/** ep09's weights 2,1,3 → 3,1,2 (the docker suite runs it with a control run first). */
+export const WEIGHTS_MUTATION: Mutation = {
+  lab: 'hlmut-ep09-weights',
+  episode: 'ep09',
+  what: 'weights 2,1,3 → 3,1,2',
+  mutate: swapWeights,
+  failing: ['rr.cycle-counts', 'rr.order'],
+  passing: ['rr.answered'],
+  drift: ['backend servers: server1 weight 3 (lab.yaml: 2), server3 weight 2 (lab.yaml: 3)'],
+  more(report) {
+    // The proxy really ran the edited weights: 3:1:2 per cycle of 6.
+    const n = report.requests;
+    expect(report.counts).toEqual({ server1: (n / 6) * 3, server2: n / 6, server3: (n / 6) * 2 });
+  },
+};
+
+export async function mutateCfg(cfgFile: string, mutate: (cfg: string) => string): Promise<void> {
+  const before = await readFile(cfgFile, 'utf8');
+  const after = mutate(before);
+  expect(after).not.toBe(before);
+  await writeFile(cfgFile, after);
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** One proxy's part of the terminal report (all of it when only one proxy ran). */
+export function terminalSection(stdout: string, proxy: ProxyKind): string {
+  const headers = [...stdout.matchAll(/^\S+ · \S+ · proxy (\S+) · .*$/gm)];
+  const mine = headers.findIndex((h) => h[1] === proxy);
+  if (headers.length <= 1 || mine < 0) return stdout;
+  return stdout.slice(headers[mine]!.index, headers[mine + 1]?.index ?? stdout.length);
+}
+
+/** The terminal report shows the check on a line of its own with its verdict. */
+export function expectTerminalVerdict(text: string, name: string, verdict: 'FAIL' | 'PASS'): void {
+  expect(text, `terminal report: ${name} ${verdict}`).toMatch(new RegExp(`^${escape(name)}\\s.*\\s${verdict}\\s*$`, 'm'));
+}
+
+function describeCheck(proxy: string, check: Check): string {
+  return `[${proxy}] ${check.name}: ${check.skipped ? `SKIPPED (${check.skipped})` : check.pass ? 'pass' : 'FAIL'} — expected ${check.expected}; observed ${check.observed}; ${check.detail}`;
+}
+
+/**
+ * One proxy's report caught the edit: it failed, every `failing` check ran and failed, every
+ * `passing` one passed (on a runtime without the client subnet, those checks are absent and
+ * the subnet's own check says it was skipped), and the drift names the edit.
+ */
+export function expectCaught(report: Report, stdout: string, m: Mutation, runtime: 'docker' | 'local'): void {
+  const proxy = report.proxy as ProxyKind;
+  const section = terminalSection(stdout, proxy);
+  expect(report.verdict).toBe('fail');
+  const byName = new Map(report.checks.map((c) => [c.name, c]));
+  for (const name of m.failing) {
+    const c = byName.get(name);
+    expect(c, `[${proxy}] no check ${name} in the report`).toBeDefined();
+    expect(c!.skipped, describeCheck(proxy, c!)).toBeUndefined();
+    expect(c!.pass, describeCheck(proxy, c!)).toBe(false);
+    expectTerminalVerdict(section, name, 'FAIL');
+  }
+  const passing = runtime === 'docker' ? [...m.passing, ...(m.passingFromClientSubnet ?? [])] : m.passing;
+  for (const name of passing) {
+    const c = byName.get(name);
+    expect(c, `[${proxy}] no check ${name} in the report`).toBeDefined();
+    expect(c!.pass, describeCheck(proxy, c!)).toBe(true);
+    expectTerminalVerdict(section, name, 'PASS');
+  }
+  if (runtime === 'local' && m.passingFromClientSubnet) {
+    for (const name of m.passingFromClientSubnet) expect(byName.has(name), `[${proxy}] ${name} needs a client subnet the local runtime lacks`).toBe(false);
+    expect(report.checks.some((c) => c.skipped && / from inside 192\.168\./.test(c.name))).toBe(true);
+  }
+  expect(report.configDrift?.differences, `[${proxy}] configDrift`).toEqual(m.drift);
+  expect(report.configDrift?.error).toBeUndefined();
+  m.more?.(report);
+}
