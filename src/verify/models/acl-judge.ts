@@ -54,7 +54,7 @@ export function judgeAcl(spec: LabSpec, frontend: FrontendSpec, probes: readonly
     g.total++;
     p.covers.forEach((c) => g.covers.add(c));
     if (ok) g.ok++;
-    else if (g.bad.length < 3) g.bad.push(`${probeText(p)} → ${got}${p.decidedBy ? ` (${p.decidedBy})` : ''}`);
+    else if (g.bad.length < 3) g.bad.push(`${probeText(p)} → ${got}${p.decidedBy ? ` (rule: ${p.decidedBy})` : ''}`);
     groups.set(want, g);
     if (p.expected.kind === 'backend' && p.method === 'GET' && served.has(p.path) && got === p.expected.backend) {
       files.total++;
@@ -92,7 +92,12 @@ export function coverageCheck(frontend: FrontendSpec, coverage: readonly RuleCov
   const expected = `each of the ${coverage.length} acl/use_backend/http-request lines, removed or changed, alters some probe's outcome, both ways`;
   const observed = `${covered.length}/${coverage.length} lines covered both ways`;
   const coveredText = covered.map((c) => `${c.rule.label}: ${c.changes} changes caught, ${c.takes} probes take it, ${c.fallsThrough} fall through`);
-  const missedText = coverage.filter((c) => c.missed.length).map((c) => `not covered: ${c.rule.label}: ${c.missed.map((m) => `${m.change} (${m.reason})`).join('; ')}`);
+  const missedText = coverage.filter((c) => c.missed.length).map((c) => {
+    // Changes missed for one reason are said together: "never matches, … (needs a probe from …)".
+    const byReason = new Map<string, string[]>();
+    for (const m of c.missed) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.change]);
+    return `not covered: ${c.rule.label}: ${[...byReason].map(([reason, changes]) => `${changes.join(', ')} (${reason})`).join('; ')}`;
+  });
   const covers = covered.map((c) => c.rule.label);
   if (missedText.length === 0) return { name, expected, observed, pass: true, detail: `covered both ways: ${coveredText.join('; ')}`, covers };
   return { ...skippedCheck(name, expected, missedText.join(' | ')), observed, covers };

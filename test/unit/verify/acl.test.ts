@@ -55,7 +55,7 @@ describe('ACL model (ep04, six frontends)', async () => {
     const { outcomes } = await runModel(aclModel(frontends), fake, { oracles: { route: oracle } });
     const checks = outcomes.get('haproxy')!.checks;
     expect(failing(checks)).toEqual(['acl.block_front → 403 (deny)']);
-    expect(byName(checks, 'acl.block_front → 403 (deny)').detail).toMatch(/GET \/ from 192\.168\.1\.\d+ → web_backend \(http-request deny if block_ip \(haproxy\.cfg line \d+\)\)/);
+    expect(byName(checks, 'acl.block_front → 403 (deny)').detail).toMatch(/GET \/ from 192\.168\.1\.\d+ → web_backend \(rule: http-request deny if block_ip \(haproxy\.cfg line \d+\)\)/);
   });
 
   it('the User-Agent rule deleted fails the mobile route', async () => {
