@@ -137,7 +137,9 @@ describeDocker('haplab check, the whole catalogue, --proxy both on docker (CLI)'
         // Docker gives the probe 192.168.1.x and 192.168.10.x: the deny and the /admin rule run for real.
         for (const sub of r.reports!) {
           const names = sub.checks.map((c) => c.name);
-          expect(names.filter((n) => /from (inside|outside) /.test(n)), `${sub.proxy}: source-address probes skipped`).toEqual([]);
+          expect(names.filter((n) => /from (inside|just outside|outside) /.test(n)), `${sub.proxy}: source-address probes skipped`).toEqual([]);
+          // Every rule line, the src ones included, is exercised both ways on docker.
+          for (const f of spec.frontends) expect(sub.checks.find((c) => c.name === `acl.coverage ${f.name}`), `${sub.proxy}: acl.coverage ${f.name}`).toMatchObject({ pass: true });
           const deny = sub.checks.find((c) => c.name === 'acl.block_front → 403 (deny)');
           expect(deny, `${sub.proxy}: no probe from 192.168.1.0/24 was denied`).toMatchObject({ pass: true });
           expect(sub.checks.find((c) => c.name === 'acl.admin_front → admin_backend')).toMatchObject({ pass: true });

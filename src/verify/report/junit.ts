@@ -21,7 +21,8 @@ function testcase(check: Check, classname: string): string {
   const name = `name="${xmlEscape(check.name)}" classname="${xmlEscape(classname)}"`;
   const summary = `expected: ${check.expected}\nobserved: ${check.observed}` +
     (check.statistic !== undefined ? `\nstatistic: ${check.statistic}` : '') +
-    (check.pValue !== undefined ? `\np-value: ${check.pValue}` : '') + `\n${check.detail}`;
+    (check.pValue !== undefined ? `\np-value: ${check.pValue}` : '') + `\n${check.detail}` +
+    (check.covers?.length ? `\ncovers: ${check.covers.join('; ')}` : '');
   if (check.skipped) return `    <testcase ${name}>\n      <skipped message="${xmlEscape(check.skipped)}"/>\n    </testcase>`;
   if (!check.pass) {
     return `    <testcase ${name}>\n      <failure message="${xmlEscape(`${check.name}: expected ${check.expected}, observed ${check.observed}`)}" type="check">${xmlEscape(summary)}</failure>\n    </testcase>`;

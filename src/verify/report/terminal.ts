@@ -46,6 +46,7 @@ export function renderChecks(checks: readonly Check[], options: TerminalOptions 
     out.push(`${r.slice(0, 5).map((cell, j) => cell.padEnd(widths[j]!)).join('  ')}  ${paintVerdict(r[5]!)}`);
     const c = checks[i]!;
     if (!c.pass) out.push(`  ${color ? ANSI.dim : ''}↳ ${c.detail}${color ? ANSI.reset : ''}`);
+    c.covers?.forEach((rule, k) => out.push(`  ${color ? ANSI.dim : ''}${k === 0 ? 'covers:' : '       '} ${rule}${color ? ANSI.reset : ''}`));
   });
   return out.join('\n');
 }

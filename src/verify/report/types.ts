@@ -29,6 +29,8 @@ export interface Check {
   detail: string;
   /** Present when the check could not run honestly; says why. */
   skipped?: string;
+  /** The config lines this check would catch a change of (ACL checks: "acl … (haproxy.cfg line N)"). */
+  covers?: string[];
 }
 
 export type Verdict = 'pass' | 'fail';

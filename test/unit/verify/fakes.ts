@@ -7,10 +7,8 @@ import { loadSpecFile } from '../../../src/spec/load.js';
 import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../../src/spec/types.js';
 import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober } from '../../../src/runtime/types.js';
 import type { PickContext } from '../../../src/proxy/balance/types.js';
-import type { BalanceOracle, RouteDecision, RouteOracle, RouteRequest } from '../../../src/verify/oracles.js';
+import type { BalanceOracle } from '../../../src/verify/oracles.js';
 import { keyContext, keyKind, randomKeyValue } from '../../../src/verify/keys.js';
-import { parseAcl } from '../../../src/verify/models/acl-probes.js';
-import { cidrContains, parseCidr } from '../../../src/verify/cidr.js';
 import type { Rng } from '../../../src/verify/rng.js';
 
 export async function spec(id: string): Promise<LabSpec> {
@@ -184,41 +182,6 @@ export function testBalanceOracle(randomShares?: Record<string, number>): Balanc
         if (s) counts[s] = (counts[s] ?? 0) + 1;
       }
       return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v / 20_000]));
-    },
-  };
-}
-
-/** A small ACL evaluator for tests (path_beg, src, method, hdr -i -m sub; and, !). */
-export function testRouteOracle(ignore: string[] = []): RouteOracle {
-  return {
-    decide(frontend: FrontendSpec, req: RouteRequest): RouteDecision {
-      const acls = new Map((frontend.acls ?? []).map((a) => [a.name, parseAcl(a.name, a.criterion)]));
-      const test = (name: string): boolean => {
-        const acl = acls.get(name);
-        if (!acl) return false;
-        const ci = (s: string) => (acl.ignoreCase ? s.toLowerCase() : s);
-        switch (acl.fetch) {
-          case 'path_beg': return acl.values.some((v) => ci(req.path.split('?')[0]!).startsWith(ci(v)));
-          case 'method': return acl.values.includes(req.method);
-          case 'src': return acl.values.some((v) => cidrContains(parseCidr(v)!, req.sourceAddress));
-          case 'req.hdr': case 'hdr': {
-            const h = Object.entries(req.headers).find(([k]) => k.toLowerCase() === acl.arg!.toLowerCase())?.[1];
-            if (h === undefined) return false;
-            return acl.values.some((v) => (acl.match === 'sub' ? ci(h).includes(ci(v)) : ci(h) === ci(v)));
-          }
-          default: throw new Error(`test oracle: no ${acl.fetch}`);
-        }
-      };
-      for (const rule of frontend.rules ?? []) {
-        if (ignore.includes(rule)) continue;
-        const words = rule.split(/\s+/);
-        const at = words.indexOf('if');
-        const cond = words.slice(at + 1).every((w) => (w.startsWith('!') ? !test(w.slice(1)) : test(w)));
-        if (!cond) continue;
-        if (words[0] === 'http-request') return { kind: 'deny', status: 403 };
-        return { kind: 'backend', backend: words[1]! };
-      }
-      return { kind: 'backend', backend: frontend.defaultBackend };
     },
   };
 }

@@ -93,6 +93,20 @@ describe('report', () => {
     expect(wellFormed(reportToJunit(r))).toBeUndefined();
   });
 
+  it('the rule lines a check covers are in the JSON, the JUnit and the terminal report', () => {
+    const covers = ['acl block_ip src 192.168.1.0/24 (haproxy.cfg line 34)', 'http-request deny if block_ip (haproxy.cfg line 35)'];
+    const r: Report = { lab: 'l', episode: 'ep04', proxy: 'haproxy', runtime: 'docker', algorithm: 'x', verdict: 'pass', requests: 1, counts: {}, checks: [
+      { name: 'acl.block_front → 403 (deny)', expected: '2 probes get 403 (deny)', observed: '2/2', pass: true, detail: 'ok', covers },
+      { name: 'rr.order', expected: 'x', observed: 'x', pass: true, detail: 'ok' },
+    ], notes: [], seed: '1' };
+    expect(JSON.parse(reportToJson(r)).checks[0].covers).toEqual(covers);
+    expect(reportToJunit(r)).toContain(`covers: ${covers.join('; ')}`);
+    const lines = renderTerminal(r).split('\n');
+    const row = lines.findIndex((l) => l.startsWith('acl.block_front → 403 (deny)'));
+    expect(lines.slice(row + 1, row + 3)).toEqual([`  covers: ${covers[0]}`, `          ${covers[1]}`]);
+    expect(lines[row + 3]).toMatch(/^rr\.order\s/);
+  });
+
   it('terminal output has the bar chart, expected beside observed, and the table', async () => {
     const text = renderTerminal(await sampleReport(false));
     expect(text).toMatch(/server3 │█+/);
