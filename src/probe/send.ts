@@ -4,7 +4,7 @@
  * container (agent.ts) by the docker runtime, so both send exactly the same way.
  */
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import got from 'got';
 import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../runtime/types.js';
 import { SERVED_BY_HEADER } from '../spec/types.js';
@@ -98,8 +98,11 @@ const freshAgent = new Agent({ keepAlive: false });
 
 async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent): Promise<Outcome> {
   const url = `http://${request.target.host}:${request.target.port}${request.path}`;
+  // The client side of the connection, named while the socket is ours: a kept-alive socket
+  // is detached from the response (response.socket = null) once it goes back to its agent.
+  let connection: string | undefined;
   try {
-    const response = await got(url, {
+    const pending = got(url, {
       method: request.method as 'GET',
       headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
       body: request.body,
@@ -111,13 +114,20 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       timeout: { request: timeoutMs },
       decompress: false,
     });
+    pending.on('request', (req) => req.on('socket', (socket: Socket) => {
+      const name = () => {
+        connection = socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined;
+      };
+      if (socket.localPort) name();
+      else socket.once('connect', name);
+    }));
+    const response = await pending;
     const servedBy = response.headers[SERVED_BY_HEADER.toLowerCase()];
-    const socket = response.socket;
     return {
       status: response.statusCode,
       servedBy: typeof servedBy === 'string' ? servedBy : undefined,
       body: response.body,
-      connection: socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined,
+      connection,
     };
   } catch (err) {
     return { status: 0, body: '', error: describeError(err) };
