@@ -66,6 +66,20 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
+    lab: 'hlmut-ep02-mode-http',
+    episode: 'ep02',
+    // The frontend (and its backend: HAProxy refuses an http frontend on a tcp backend) in
+    // mode http: HAProxy then balances each request of a kept-alive connection.
+    what: 'the frontend switched to `mode http`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)mode\s+tcp$/m, '$1mode    http'),
+    failing: ['tcp.keepalive-sticks'],
+    passing: ['tcp.forwarded'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'tcp.keepalive-sticks')!;
+      expect(check.detail).toMatch(/answered by flask\d, flask\d: the proxy balanced each request/);
+    },
+  },
+  {
     lab: 'hlmut-ep09-no-server3',
     episode: 'ep09',
     what: 'the `server server3` line deleted',
