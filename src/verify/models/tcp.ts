@@ -28,6 +28,8 @@ export interface KeepalivePlan {
    * every connection one server (Σ pᵢᵏ)^C: at most α.
    */
   missChance: number;
+  /** The α that missChance was held under. */
+  alpha: number;
   /**
    * The longest run of one server in the backend's rotation, when the oracle gives it: k
    * exceeds it, so a proxy rotating per request spreads every connection, for certain.
@@ -81,7 +83,7 @@ export function keepalivePlan(
     c = Math.max(c, options.minConnections ?? 1, Math.ceil((options.minRequests ?? 0) / k), 1);
     c = Math.ceil(c / cycle) * cycle;
     if (Number.isFinite(c) && (!best || c * k < best.connections * best.requestsPerConnection)) {
-      best = { connections: c, requestsPerConnection: k, missChance: q ** c, ...(run === undefined ? {} : { longestRun: run }) };
+      best = { connections: c, requestsPerConnection: k, missChance: q ** c, alpha, ...(run === undefined ? {} : { longestRun: run }) };
     }
   }
   if (!best) throw new Error('keepalivePlan: one server takes every pick, so no per-request balancing can be told apart');
@@ -138,7 +140,7 @@ export function judgeForwarded(spec: LabSpec, backend: BackendSpec, responses: r
 
 /** Why a pass means something: what a per-request proxy would have shown. */
 function power(plan: KeepalivePlan): string {
-  const random = `picking each request at random by weight it would have kept every connection on one server with probability ${plan.missChance.toExponential(1)}`;
+  const random = `picking each request at random by weight it would have kept every connection on one server with probability ${plan.missChance.toExponential(1)} (≤ α ${plan.alpha})`;
   const rotation = plan.longestRun === undefined
     ? 'the rotation\'s longest run is unknown without the balance oracle'
     : `rotating per request (mode http) it would have spread every connection, since ${plan.requestsPerConnection} consecutive picks exceed the rotation's longest run of ${plan.longestRun}`;
@@ -201,7 +203,7 @@ export function tcpPlanFor(backend: BackendSpec, alpha: number, oracle: BalanceO
   const rotates = backend.balance === 'roundrobin' || backend.balance === 'static-rr';
   const servers = activeServers(backend);
   // One server: nothing to balance, only forwarding to show, kept alive as for many servers.
-  if (servers.length < 2) return { connections: Math.max(3, Math.ceil((minRequests ?? 0) / 2)), requestsPerConnection: 2, missChance: 1 };
+  if (servers.length < 2) return { connections: Math.max(3, Math.ceil((minRequests ?? 0) / 2)), requestsPerConnection: 2, missChance: 1, alpha };
   const cycle = cycleLength(backend);
   return keepalivePlan(servers.map((s) => s.weight), alpha, {
     rotation: rotates ? oracle?.sequence(backend, 4 * cycle) : undefined,

@@ -134,7 +134,7 @@ describe('tcp model (ep02)', async () => {
     expect(o.requests).toBe(fake.sent.length);
     // lbtot counts one pick per connection in mode tcp.
     expect(Object.values(o.served).reduce((s, v) => s + v, 0)).toBe(plan.connections);
-    expect(byName(o.checks, 'tcp.keepalive-sticks').detail).toMatch(/once per connection.*caught/);
+    expect(byName(o.checks, 'tcp.keepalive-sticks').detail).toMatch(/once per connection.*caught.*longest run of 1.*probability 3\.9e-3 \(≤ α 0\.01\)/);
   });
 
   it('ep02 sends 8 connections of 2 requests: 2 exceeds the rotation\'s runs of 1, and 0.5⁸ < 0.01', () => {
