@@ -4,7 +4,7 @@
  * container (agent.ts) by the docker runtime, so both send exactly the same way.
  */
 import { Agent } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import got from 'got';
 import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../runtime/types.js';
 import { SERVED_BY_HEADER } from '../spec/types.js';
@@ -21,7 +21,7 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatchOptions = {}): Promise<ProbeResponse[]> {
   const started = performance.now();
   const results: ProbeResponse[] = new Array(requests.length);
-  const keepAliveAgents = new Map<string, Agent>();
+  const keepAlive = new KeepAliveSessions(requests);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   let next = 0;
   const worker = async () => {
@@ -31,7 +31,8 @@ export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatch
       const sentAtMs = performance.now() - started;
       const outcome = request.connection === 'tcp'
         ? await sendRawTcp(request, timeoutMs)
-        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? agentFor(keepAliveAgents, request) : undefined);
+        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? keepAlive.agent(request) : undefined);
+      if (request.connection === 'keepalive') keepAlive.answered(request);
       results[index] = { ...outcome, sentAtMs, doneAtMs: performance.now() - started };
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
@@ -40,22 +41,56 @@ export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatch
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
-    for (const agent of keepAliveAgents.values()) agent.destroy();
+    keepAlive.destroy();
   }
   return results;
 }
 
 type Outcome = Omit<ProbeResponse, 'sentAtMs' | 'doneAtMs'>;
 
-/** One kept-alive connection per client address and target, reused across the batch. */
-function agentFor(agents: Map<string, Agent>, request: ResolvedRequest): Agent {
-  const key = `${request.sourceAddress ?? ''}>${request.target.host}:${request.target.port}`;
-  let agent = agents.get(key);
-  if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    agents.set(key, agent);
+/**
+ * One kept-alive connection per session, client address and target (an agent of one
+ * socket), closed as soon as the session's last request of the batch is answered: a batch
+ * of many sessions never holds more than the sessions in progress open. One socket per
+ * agent also answers in order, so the last request answered is the session's last.
+ */
+class KeepAliveSessions {
+  private readonly agents = new Map<string, Agent>();
+  private readonly remaining = new Map<string, number>();
+
+  constructor(requests: readonly ResolvedRequest[]) {
+    for (const r of requests) {
+      if (r.connection === 'keepalive') this.remaining.set(KeepAliveSessions.key(r), (this.remaining.get(KeepAliveSessions.key(r)) ?? 0) + 1);
+    }
   }
-  return agent;
+
+  private static key(request: ResolvedRequest): string {
+    return `${request.session ?? ''}|${request.sourceAddress ?? ''}>${request.target.host}:${request.target.port}`;
+  }
+
+  agent(request: ResolvedRequest): Agent {
+    const key = KeepAliveSessions.key(request);
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  answered(request: ResolvedRequest): void {
+    const key = KeepAliveSessions.key(request);
+    const left = (this.remaining.get(key) ?? 1) - 1;
+    this.remaining.set(key, left);
+    if (left > 0) return;
+    this.agents.get(key)?.destroy();
+    this.agents.delete(key);
+  }
+
+  destroy(): void {
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
 }
 
 // A fresh connection per request: no pooling, and the server is told to close.
@@ -63,8 +98,11 @@ const freshAgent = new Agent({ keepAlive: false });
 
 async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent): Promise<Outcome> {
   const url = `http://${request.target.host}:${request.target.port}${request.path}`;
+  // The client side of the connection, named while the socket is ours: a kept-alive socket
+  // is detached from the response (response.socket = null) once it goes back to its agent.
+  let connection: string | undefined;
   try {
-    const response = await got(url, {
+    const pending = got(url, {
       method: request.method as 'GET',
       headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
       body: request.body,
@@ -76,13 +114,20 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       timeout: { request: timeoutMs },
       decompress: false,
     });
+    pending.on('request', (req) => req.on('socket', (socket: Socket) => {
+      const name = () => {
+        connection = socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined;
+      };
+      if (socket.localPort) name();
+      else socket.once('connect', name);
+    }));
+    const response = await pending;
     const servedBy = response.headers[SERVED_BY_HEADER.toLowerCase()];
-    const socket = response.socket;
     return {
       status: response.statusCode,
       servedBy: typeof servedBy === 'string' ? servedBy : undefined,
       body: response.body,
-      connection: socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined,
+      connection,
     };
   } catch (err) {
     return { status: 0, body: '', error: describeError(err) };

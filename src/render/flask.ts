@@ -4,6 +4,17 @@ import { SERVED_BY_HEADER } from '../spec/types.js';
 import { BASE_IMAGES } from '../spec/images.js';
 import { pyString, renderTemplate } from './engine.js';
 
+/**
+ * waitress serves a request on a thread of a fixed pool (Werkzeug's threaded=True started
+ * one per request): enough that the verifier's concurrent clients (12 per proxy, both
+ * proxies at once; src/verify/models/leastconn.ts, peakload.ts) never queue behind a slow
+ * view. Idle kept-alive connections hold no thread, only a slot of the connection limit,
+ * which the proxies' idle server-connection pools also take (waitress polls with select():
+ * stay well under its 1024 descriptors).
+ */
+export const WAITRESS_THREADS = 48;
+export const WAITRESS_CONNECTION_LIMIT = 500;
+
 export function renderFlaskApp(spec: LabSpec, app: AppSpec): string {
   return renderTemplate('app.py', {
     labId: spec.id,
@@ -14,6 +25,8 @@ export function renderFlaskApp(spec: LabSpec, app: AppSpec): string {
     servedByHeader: SERVED_BY_HEADER,
     py: pyString,
     pyList: (items: string[]) => `[${items.map(pyString).join(', ')}]`,
+    threads: WAITRESS_THREADS,
+    connectionLimit: WAITRESS_CONNECTION_LIMIT,
   });
 }
 

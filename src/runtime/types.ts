@@ -53,6 +53,12 @@ export interface ProbeRequest {
    * client for the whole batch · tcp: raw TCP, one connection, an HTTP/1.0 request written by hand.
    */
   connection?: 'fresh' | 'keepalive' | 'tcp';
+  /**
+   * keepalive only: requests of the batch that name the same session (from the same client
+   * address, to the same target) share one connection, and different sessions never do; a
+   * session's connection is closed once its last request is answered. Default: one session.
+   */
+  session?: string;
 }
 
 export interface ProbeResponse {

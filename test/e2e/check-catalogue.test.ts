@@ -34,8 +34,6 @@ const BALANCING = new Set(['ep02', 'ep05', 'ep06', 'ep07', 'ep08', 'ep09']);
  * Anything else skipped fails this test: on docker every check can run honestly.
  */
 const MAY_SKIP: Record<string, Record<string, RegExp>> = {
-  // Flask's development server closes every connection, so none carries a second request.
-  ep02: { 'tcp.keepalive-sticks': /closed the connection after every answer/ },
   // A server is stopped on purpose (consistent-hash failover): lbtot also counts its retries.
   ep07: { 'stats.lbtot': /server was stopped during the run/ },
 };

@@ -72,6 +72,22 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   {
+    lab: 'hlmut-ep02-mode-http',
+    episode: 'ep02',
+    // The first `mode tcp` (defaults: the frontend and its backend alike, since HAProxy refuses
+    // an http frontend on a tcp backend): HAProxy then balances each request of a kept-alive
+    // connection.
+    what: 'the frontend switched to `mode http`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)mode\s+tcp$/m, '$1mode    http'),
+    failing: ['tcp.keepalive-sticks'],
+    passing: ['tcp.forwarded'],
+    drift: ['TBD'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'tcp.keepalive-sticks')!;
+      expect(check.detail).toMatch(/answered by flask\d, flask\d: the proxy balanced each request/);
+    },
+  },
+  {
     lab: 'hlmut-ep09-no-server3',
     episode: 'ep09',
     what: 'the `server server3` line deleted',

@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { requireTool } from '../helpers/require-tool.js';
 
 const PYTHON = '/usr/bin/python3';
 const haveFlask = requireTool('Flask', PYTHON, ['-c', 'import flask']);
+const haveWaitress = requireTool('waitress', PYTHON, ['-c', 'import waitress']);
 const root = mkdtempSync(join(tmpdir(), 'haplab-replica-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -110,6 +111,49 @@ describe.each(ids)('%s', (id) => {
       } finally {
         replica.close();
       }
+    }
+  });
+});
+
+/** Two requests written on one socket, one after the other: the connections each rode (undefined: closed). */
+async function twoOnOneSocket(port: number): Promise<{ first: string; second?: string; closedAfterFirst: boolean }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = () => new Promise<{ port: number; closed: boolean }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ port: req.socket!.localPort!, closed: res.headers.connection === 'close' }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  try {
+    const a = await once();
+    const b = await once();
+    return { first: String(a.port), second: String(b.port), closedAfterFirst: a.closed };
+  } finally {
+    agent.destroy();
+  }
+}
+
+describe('keep-alive', () => {
+  it('Flask under waitress and the replica both answer a second request on the same connection', async ({ skip }) => {
+    if (!haveFlask || !haveWaitress) skip('Flask or waitress is not available');
+    const spec = await loadEpisode('ep02');
+    const dir = join(root, 'keepalive');
+    await writeLab(spec, dir);
+    const app = spec.apps[0]!;
+    const replica = createReplicaServer(app, join(dir, 'apps', app.name));
+    await new Promise<void>((resolve) => replica.listen(0, '127.0.0.1', resolve));
+    try {
+      for (const port of [await startFlask(dir, app), (replica.address() as AddressInfo).port]) {
+        const seen = await twoOnOneSocket(port);
+        expect(seen.first).toMatch(/^\d+$/);
+        expect(seen.closedAfterFirst, `port ${port}: Connection: close`).toBe(false);
+        expect(seen.second, `port ${port}: a new connection for the second request`).toBe(seen.first);
+      }
+    } finally {
+      replica.close();
+      replica.closeAllConnections();
     }
   });
 });

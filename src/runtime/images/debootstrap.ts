@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { EnvironmentError } from '../../errors.js';
 
 export const SUITE = 'bookworm';
-export const PACKAGES = ['python3-flask', 'haproxy', 'iproute2'];
+export const PACKAGES = ['python3-flask', 'python3-waitress', 'haproxy', 'iproute2'];
 
 export function findDebootstrap(env: NodeJS.ProcessEnv = process.env): string {
   // /usr/sbin is not on every user's PATH, but that is where Debian puts it.

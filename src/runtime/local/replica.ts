@@ -1,8 +1,9 @@
 /**
  * A Node stand-in for a lab's Flask app, for machines where Flask does not import: the
  * same routes, methods, texts, JSON (as Flask serializes it), static files, delay and
- * X-Served-By header, and Werkzeug's 404/405 pages — so the verifier cannot tell the two
- * apart by anything it checks.
+ * X-Served-By header, and Werkzeug's 404/405 pages, on connections kept alive as waitress
+ * keeps them (app.py serves with waitress) — so the verifier cannot tell the two apart by
+ * anything it checks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { compileRoutes, matchRoute } from './replica-routes.js';
 const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
 const METHOD_NOT_ALLOWED_PAGE = '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n';
 const HTML = 'text/html; charset=utf-8';
+const WAITRESS_IDLE_MS = 120_000;
 
 /** The types Python's mimetypes gives the files labs ship; anything else is a plain download. */
 const MIME: Record<string, string> = {
@@ -120,8 +122,9 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
     return routeReply(appDir, match.route.route, match.params);
   };
 
-  return createServer((req, res) => {
-    // Read the whole request first, as Werkzeug does, then answer and close like its dev server.
+  const server = createServer((req, res) => {
+    // Read the whole request first, as waitress does, then answer; the connection stays
+    // open for the next request (HTTP/1.1 keep-alive, as under waitress).
     req.resume();
     req.on('end', () => {
       handle(req).then(
@@ -130,6 +133,9 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
       );
     });
   });
+  // waitress closes a connection idle for 120 s (its channel_timeout); Node's default is 5 s.
+  server.keepAliveTimeout = WAITRESS_IDLE_MS;
+  return server;
 }
 
 function send(req: IncomingMessage, res: ServerResponse, appName: string, reply: Reply, log?: (line: string) => void): void {
@@ -140,7 +146,6 @@ function send(req: IncomingMessage, res: ServerResponse, appName: string, reply:
   res.setHeader('Content-Length', body.length);
   res.setHeader(SERVED_BY_HEADER, appName);
   res.setHeader('Server', 'haplab-replica (Flask stand-in)');
-  res.setHeader('Connection', 'close');
   res.end(req.method === 'HEAD' ? undefined : body);
   log?.(`${req.socket.remoteAddress ?? '-'} - - [${new Date().toUTCString()}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${reply.status} -`);
 }

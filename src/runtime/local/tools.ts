@@ -19,19 +19,41 @@ export interface Found {
   problem?: string;
 }
 
+export interface FlaskPython extends Found {
+  /**
+   * Why waitress does not import in that Python, when it does not: the generated app.py
+   * then falls back to Flask's development server, which closes every connection after one
+   * answer (so no connection carries two requests).
+   */
+  noWaitress?: string;
+}
+
+/** Prints sys.executable, then "waitress" or why it does not import. */
+const PROBE_PYTHON = [
+  'import sys, flask',
+  'try:',
+  '    import waitress',
+  '    found = "waitress"',
+  'except ImportError as e:',
+  '    found = str(e)',
+  'print(sys.executable)',
+  'print(found)',
+].join('\n');
+
 /**
  * A Python that imports Flask. Debian's /usr/bin/python3 first: a python3 earlier on PATH
  * (pyenv, a venv) may lack Flask. The interpreter's own sys.executable is returned so the
- * apps do not go through a shim that depends on the caller's environment.
+ * apps do not go through a shim that depends on the caller's environment. Whether waitress
+ * imports there too is said, because app.py serves with it when it does.
  */
-export async function findFlaskPython(): Promise<Found> {
+export async function findFlaskPython(): Promise<FlaskPython> {
   const candidates = [...new Set(['/usr/bin/python3', 'python3'])];
   const problems: string[] = [];
   for (const candidate of candidates) {
     try {
-      const { stdout } = await run(candidate, ['-c', 'import sys, flask; print(sys.executable)'], { timeout: 15_000 });
-      const path = stdout.trim();
-      if (path) return { path };
+      const { stdout } = await run(candidate, ['-c', PROBE_PYTHON], { timeout: 15_000 });
+      const [path, waitress] = stdout.trim().split('\n').map((l) => l.trim());
+      if (path) return waitress === 'waitress' ? { path } : { path, noWaitress: waitress || 'waitress does not import' };
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: string };
       problems.push(`${candidate}: ${e.code === 'ENOENT' ? 'not found' : (e.stderr?.trim().split('\n').pop() ?? e.message)}`);
@@ -66,7 +88,7 @@ export function requireCompiled(entry: string, what: string): string {
 }
 
 export interface LocalTools {
-  python: Found;
+  python: FlaskPython;
   haproxy: Found;
 }
 

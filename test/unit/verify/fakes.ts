@@ -32,7 +32,7 @@ export interface LabState {
   now: number;
   /** Requests in flight per app at that moment (this proxy only). */
   inFlight: Map<string, number>;
-  /** Increments on every send() call: one kept-alive connection per batch. */
+  /** Increments on every send() call: one kept-alive connection per batch and session. */
   batch: number;
 }
 
@@ -99,8 +99,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
         out.push({
           status: s.status ?? (s.app ? 200 : 0), servedBy: s.app, body: s.body ?? (s.app ? `hello from ${s.app}` : ''),
           sentAtMs: now, doneAtMs: now + delay, error: s.app || s.status ? undefined : (s.error ?? 'connection refused'),
-          // A kept-alive request rides the batch's one connection; any other gets its own.
-          connection: req.connection === 'keepalive' ? `batch-${batch}` : `conn-${sent.length}`,
+          // A kept-alive request rides its session's one connection of the batch; any other gets its own.
+          connection: req.connection === 'keepalive' ? `batch-${batch}${req.session === undefined ? '' : `-${req.session}`}` : `conn-${sent.length}`,
         });
         workers[w] = now + delay;
       }

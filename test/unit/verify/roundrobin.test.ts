@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { primaryBackend } from '../../../src/spec/types.js';
 import { bestPhase, roundRobinModel, roundRobinRequests } from '../../../src/verify/models/roundrobin.js';
-import { tcpModel } from '../../../src/verify/models/tcp.js';
 import { appOf, fakeLab, spec, swrr, testBalanceOracle } from './fakes.js';
 import { byName, failing, runModel } from './harness.js';
 
@@ -65,64 +64,5 @@ describe('round robin model (ep09, weights 2/1/3)', async () => {
   it('bestPhase finds the offset and where the order breaks', () => {
     expect(bestPhase(['a', 'b', 'c', 'a', 'b', 'c'], ['c', 'a', 'b'], 3)).toEqual({ offset: 2, matched: 3 });
     expect(bestPhase(['a', 'b', 'c', 'a', 'b', 'c'], ['b', 'c', 'c'], 3)).toEqual({ offset: 1, matched: 2 });
-  });
-});
-
-describe('tcp model (ep02)', async () => {
-  const lab = await spec('ep02');
-  const backend = lab.backends[0]!;
-  const oracle = testBalanceOracle();
-
-  /** Per connection round robin; a kept-alive connection keeps its server. */
-  function tcpProxy(perRequest = false) {
-    let i = 0;
-    const conn = new Map<number, string>();
-    return (req: { connection?: string }, state: { batch: number }) => {
-      const next = () => appOf(backend, ['flask1', 'flask2'][i++ % 2]!);
-      if (req.connection === 'keepalive' && !perRequest) {
-        if (!conn.has(state.batch)) conn.set(state.batch, next());
-        return { app: conn.get(state.batch)!, body: 'Hello from Flask over TCP!' };
-      }
-      return { app: next(), body: 'Hello from Flask over TCP!' };
-    };
-  }
-
-  it('a correct TCP proxy passes', async () => {
-    const fake = fakeLab(lab, { haproxy: tcpProxy() });
-    const { outcomes } = await runModel(tcpModel('tcp_front', backend), fake, { oracles: { balance: oracle } });
-    const o = outcomes.get('haproxy')!;
-    expect(failing(o.checks)).toEqual([]);
-    expect(o.checks.map((c) => c.name)).toEqual(['tcp.forwarded', 'tcp.per-connection.cycle-counts', 'tcp.per-connection.order', 'tcp.keepalive-sticks']);
-    expect(fake.sent.filter((r) => r.connection === 'tcp').length).toBeGreaterThan(0);
-  });
-
-  it('balancing per request on one connection fails keepalive-sticks', async () => {
-    const fake = fakeLab(lab, { haproxy: tcpProxy(true) });
-    const { outcomes } = await runModel(tcpModel('tcp_front', backend), fake, { oracles: { balance: oracle } });
-    expect(failing(outcomes.get('haproxy')!.checks)).toEqual(['tcp.keepalive-sticks']);
-  });
-
-  it('an app that closes every connection makes keepalive-sticks skipped, never passed', async () => {
-    const fake = fakeLab(lab, { haproxy: tcpProxy() });
-    let fresh = 0;
-    const send = fake.prober.send.bind(fake.prober);
-    const closing = { ...fake, prober: { ...fake.prober, send: async (...args: Parameters<typeof send>) =>
-      (await send(...args)).map((r) => ({ ...r, connection: `fresh-${fresh++}` })) } };
-    const { outcomes } = await runModel(tcpModel('tcp_front', backend), closing, { oracles: { balance: oracle } });
-    const check = outcomes.get('haproxy')!.checks.find((c) => c.name === 'tcp.keepalive-sticks')!;
-    expect(check.pass).toBe(false);
-    expect(check.skipped).toMatch(/Connection: close/);
-  });
-
-  it('every connection to one server fails the per-connection checks', async () => {
-    const fake = fakeLab(lab, { haproxy: () => ({ app: 'flask1', body: 'Hello from Flask over TCP!' }) });
-    const { outcomes } = await runModel(tcpModel('tcp_front', backend), fake, { oracles: { balance: oracle } });
-    expect(failing(outcomes.get('haproxy')!.checks)).toEqual(['tcp.per-connection.cycle-counts', 'tcp.per-connection.order']);
-  });
-
-  it('bytes not forwarded (wrong body) fail tcp.forwarded', async () => {
-    const fake = fakeLab(lab, { haproxy: () => ({ app: 'flask1', body: 'garbage' }) });
-    const { outcomes } = await runModel(tcpModel('tcp_front', backend), fake, { oracles: { balance: oracle } });
-    expect(failing(outcomes.get('haproxy')!.checks)).toContain('tcp.forwarded');
   });
 });

@@ -1,0 +1,156 @@
+/**
+ * ep02 on the local runtime, through verifyLab as `haplab check` runs it: the apps keep
+ * connections alive, so tcp.keepalive-sticks RUNS and passes on both proxies — with Flask
+ * under waitress behind HAProxy and haplab's TypeScript proxy, and with the Node replicas.
+ * Then each proxy's running config is switched to `mode http` and the proxies restarted:
+ * they balance each request of a kept-alive connection, and tcp.keepalive-sticks fails.
+ * Last, a Python where waitress does not import: the apps fall back to Flask's development
+ * server, the lab's notes say so, and the check fails with that reason (never skipped).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeLab } from '../../src/render/lab.js';
+import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local/index.js';
+import { spawnRecorded, stopProcesses } from '../../src/runtime/local/lifecycle.js';
+import { waitReady } from '../../src/runtime/local/readiness.js';
+import { runsOfDir } from '../../src/runtime/local/run-record.js';
+import type { LabInstance } from '../../src/runtime/types.js';
+import { loadEpisode } from '../../src/spec/catalogue.js';
+import { customizeSpec } from '../../src/spec/customize.js';
+import type { LabSpec } from '../../src/spec/types.js';
+import { runningConfigPath } from '../../src/verify/models/failover-judge.js';
+import type { Check, Report } from '../../src/verify/report/types.js';
+import { verifyLab } from '../../src/verify/run.js';
+import { specOracles } from '../../src/verify/spec-oracles.js';
+import { inCI, requireTool } from '../helpers/require-tool.js';
+
+const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
+const haveWaitress = requireTool('Flask and waitress', '/usr/bin/python3', ['-c', 'import flask, waitress']);
+const haveDist = existsSync(new URL('../../dist/src/proxy/main.js', import.meta.url))
+  && existsSync(new URL('../../dist/src/runtime/local/replica-main.js', import.meta.url));
+if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
+
+const root = mkdtempSync(join(tmpdir(), 'haplab-ep02-keepalive-'));
+const registryDir = join(root, 'registry');
+/** Away from the catalogue's ports and below the ephemeral range (see local-runtime.test.ts). */
+const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
+const runtimes: LocalRuntime[] = [];
+
+afterAll(async () => {
+  for (const runtime of runtimes) await runtime.downAll();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function ep02Both(): Promise<LabSpec> {
+  const spec = customizeSpec(await loadEpisode('ep02'), { proxy: 'both' });
+  return {
+    ...spec,
+    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
+    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
+  };
+}
+
+async function up(name: string, options: LocalRuntimeOptions): Promise<{ runtime: LocalRuntime; instance: LabInstance }> {
+  const runtime = createLocalRuntime({ ...options, registryDir });
+  runtimes.push(runtime);
+  const dir = join(root, name);
+  await writeLab(await ep02Both(), dir);
+  return { runtime, instance: await runtime.up(dir) };
+}
+
+async function verify(runtime: LocalRuntime, instance: LabInstance): Promise<Report> {
+  const prober = await runtime.prober(instance);
+  try {
+    return await verifyLab(instance, prober, { seed: 2, proxy: 'both', oracles: specOracles(instance.spec) });
+  } finally {
+    await prober.close();
+  }
+}
+
+function keepalive(report: Report, proxy: 'haproxy' | 'ts'): Check {
+  const check = report.reports!.find((r) => r.proxy === proxy)!.checks.find((c) => c.name === 'tcp.keepalive-sticks');
+  expect(check, `${proxy}: no tcp.keepalive-sticks`).toBeDefined();
+  expect(check!.skipped, `${proxy}: ${check!.skipped}`).toBeUndefined();
+  return check!;
+}
+
+/** Rewrites each proxy's running config (`mode tcp` → `mode http` in defaults) and restarts it. */
+async function switchToModeHttp(runtime: LocalRuntime, instance: LabInstance): Promise<void> {
+  const run = (await runsOfDir(registryDir, instance.dir)).find((r) => r.phase === 'running')!;
+  for (const proc of run.processes.filter((p) => p.role === 'proxy')) {
+    const cfg = runningConfigPath(instance, proc.name as 'haproxy' | 'ts');
+    const text = await readFile(cfg, 'utf8');
+    expect(text.match(/^ {4}mode {4}tcp$/gm)).toHaveLength(1);
+    await writeFile(cfg, text.replace(/^ {4}mode {4}tcp$/m, '    mode    http'));
+    await stopProcesses(run, runtime.options.stopGraceMs, proc);
+    await spawnRecorded(run, proc);
+    await waitReady(proc, Date.now() + 20_000);
+  }
+}
+
+const flavors = [
+  { name: 'Flask under waitress, HAProxy and the TypeScript proxy', options: {}, available: haveHaproxy && haveWaitress && haveDist, apps: /apps: Flask under waitress/ },
+  { name: 'Node replicas, the TypeScript proxy in both roles', options: { preferReplicas: true, preferTsProxy: true }, available: haveDist, apps: /Node replicas/ },
+];
+
+describe.each(flavors)('ep02 on the local runtime: $name', (flavor) => {
+  it('keepalive-sticks passes on both proxies; switched to mode http, both fail it', async ({ skip }) => {
+    if (!flavor.available) skip(`${flavor.name}: not available here`);
+    const { runtime, instance } = await up(flavor.options.preferReplicas ? 'replicas' : 'flask', flavor.options);
+    try {
+      expect(instance.notes.join('\n')).toMatch(flavor.apps);
+      const report = await verify(runtime, instance);
+      for (const proxy of ['haproxy', 'ts'] as const) {
+        const check = keepalive(report, proxy);
+        expect(check.pass, `${proxy}: ${check.observed}; ${check.detail}`).toBe(true);
+        expect(check.detail).toMatch(/once per connection/);
+      }
+      expect(report.verdict).toBe('pass');
+
+      await switchToModeHttp(runtime, instance);
+      const mutated = await verify(runtime, instance);
+      for (const proxy of ['haproxy', 'ts'] as const) {
+        const check = keepalive(mutated, proxy);
+        expect(check.pass, `${proxy}: ${check.observed}; ${check.detail}`).toBe(false);
+        expect(check.detail).toMatch(/balanced each request/);
+        const forwarded = mutated.reports!.find((r) => r.proxy === proxy)!.checks.find((c) => c.name === 'tcp.forwarded')!;
+        expect(forwarded.pass, 'requests still reach the apps: what fails is the balancing').toBe(true);
+      }
+      expect(mutated.verdict).toBe('fail');
+    } finally {
+      await runtime.down(instance.dir);
+    }
+  }, 120_000);
+});
+
+describe('ep02 where waitress does not import', () => {
+  it("the apps fall back to Flask's development server, the notes say so, and keepalive-sticks fails with the reason", async ({ skip }) => {
+    if (!(haveWaitress && haveDist)) skip('Flask, waitress or dist/ is not available here');
+    // A module named waitress that refuses to import, first on the path of every Python started from here.
+    const hidden = join(root, 'python-path');
+    mkdirSync(hidden, { recursive: true });
+    writeFileSync(join(hidden, 'waitress.py'), 'raise ImportError("No module named \'waitress\' (hidden by the test)")\n');
+    const before = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = hidden;
+    try {
+      const { runtime, instance } = await up('no-waitress', { preferTsProxy: true });
+      try {
+        expect(instance.notes.join('\n')).toMatch(/apps: Flask's development server .*hidden by the test.*install python3-waitress/);
+        const report = await verify(runtime, instance);
+        for (const proxy of ['haproxy', 'ts'] as const) {
+          const check = keepalive(report, proxy);
+          expect(check.pass).toBe(false);
+          expect(check.detail).toMatch(/no connection carried two requests.*waitress/);
+        }
+      } finally {
+        await runtime.down(instance.dir);
+      }
+    } finally {
+      if (before === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = before;
+    }
+  }, 120_000);
+});
