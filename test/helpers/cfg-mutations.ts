@@ -81,10 +81,38 @@ export const MUTATIONS: Mutation[] = [
     mutate: (cfg) => replaceOnce(cfg, /^(\s*)mode\s+tcp$/m, '$1mode    http'),
     failing: ['tcp.keepalive-sticks'],
     passing: ['tcp.forwarded'],
-    drift: ['TBD'],
+    drift: ['frontend tcp_front: mode http (lab.yaml: tcp)', 'backend flask_backend: mode http (lab.yaml: tcp)'],
     more(report) {
       const check = report.checks.find((c) => c.name === 'tcp.keepalive-sticks')!;
       expect(check.detail).toMatch(/answered by flask\d, flask\d: the proxy balanced each request/);
+    },
+  },
+  {
+    lab: 'hlmut-ep06-fast-only',
+    episode: 'ep06',
+    what: 'server1 and server3 deleted (only the fast server left)',
+    mutate: (cfg) => replaceOnce(replaceOnce(cfg, /^\s*server server1 .*\n/m, ''), /^\s*server server3 .*\n/m, ''),
+    // The fast server still takes the excess: only the candidates see that the slow ones are gone.
+    failing: ['balance.candidates'],
+    passing: ['leastconn.answered', 'leastconn.fast-takes-excess'],
+    drift: ['backend servers: server1 removed, server3 removed'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'balance.candidates')!;
+      expect(check.detail).toMatch(/leastconn \(configured\) does not fit: server[13] answered none/);
+    },
+  },
+  {
+    lab: 'hlmut-ep08-roundrobin',
+    episode: 'ep08',
+    what: '`balance random(2)` swapped for `balance roundrobin`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)balance random\(2\)$/m, '$1balance roundrobin'),
+    // A rotation's counts can pass a χ² against the ring's shares; its pairs never repeat.
+    failing: ['balance.candidates'],
+    passing: ['random.answered'],
+    drift: ['backend servers: balance roundrobin (lab.yaml: random(2))'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'balance.candidates')!;
+      expect(check.detail).toMatch(/random\(2\) \(configured\) does not fit: .*consecutive pairs repeat.*what fits: roundrobin/);
     },
   },
   {
