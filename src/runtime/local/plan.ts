@@ -42,7 +42,7 @@ export function appProcess(dir: string, app: string, port: number, python: strin
 
 export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools, options: ResolvedLocalOptions): Promise<LocalPlan> {
   const notes: string[] = [];
-  const ports = new PortAllocator();
+  const ports = new PortAllocator(dir);
   const python = options.preferReplicas ? undefined : tools.python.path;
   if (python) notes.push(`apps: Flask (${python})`);
   else notes.push(`apps: haplab's built-in Node replicas of the Flask apps (same routes, texts and headers), because ${options.preferReplicas ? 'replicas were asked for' : tools.python.problem}`);
