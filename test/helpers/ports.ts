@@ -16,6 +16,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { ephemeralRange, isPortFree, MOVED_PORTS, overlaps, type PortRange } from '../../src/runtime/local/ports.js';
+import { STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/spec/types.js';
 
 export const TEST_PORTS: PortRange = { first: 16_000, last: 23_999 };
 const BLOCK = 500;
@@ -110,4 +111,24 @@ export async function waitForPort(port: number, timeoutMs: number, gaveUp = () =
     if (gaveUp() || Date.now() > deadline) throw new Error(`port ${port} never opened: ${why()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The lab moved onto reserved ports, its layout kept: apps side by side, and the frontends'
+ * published ports with the TypeScript proxy's (+TS_PORT_OFFSET) and the stats ports
+ * (+STATS_PORT_OFFSET) in one span, as publishedPorts lays them out.
+ */
+export async function labOnTestPorts(spec: LabSpec): Promise<LabSpec> {
+  const appPorts = spec.apps.map((a) => a.port);
+  const lowestApp = Math.min(...appPorts);
+  const appBase = await reserveSpan(Math.max(...appPorts) - lowestApp + 1);
+  const hostPorts = spec.frontends.map((f) => f.hostPort);
+  const lowestHost = Math.min(...hostPorts);
+  const highestPublished = Math.max(...hostPorts, spec.frontends[0]!.hostPort + STATS_PORT_OFFSET) + TS_PORT_OFFSET;
+  const hostBase = await reserveSpan(highestPublished - lowestHost + 1);
+  return {
+    ...spec,
+    apps: spec.apps.map((a) => ({ ...a, port: appBase + a.port - lowestApp })),
+    frontends: spec.frontends.map((f) => ({ ...f, hostPort: hostBase + f.hostPort - lowestHost })),
+  };
 }
