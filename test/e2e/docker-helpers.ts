@@ -9,14 +9,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { describe, it } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { findEngine } from '../../src/runtime/docker/engine.js';
 import { labelledObjects } from '../../src/runtime/docker/teardown.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec, type LabChoices } from '../../src/spec/customize.js';
 import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../src/spec/images.js';
-import { inCI } from '../helpers/require-tool.js';
+import { describeWithTool, knownTool } from '../helpers/require-tool.js';
 import { repoRoot } from '../helpers/cli.js';
 
 async function engineProblem(): Promise<string | undefined> {
@@ -36,24 +35,12 @@ async function engineProblem(): Promise<string | undefined> {
   return undefined;
 }
 
-const problem = await engineProblem();
+/** .ci/run starts dockerd and runs `haplab images --offline` before the tests. */
+export const DOCKER = knownTool('a Docker engine with the offline images', await engineProblem());
 
 /** describe() on a real engine; in CI a missing engine is a failure, elsewhere a loud skip. */
 export function describeDocker(name: string, body: () => void): void {
-  if (!problem) {
-    describe(name, body);
-    return;
-  }
-  if (inCI) {
-    describe(name, () => {
-      it('needs a Docker engine with the offline images', () => {
-        throw new Error(`${problem}: .ci/run must start dockerd and run \`haplab images --offline\` before the tests`);
-      });
-    });
-    return;
-  }
-  console.warn(`\n!!! SKIPPING ${name}: ${problem}. These tests did not run.\n`);
-  describe.skip(name, body);
+  describeWithTool(DOCKER, name, body);
 }
 
 function newestMtime(dir: string, ext: string): number {

@@ -7,17 +7,18 @@
  * backends. Requests use fresh connections, at most 8 at a time, loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assignServerIds } from '../../src/proxy/balance/ids.js';
 import { createBalancer } from '../../src/proxy/balance/index.js';
 import type { Balancer, BalanceSettings, LbServer } from '../../src/proxy/balance/types.js';
+import { reservePort } from '../helpers/ports.js';
+import { describeWithTool, HAPROXY, HAPROXY_BIN } from '../helpers/require-tool.js';
 
-const HAPROXY = process.env.HAPLAB_HAPROXY ?? '/usr/sbin/haproxy';
 /** Tags this run's answers, so a reply from anything else on a reused port shows. */
 const RUN = `run${process.pid}x${Date.now().toString(36)}`;
 const CONCURRENCY = 8;
@@ -28,7 +29,7 @@ interface SrvSpec {
   disabled?: boolean;
   backup?: boolean;
   id?: number;
-  /** Health-checked against a closed port, so HAProxy marks it down at run time. */
+  /** Health-checked against DEAD_PORT, so HAProxy marks it down at run time. */
   checkDown?: boolean;
 }
 
@@ -44,7 +45,12 @@ interface Scenario {
 const scenarios = new Map<string, Scenario>();
 let nodeServers: http.Server[] = [];
 let nodePorts: number[] = [];
-let deadPort = 0;
+/**
+ * Port 1 (tcpmux) on loopback: nothing listens there and an unprivileged process cannot,
+ * so every check is refused. (A port found free and released was handed by the kernel to
+ * a later listener often enough that the "dead" server answered its checks.)
+ */
+const DEAD_PORT = 1;
 let haproxy: ChildProcess | undefined;
 let workdir = '';
 let haproxyLog = '';
@@ -127,17 +133,6 @@ add('probe', ['balance roundrobin'], [{ weight: 1 }], settings({ algorithm: 'rou
 
 // ---- harness -------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function buildConfig(): string {
   const out = [
     'global',
@@ -155,7 +150,7 @@ function buildConfig(): string {
   for (const sc of scenarios.values()) {
     out.push(`listen ${sc.name}`, `  bind 127.0.0.1:${sc.port}`, ...sc.lines.map((l) => `  ${l}`));
     sc.servers.forEach((s, i) => {
-      const addr = s.checkDown ? `127.0.0.1:${deadPort}` : `127.0.0.1:${nodePorts[i]}`;
+      const addr = s.checkDown ? `127.0.0.1:${DEAD_PORT}` : `127.0.0.1:${nodePorts[i]}`;
       const opts = [
         `weight ${s.weight}`,
         s.id !== undefined ? `id ${s.id}` : '',
@@ -228,7 +223,8 @@ function cli(cmd: string): Promise<string> {
   });
 }
 
-async function waitFor(cond: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+/** Polls until `cond` holds; the bound only ends a failure (passing returns at the event). */
+async function waitFor(cond: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     if (await cond().catch(() => false)) return;
@@ -269,7 +265,7 @@ function uriKeys(count: number): Req[] {
 
 // ---- lifecycle -----------------------------------------------------------------
 
-describe.skipIf(!existsSync(HAPROXY))('balance parity with HAProxy 2.6', () => {
+describeWithTool(HAPROXY, 'balance parity with HAProxy 2.6', () => {
   beforeAll(async () => {
     workdir = mkdtempSync(join(tmpdir(), 'haplab-parity-'));
     nodeServers = [];
@@ -282,24 +278,19 @@ describe.skipIf(!existsSync(HAPROXY))('balance parity with HAProxy 2.6', () => {
       nodeServers.push(s);
     }
     nodePorts = nodeServers.map((s) => (s.address() as net.AddressInfo).port);
-    // Free ports are only free until someone takes them: retry if a bind fails.
-    for (let attempt = 1; ; attempt++) {
-      deadPort = await freePort();
-      for (const sc of scenarios.values()) sc.port = await freePort();
-      const cfg = join(workdir, 'haproxy.cfg');
-      writeFileSync(cfg, buildConfig());
-      haproxyLog = '';
-      const child = spawn(HAPROXY, ['-f', cfg, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      haproxy = child;
-      let exited = false;
-      child.once('exit', () => (exited = true));
-      child.stdout!.on('data', (d) => (haproxyLog += d.toString()));
-      child.stderr!.on('data', (d) => (haproxyLog += d.toString()));
-      const probe = scenarios.get('probe')!;
-      await waitFor(async () => exited || /^s\d+$/.test(await send(probe.port, {})), 'haproxy to answer');
-      if (!exited) break;
-      if (attempt === 3) throw new Error(`haproxy did not start:\n${haproxyLog}`);
-    }
+    // Ports HAProxy binds from the config: reserved, so no other listener is given one.
+    for (const sc of scenarios.values()) sc.port = await reservePort();
+    const cfg = join(workdir, 'haproxy.cfg');
+    writeFileSync(cfg, buildConfig());
+    const child = spawn(HAPROXY_BIN, ['-f', cfg, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    haproxy = child;
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    child.stdout!.on('data', (d) => (haproxyLog += d.toString()));
+    child.stderr!.on('data', (d) => (haproxyLog += d.toString()));
+    const probe = scenarios.get('probe')!;
+    await waitFor(async () => exited || /^s\d+$/.test(await send(probe.port, {})), 'haproxy to answer');
+    if (exited) throw new Error(`haproxy did not start:\n${haproxyLog}`);
   });
 
   afterAll(async () => {

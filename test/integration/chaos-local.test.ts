@@ -6,11 +6,11 @@
  * is stopped, the server leaves rotation within fall × inter and comes back within
  * rise × inter. Measured through verifyLab, as `haplab verify --chaos stop` does.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { createLocalRuntime, type LocalRuntime } from '../../src/runtime/local/index.js';
 import type { LabInstance } from '../../src/runtime/types.js';
@@ -18,17 +18,11 @@ import { loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec } from '../../src/spec/customize.js';
 import type { Report } from '../../src/verify/report/types.js';
 import { verifyLab } from '../../src/verify/run.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const haveFlask = requireTool('Flask', '/usr/bin/python3', ['-c', 'import flask']);
-const haveDist = existsSync(new URL('../../dist/src/proxy/main.js', import.meta.url));
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
+import { labOnTestPorts } from '../helpers/ports.js';
+import { describeWithTool, DIST, FLASK, HAPROXY } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-chaos-'));
 const registryDir = join(root, 'registry');
-/** Away from the catalogue's ports and below the ephemeral range (see local-runtime.test.ts). */
-const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
 
 /** Both proxies' haproxy.cfg in the lab get retries + redispatch, before `up`. */
 async function addRedispatch(dir: string): Promise<void> {
@@ -40,21 +34,17 @@ async function addRedispatch(dir: string): Promise<void> {
   }
 }
 
-(haveHaproxy && haveFlask && haveDist ? describe : describe.skip)('--chaos stop, local runtime, HAProxy and the TypeScript proxy', () => {
+describeWithTool([HAPROXY, FLASK, DIST], '--chaos stop, local runtime, HAProxy and the TypeScript proxy', () => {
   let runtime: LocalRuntime;
   let instance: LabInstance;
   let report: Report;
 
   beforeAll(async () => {
     runtime = createLocalRuntime({ registryDir });
-    const spec = customizeSpec(await loadEpisode('ep05'), { proxy: 'both' });
-    const shifted = {
-      ...spec,
-      apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
-      frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
-    };
+    // On ports reserved for this process, away from the catalogue's (see local-runtime.test.ts).
+    const spec = await labOnTestPorts(customizeSpec(await loadEpisode('ep05'), { proxy: 'both' }));
     const dir = join(root, 'chaos-ep05');
-    await writeLab(shifted, dir);
+    await writeLab(spec, dir);
     await addRedispatch(dir);
     instance = await runtime.up(dir);
     const prober = await runtime.prober(instance);

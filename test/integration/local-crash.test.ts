@@ -6,11 +6,11 @@
  * it has that command, and always a small script calling the runtime — with its own
  * XDG_STATE_HOME, so this test never touches the user's real registry.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { createLocalRuntime } from '../../src/runtime/local/index.js';
@@ -21,17 +21,13 @@ import { ENV_REGISTRY, readRun, registryFile, runFileInLab, type LocalRun } from
 import { readLabState } from '../../src/runtime/state.js';
 import type { LabSpec } from '../../src/spec/types.js';
 import { cliPath, runCli } from '../helpers/cli.js';
-import { inCI } from '../helpers/require-tool.js';
+import { labOnTestPorts } from '../helpers/ports.js';
+import { DIST, itWithTool } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-crash-'));
 const stateHome = join(root, 'state');
 const registryDir = defaultRegistryDir({ XDG_STATE_HOME: stateHome });
 const runtimeModule = new URL('../../dist/src/runtime/local/index.js', import.meta.url).pathname;
-const haveDist = existsSync(runtimeModule);
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
-
-/** Whether the built CLI has `up … --runtime local` yet (another engineer adds it). */
-const cliHasUp = haveDist && existsSync(cliPath) && spawnSync(process.execPath, [cliPath, 'up', '--help'], { encoding: 'utf8' }).stdout.includes('--runtime');
 
 afterAll(async () => {
   await createLocalRuntime({ registryDir }).downAll();
@@ -96,16 +92,9 @@ async function heldPorts(run: LocalRun): Promise<number[]> {
   return (await Promise.all(ports.map(async (p) => ((await isPortFree(p)) ? undefined : p)))).filter((p): p is number => p !== undefined);
 }
 
-/** ep09 moved to ports of its own for this run, as in local-runtime.test.ts (shared machine). */
-const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
-
+/** ep09 on ports reserved for this process, as in local-runtime.test.ts (shared machine). */
 async function ep09(): Promise<LabSpec> {
-  const spec = await loadEpisode('ep09');
-  return {
-    ...spec,
-    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
-    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
-  };
+  return labOnTestPorts(await loadEpisode('ep09'));
 }
 
 async function killMidUp(how: 'script' | 'cli', name: string): Promise<{ dir: string; run: LocalRun }> {
@@ -121,8 +110,7 @@ async function killMidUp(how: 'script' | 'cli', name: string): Promise<{ dir: st
 }
 
 describe('haplab SIGKILLed mid-up', () => {
-  it('downAll() ends every process of the lab and frees its ports', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'downAll() ends every process of the lab and frees its ports', async () => {
     const { dir, run } = await killMidUp('script', 'ep09-script');
     expect((await readLabState(dir))?.runtime).toBe('local');
     const removed = await createLocalRuntime({ registryDir }).downAll();
@@ -133,16 +121,14 @@ describe('haplab SIGKILLed mid-up', () => {
     expect(await readRun(registryFile(registryDir, dir))).toBeUndefined();
   });
 
-  it('down DIR does the same from the lab directory alone', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'down DIR does the same from the lab directory alone', async () => {
     const { dir, run } = await killMidUp('script', 'ep09-down-dir');
     await createLocalRuntime({ registryDir }).down(dir);
     expect(labProcesses()).toEqual([]);
     expect(await heldPorts(run)).toEqual([]);
   });
 
-  it('downAll() finds the processes by their environment even when every record is lost', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'downAll() finds the processes by their environment even when every record is lost', async () => {
     const { dir, run } = await killMidUp('script', 'ep09-lost-records');
     rmSync(registryFile(registryDir, dir));
     rmSync(runFileInLab(dir));
@@ -152,8 +138,7 @@ describe('haplab SIGKILLed mid-up', () => {
     expect(await heldPorts(run)).toEqual([]);
   });
 
-  it('through the CLI: haplab up DIR --runtime local, killed; then haplab down DIR', async ({ skip }) => {
-    if (!cliHasUp) skip('the built CLI has no `up --runtime` yet');
+  itWithTool(DIST, 'through the CLI: haplab up DIR --runtime local, killed; then haplab down DIR', async () => {
     const { dir, run } = await killMidUp('cli', 'ep09-cli');
     // `down DIR` (not `down --all`, which would also take down Docker labs others run here).
     const result = await runCli(['down', dir], { env: { XDG_STATE_HOME: stateHome } });

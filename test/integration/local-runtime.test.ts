@@ -4,32 +4,27 @@
  * and `down` leaves no process and no held port — once with the real Flask + HAProxy and
  * once with haplab's Node replicas + TypeScript proxy forced.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished } from 'vitest';
+import { EnvironmentError } from '../../src/errors.js';
 import { writeLab } from '../../src/render/lab.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { readLabState } from '../../src/runtime/state.js';
 import { createLocalRuntime, UnreachableSubnetError, type LocalRuntimeOptions } from '../../src/runtime/local/index.js';
-import { isPortFree } from '../../src/runtime/local/ports.js';
+import { ephemeralRange, isPortFree, MOVED_PORTS, overlaps } from '../../src/runtime/local/ports.js';
 import { findByEnviron, readStat } from '../../src/runtime/local/procfs.js';
 import { processAlive } from '../../src/runtime/local/processes.js';
 import { ENV_DIR, ENV_REGISTRY, runFileInLab, readRun } from '../../src/runtime/local/run-record.js';
 import type { LabInstance, ProbeRequest, ProbeResponse } from '../../src/runtime/types.js';
 import type { LabSpec } from '../../src/spec/types.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
+import { labOnTestPorts } from '../helpers/ports.js';
+import { DIST, FLASK, HAPROXY, itWithTool, type Tool } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-'));
 const registryDir = join(root, 'registry');
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const haveFlask = requireTool('Flask', '/usr/bin/python3', ['-c', 'import flask']);
-// The replicas and the TypeScript proxy run from dist/ (npm test builds first).
-const haveDist = existsSync(new URL('../../dist/src/runtime/local/replica-main.js', import.meta.url))
-  && existsSync(new URL('../../dist/src/proxy/main.js', import.meta.url));
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
 
 afterAll(async () => {
   await createLocalRuntime({ registryDir }).downAll();
@@ -39,16 +34,17 @@ afterAll(async () => {
 interface Flavor {
   name: string;
   options: LocalRuntimeOptions;
-  available: boolean;
+  needs: Tool[];
   notes: RegExp[];
 }
 
 const flavors: Flavor[] = [
-  { name: 'Flask + HAProxy', options: {}, available: haveHaproxy && haveFlask, notes: [/apps: Flask/, /proxy: HAProxy/] },
+  { name: 'Flask + HAProxy', options: {}, needs: [FLASK, HAPROXY], notes: [/apps: Flask/, /proxy: HAProxy/] },
   {
     name: 'Node replicas + TypeScript proxy',
     options: { preferReplicas: true, preferTsProxy: true },
-    available: haveDist,
+    // The replicas and the TypeScript proxy run from dist/ (npm test builds first).
+    needs: [DIST],
     notes: [/Node replicas/, /TypeScript proxy plays HAProxy's part/],
   },
 ];
@@ -56,21 +52,14 @@ const flavors: Flavor[] = [
 type Expect = (instance: LabInstance, send: (reqs: Partial<ProbeRequest>[]) => Promise<ProbeResponse[]>) => Promise<void>;
 
 /**
- * The episode's lab, moved up by PORT_SHIFT: on a shared machine the Docker e2e suites
- * publish the catalogue's own ports (8090, 4000, …) and another run of these very tests
- * may be under way, and either would meet these labs' traffic. The shift is random per
- * run and keeps every port below 32768, out of the kernel's ephemeral range. The lab's
- * own ports are exercised by the port-move test.
+ * The episode's lab on ports reserved for this process (test/helpers/ports.ts): on a shared
+ * machine the Docker e2e suites publish the catalogue's own ports (8090, 4000, …) and
+ * another run of these very tests may be under way, and either would meet these labs'
+ * traffic. What the runtime does when a lab's port is taken has its own test.
  */
 async function labSpec(id: string): Promise<LabSpec> {
-  const spec = await loadEpisode(id);
-  return {
-    ...spec,
-    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
-    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
-  };
+  return labOnTestPorts(await loadEpisode(id));
 }
-const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
 
 const served = (rs: ProbeResponse[]) => rs.map((r) => r.servedBy ?? `${r.status}${r.error ? ` ${r.error}` : ''}`);
 const count = (xs: (string | undefined)[]) => xs.reduce<Record<string, number>>((acc, x) => ({ ...acc, [x ?? '?']: (acc[x ?? '?'] ?? 0) + 1 }), {});
@@ -146,8 +135,7 @@ async function expectGone(pids: number[], ports: number[]): Promise<void> {
 
 describe.each(flavors)('$name', (flavor) => {
   describe.each(episodes)('$id', ({ id, check }) => {
-    it('up → traffic reaches the right apps → down leaves nothing', async ({ skip }) => {
-      if (!flavor.available) skip(`${flavor.name} is not available here`);
+    itWithTool(flavor.needs, 'up → traffic reaches the right apps → down leaves nothing', async () => {
       const dir = join(root, `${id}-${flavor.options.preferReplicas ? 'replica' : 'real'}`);
       await writeLab(await labSpec(id), dir);
       const runtime = createLocalRuntime({ ...flavor.options, registryDir });
@@ -173,27 +161,29 @@ describe.each(flavors)('$name', (flavor) => {
 describe('lifecycle', () => {
   const options: LocalRuntimeOptions = { preferReplicas: true, preferTsProxy: true, registryDir };
   const dir = join(root, 'ep09-lifecycle');
+  let frontendPort = 0;
   let taken: Server | undefined;
 
   beforeAll(async () => {
-    if (!haveDist) return;
-    await writeLab(await loadEpisode('ep09'), dir);
+    const spec = await labSpec('ep09');
+    frontendPort = spec.frontends[0]!.hostPort;
+    await writeLab(spec, dir);
   });
   afterAll(() => taken?.close());
 
-  it('moves a taken port, says so, and a second up changes nothing', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
-    // Hold the frontend's own port (8090) the way another program would.
+  itWithTool(DIST, 'moves a taken port out of the ephemeral range, says so, and a second up changes nothing', async () => {
+    // Hold the frontend's own port the way another program would (reserved: only we can).
     taken = createServer();
-    const holding = await new Promise<boolean>((resolve) => {
-      taken!.once('error', () => resolve(false));
-      taken!.listen(8090, '127.0.0.1', () => resolve(true));
-    });
+    await new Promise<void>((resolve, reject) => taken!.once('error', reject).listen(frontendPort, '127.0.0.1', resolve));
     const runtime = createLocalRuntime(options);
     const first = await runtime.up(dir);
     const endpoint = first.endpoints[0]!;
-    expect(endpoint.port).not.toBe(8090);
-    if (holding) expect(first.notes.join('\n')).toMatch(`port 8090 is taken, using ${endpoint.port}`);
+    expect(endpoint.port).not.toBe(frontendPort);
+    expect(first.notes.join('\n')).toMatch(`port ${frontendPort} is taken, using ${endpoint.port}`);
+    // Where no listen(0) or outgoing connection can be given it before the proxy binds it.
+    expect(endpoint.port).toBeGreaterThanOrEqual(MOVED_PORTS.first);
+    expect(endpoint.port).toBeLessThanOrEqual(MOVED_PORTS.last);
+    expect(overlaps({ first: endpoint.port, last: endpoint.port }, ephemeralRange())).toBe(false);
     const before = await processesOf(first);
     const second = await runtime.up(dir);
     expect(second.endpoints).toEqual(first.endpoints);
@@ -202,16 +192,14 @@ describe('lifecycle', () => {
     expect(runtime.describe()).toMatch(/^local:/);
   });
 
-  it('stats answer in HAProxy CSV', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'stats answer in HAProxy CSV', async () => {
     const instance = await createLocalRuntime(options).up(dir);
     const response = await fetch(instance.stats[0]!.url);
     expect(response.status).toBe(200);
     expect(await response.text()).toMatch(/^# pxname,svname/);
   });
 
-  it('disrupt stops or pauses one app; resume brings it back', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'disrupt stops or pauses one app; resume brings it back', async () => {
     const runtime = createLocalRuntime(options);
     const instance = await runtime.up(dir);
     onTestFinished(async () => {
@@ -240,8 +228,7 @@ describe('lifecycle', () => {
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
   });
 
-  it('client addresses come from 127.0.0.0/8; another subnet is an UnreachableSubnetError', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool(DIST, 'client addresses come from 127.0.0.0/8; another subnet is an UnreachableSubnetError', async () => {
     const runtime = createLocalRuntime(options);
     const instance = await runtime.up(dir);
     onTestFinished(() => runtime.down(dir));
@@ -256,36 +243,33 @@ describe('lifecycle', () => {
     expect(rs.map((r) => r.status)).toEqual([200, 200, 200]);
   });
 
-  it('a failing app fails up with its log, and nothing is left running', async ({ skip }) => {
-    if (!haveFlask) skip('Flask is not available');
+  itWithTool([FLASK, HAPROXY], 'a failing app fails up with its log, and nothing is left running', async () => {
     const broken = join(root, 'ep09-broken');
     await writeLab(await labSpec('ep09'), broken);
     writeFileSync(join(broken, 'apps', 'app3', 'app.py'), 'raise SystemExit("app3 refuses to start")\n');
-    const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy });
+    const runtime = createLocalRuntime({ registryDir });
     await expect(runtime.up(broken)).rejects.toThrow(/Flask for app3 exited while starting[\s\S]*app3 refuses to start/);
     expect(findByEnviron((env) => env.get(ENV_DIR) === broken)).toEqual([]);
     expect(await readLabState(broken)).toBeUndefined();
   });
 
-  it('a silent app times out with its log, and nothing is left running', async ({ skip }) => {
-    if (!haveFlask) skip('Flask is not available');
+  itWithTool([FLASK, HAPROXY], 'a silent app times out with its log, and nothing is left running', async () => {
     const silent = join(root, 'ep09-silent');
     await writeLab(await labSpec('ep09'), silent);
     writeFileSync(join(silent, 'apps', 'app1', 'app.py'), 'import time\nprint("app1 is thinking", flush=True)\ntime.sleep(120)\n');
-    const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy, readyTimeoutMs: 1_500 });
+    const runtime = createLocalRuntime({ registryDir, readyTimeoutMs: 1_500 });
     await expect(runtime.up(silent)).rejects.toThrow(/Flask for app1 did not answer on 127\.0\.0\.1:\d+ in time[\s\S]*app1 is thinking/);
     expect(findByEnviron((env) => env.get(ENV_DIR) === silent)).toEqual([]);
   });
 
-  it('a port lost to another program between check and bind: up chooses again', async ({ skip }) => {
-    if (!haveFlask) skip('Flask is not available');
+  itWithTool([FLASK, HAPROXY], 'a port lost to another program between check and bind: up chooses again', async () => {
     const racy = join(root, 'ep09-racy');
     await writeLab(await labSpec('ep09'), racy);
     // app2 fails its first start the way Werkzeug does when the port went to someone else.
     const appPy = join(racy, 'apps', 'app2', 'app.py');
     const original = readFileSync(appPy, 'utf8');
     writeFileSync(appPy, `import os, sys\nflag = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lost-once')\nif not os.path.exists(flag):\n    open(flag, 'w').close()\n    sys.exit('OSError: [Errno 98] Address already in use')\n${original}`);
-    const runtime = createLocalRuntime({ registryDir, preferTsProxy: !haveHaproxy });
+    const runtime = createLocalRuntime({ registryDir });
     const steps: string[] = [];
     const instance = await runtime.up(racy, { onStep: (s) => steps.push(s) });
     onTestFinished(() => runtime.down(racy));
@@ -294,8 +278,24 @@ describe('lifecycle', () => {
     expect(count(served(rs))).toEqual({ app1: 2, app2: 1, app3: 3 });
   });
 
-  it('an abort during up kills what was started', async ({ skip }) => {
-    if (!haveDist) skip('dist/ is not built');
+  itWithTool([FLASK, HAPROXY], 'ports lost on every attempt: up gives up with one exit-3 line, and nothing is left running', async () => {
+    const lost = join(root, 'ep09-always-lost');
+    await writeLab(await labSpec('ep09'), lost);
+    writeFileSync(join(lost, 'apps', 'app2', 'app.py'), "import sys\nsys.exit('OSError: [Errno 98] Address already in use')\n");
+    const runtime = createLocalRuntime({ registryDir });
+    const steps: string[] = [];
+    const failure = await runtime.up(lost, { onStep: (s) => steps.push(s) }).then(() => undefined, (err: unknown) => err);
+    expect(failure).toBeInstanceOf(EnvironmentError);
+    const error = failure as EnvironmentError;
+    expect(error.exitCode).toBe(3);
+    expect(error.oneLine()).not.toContain('\n');
+    expect(error.oneLine()).toMatch(/took a port of lab \S+ between haplab's check and the bind, 3 times in a row \(Flask for app2 exited while starting: OSError: \[Errno 98\] Address already in use\)/);
+    expect(steps.filter((s) => s === 'a port was taken while starting; choosing ports again')).toHaveLength(2);
+    expect(findByEnviron((env) => env.get(ENV_DIR) === lost)).toEqual([]);
+    expect(await readLabState(lost)).toBeUndefined();
+  });
+
+  itWithTool(DIST, 'an abort during up kills what was started', async () => {
     const runtime = createLocalRuntime(options);
     const controller = new AbortController();
     const up = runtime.up(dir, { signal: controller.signal, onStep: (s) => s.includes('app2') && controller.abort() });

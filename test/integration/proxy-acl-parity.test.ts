@@ -4,13 +4,12 @@
  * loopback can speak from them), plus hdr -m variants, `!`, `or`, `unless` — and every
  * request of the table must get the same backend, or the same status, from both.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
 import {
-  freePort,
-  haproxyAvailable,
   rawExchange,
+  reservePort,
   send,
   startHaproxy,
   startNamedBackends,
@@ -18,6 +17,7 @@ import {
   type NamedBackends,
   type Probe,
 } from './proxy-helpers.js';
+import { describeWithTool, HAPROXY } from '../helpers/require-tool.js';
 
 const BACKENDS = [
   'static_backend', 'dynamic_backend', 'post_backend', 'mobile_backend', 'api_backend',
@@ -165,9 +165,7 @@ function outcome(r: { status: number; headers: Record<string, unknown> }): strin
   return r.status === 200 ? `backend ${String(r.headers['x-backend'])}` : `status ${r.status}`;
 }
 
-const available = haproxyAvailable();
-
-describe.skipIf(!available)('ACL parity with HAProxy 2.6', () => {
+describeWithTool(HAPROXY, 'ACL parity with HAProxy 2.6', () => {
   let backends: NamedBackends;
   let haproxy: HaproxyProcess;
   let ours: RunningProxy;
@@ -176,8 +174,8 @@ describe.skipIf(!available)('ACL parity with HAProxy 2.6', () => {
 
   beforeAll(async () => {
     backends = await startNamedBackends(BACKENDS);
-    haproxyPort = await freePort();
-    oursPort = await freePort();
+    haproxyPort = await reservePort();
+    oursPort = await reservePort();
     haproxy = await startHaproxy(config(haproxyPort, backends.ports), haproxyPort);
     ours = await startProxy(parseConfig(config(oursPort, backends.ports)));
   });

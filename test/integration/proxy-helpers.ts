@@ -1,24 +1,14 @@
 /** Loopback fixtures for the proxy's integration tests: named backends, HAProxy, raw clients. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForPort } from '../helpers/ports.js';
+import { HAPROXY_BIN } from '../helpers/require-tool.js';
 
-export const HAPROXY = '/usr/sbin/haproxy';
-
-export function haproxyAvailable(): boolean {
-  return spawnSync(HAPROXY, ['-v']).status === 0;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { reservePort } from '../helpers/ports.js';
 
 export interface NamedBackends {
   ports: Record<string, number>;
@@ -78,12 +68,13 @@ export async function startHaproxy(cfg: string, port: number): Promise<HaproxyPr
   const dir = mkdtempSync(join(tmpdir(), 'haplab-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
   writeFileSync(file, cfg);
-  const child: ChildProcess = spawn(HAPROXY, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(HAPROXY_BIN, ['-f', file, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, 5000, () => child.exitCode !== null, () => output);
+  // Bounded only in case it never binds; it says so at once when it exits instead.
+  await waitForPort(port, 30_000, () => child.exitCode !== null, () => output);
   return {
     output: () => output,
     stop: async () => {
@@ -92,23 +83,6 @@ export async function startHaproxy(cfg: string, port: number): Promise<HaproxyPr
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-export async function waitForPort(port: number, timeoutMs: number, gaveUp = () => false, why = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (gaveUp() || Date.now() > deadline) throw new Error(`port ${port} never opened: ${why()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export interface Probe {
@@ -171,8 +145,12 @@ export function rawExchange(port: number, bytes: string, ms = 2000): Promise<str
   });
 }
 
-/** Polls `check` until it holds or `ms` pass; returns whether it held. */
-export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+/**
+ * Polls `check` until it holds or `ms` pass; returns whether it held. The bound is only
+ * for a failure to end: passing returns as soon as the event happens, so it is generous
+ * (a loaded 2-core machine stretches what takes milliseconds idle).
+ */
+export async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) return false;

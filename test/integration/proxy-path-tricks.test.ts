@@ -6,19 +6,19 @@
  * `/./admin` all reach the server, which is the bypass src/verify/acl-bypass.ts warns of.
  * Then `src` ACLs: decided on the connection's address, never on X-Forwarded-For.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
 import {
-  freePort,
-  haproxyAvailable,
   rawExchange,
+  reservePort,
   send,
   startHaproxy,
   startNamedBackends,
   type HaproxyProcess,
   type NamedBackends,
 } from './proxy-helpers.js';
+import { describeWithTool, HAPROXY } from '../helpers/require-tool.js';
 
 interface Ports {
   exact: number;
@@ -85,16 +85,14 @@ function outcome(response: string): string {
   return `200 ${/^app1 GET (\S+)/.exec(body)?.[1] ?? body}`;
 }
 
-const available = haproxyAvailable();
-
-describe.skipIf(!available)('path tricks and src ACLs: parity with HAProxy 2.6', () => {
+describeWithTool(HAPROXY, 'path tricks and src ACLs: parity with HAProxy 2.6', () => {
   let backends: NamedBackends;
   let haproxy: HaproxyProcess;
   let ours: RunningProxy;
   let theirsPorts: Ports;
   let oursPorts: Ports;
 
-  const ports = async (): Promise<Ports> => ({ exact: await freePort(), nocase: await freePort(), bySrc: await freePort() });
+  const ports = async (): Promise<Ports> => ({ exact: await reservePort(), nocase: await reservePort(), bySrc: await reservePort() });
 
   beforeAll(async () => {
     backends = await startNamedBackends(['app1']);

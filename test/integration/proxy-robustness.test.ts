@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
-import { eventually, freePort, rawExchange, send, startNamedBackends, type NamedBackends } from './proxy-helpers.js';
+import { eventually, rawExchange, reservePort, send, startNamedBackends, type NamedBackends } from './proxy-helpers.js';
 
 const BIG = 32 * 1024 * 1024;
 let bigWrittenBeforeRead = 0;
@@ -74,9 +74,9 @@ describe('proxy robustness', () => {
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     const echoPort = (echo.address() as net.AddressInfo).port;
-    httpPort = await freePort();
-    tcpPort = await freePort();
-    tcpHttpPort = await freePort();
+    httpPort = await reservePort();
+    tcpPort = await reservePort();
+    tcpHttpPort = await reservePort();
     proxy = await startProxy(
       parseConfig(`
 defaults
@@ -124,7 +124,8 @@ listen tcp_apps
     const socket = net.connect(httpPort, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
     socket.write('POST /echo-body HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'a'.repeat(1000));
-    await new Promise((r) => setTimeout(r, 100));
+    // Mid-request means the proxy has it on a server: wait for that, not for a guessed delay.
+    expect(await eventually(() => !idle())).toBe(true);
     socket.destroy();
     expect(await eventually(idle)).toBe(true);
     const next = await send(httpPort, { path: '/' });
@@ -158,7 +159,8 @@ listen tcp_apps
   it('answers 400 to a malformed request line, and 408 to headers that never finish', async () => {
     expect(await rawExchange(httpPort, 'GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(await rawExchange(httpPort, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
-    const slowHeaders = await rawExchange(httpPort, 'GET / HTTP/1.1\r\nHost: x\r\n', 3000);
+    // Answered at timeout http-request (500 ms); the bound only ends a failure, below timeout client (5 s).
+    const slowHeaders = await rawExchange(httpPort, 'GET / HTTP/1.1\r\nHost: x\r\n', 4500);
     expect(slowHeaders).toMatch(/^HTTP\/1\.1 408 /);
   });
 
@@ -169,9 +171,11 @@ listen tcp_apps
     socket.setEncoding('latin1');
     socket.on('data', (d: string) => (data += d));
     const closed = new Promise((r) => socket.once('close', r));
+    // Three 25 ms pauses: well inside timeout http-request (500 ms) even when a loaded
+    // machine stretches each several times over.
     for (const piece of ['GET / HT', 'TP/1.1\r\nHo', 'st: x\r\nConnection: close\r\n', '\r\n']) {
       socket.write(piece);
-      await new Promise((r) => setTimeout(r, 60));
+      await new Promise((r) => setTimeout(r, 25));
     }
     await closed;
     expect(data).toMatch(/^HTTP\/1\.1 200 /);

@@ -7,21 +7,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/proxy/config/index.js';
 import { writeLab } from '../../src/render/lab.js';
 import { catalogueIds, loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec, type LabChoices } from '../../src/spec/customize.js';
 import { primaryBackend, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/spec/types.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
+import { describeWithTool, DIST, HAPROXY, HAPROXY_BIN, itWithTool, PYTHON, PYTHON3 } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-render-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const havePython = requireTool('python3', python, ['--version']);
 
 interface Case {
   name: string;
@@ -39,86 +35,80 @@ const cases: Case[] = [
   { name: 'ep04 both proxies', episode: 'ep04', choices: { proxy: 'both' } },
 ];
 
-/** The compiled proxy must exist for ts labs; npm test builds before it runs. */
-const canRenderTs = existsSync(new URL('../../dist/src/proxy/main.js', import.meta.url));
+for (const { name, episode, choices } of cases) {
+  const spec: LabSpec = customizeSpec(await loadEpisode(episode), choices);
+  // A lab with haplab's TypeScript proxy carries its compiled code (npm test builds first).
+  describeWithTool(spec.proxy === 'haproxy' ? [] : [DIST], name, () => {
+    const dir = join(root, name.replace(/[^a-z0-9]+/gi, '-'));
+    let written: string[];
 
-describe.each(cases)('$name', ({ name, episode, choices }) => {
-  const dir = join(root, name.replace(/[^a-z0-9]+/gi, '-'));
-  let spec: LabSpec;
+    beforeAll(async () => {
+      written = await writeLab(spec, dir);
+    });
 
-  it('writes the lab directory', async ({ skip }) => {
-    spec = customizeSpec(await loadEpisode(episode), choices);
-    if (spec.proxy !== 'haproxy' && !canRenderTs) {
-      if (inCI) throw new Error('dist/src/proxy/main.js is not built: npm test builds before it runs');
-      skip('dist/src/proxy/main.js is not built');
-    }
-    const written = await writeLab(spec, dir);
-    expect(written).toContain('lab.yaml');
-    expect(written).toContain('docker-compose.yml');
+    it('writes the lab directory', () => {
+      expect(written).toContain('lab.yaml');
+      expect(written).toContain('docker-compose.yml');
+    });
+
+    itWithTool(HAPROXY, 'haproxy -c accepts haproxy.cfg', () => {
+      const services = spec.proxy === 'both' ? ['haproxy', 'tsproxy'] : [spec.proxy === 'ts' ? 'tsproxy' : 'haproxy'];
+      for (const service of services) {
+        const cfg = join(dir, service, 'haproxy.cfg');
+        // Server names (app1…) resolve only on the lab network; the config's
+        // `default-server init-addr last,libc,none` lets the check pass without them.
+        const out = execFileSync(HAPROXY_BIN, ['-c', '-f', cfg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        expect(out).toMatch(/Configuration file is valid/);
+      }
+    });
+
+    it("haplab's TypeScript proxy accepts the same haproxy.cfg", async () => {
+      const cfg = join(dir, spec.proxy === 'ts' ? 'tsproxy' : 'haproxy', 'haproxy.cfg');
+      const config = await loadConfigFile(cfg);
+      expect(config.frontends.map((f) => f.name)).toEqual(expect.arrayContaining(spec.frontends.map((f) => f.name)));
+      expect(config.warnings).toEqual([]);
+    });
+
+    itWithTool(PYTHON3, 'python3 -m py_compile accepts every Flask app', () => {
+      for (const app of spec.apps) {
+        execFileSync(PYTHON, ['-m', 'py_compile', join(dir, 'apps', app.name, 'app.py')], { stdio: 'pipe' });
+      }
+    });
+
+    it('docker-compose.yml has every service, build file, port and dependency', () => {
+      const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')) as {
+        services: Record<string, { build: { context: string }; ports?: string[]; depends_on?: string[]; labels: Record<string, string> }>;
+      };
+      const proxies = spec.proxy === 'both' ? ['haproxy', 'tsproxy'] : [spec.proxy === 'ts' ? 'tsproxy' : 'haproxy'];
+      expect(Object.keys(compose.services).sort()).toEqual([...spec.apps.map((a) => a.name), ...proxies].sort());
+      for (const [service, def] of Object.entries(compose.services)) {
+        expect(existsSync(join(dir, def.build.context, 'Dockerfile')), `${service} Dockerfile`).toBe(true);
+        expect(def.labels['io.haplab.lab']).toBeTruthy();
+      }
+      for (const proxy of proxies) {
+        const offset = proxy === 'tsproxy' ? TS_PORT_OFFSET : 0;
+        const expected = spec.frontends.map((f) => `127.0.0.1:${f.hostPort + offset}:${f.bind}`);
+        expected.push(`127.0.0.1:${spec.frontends[0]!.hostPort + STATS_PORT_OFFSET + offset}:8404`);
+        expect(compose.services[proxy]!.ports).toEqual(expected);
+        expect(compose.services[proxy]!.depends_on!.sort()).toEqual(spec.apps.map((a) => a.name).sort());
+      }
+      for (const app of spec.apps) expect(compose.services[app.name]!.ports).toBeUndefined();
+    });
+
+    it('haproxy.cfg carries the spec: servers, weights, balance', () => {
+      const cfg = readFileSync(join(dir, spec.proxy === 'ts' ? 'tsproxy' : 'haproxy', 'haproxy.cfg'), 'utf8');
+      const backend = primaryBackend(spec);
+      for (const s of backend.servers) {
+        const app = spec.apps.find((a) => a.name === s.app)!;
+        const weight = s.weight === 1 ? '' : ` weight ${s.weight}`;
+        expect(cfg).toContain(`server ${s.name} ${app.name}:${app.port}${weight}`);
+      }
+      if (choices.weights) expect(backend.servers.map((s) => s.weight)).toEqual(choices.weights);
+      if (choices.servers) expect(backend.servers).toHaveLength(choices.servers);
+      if (choices.algorithm === 'uri') expect(cfg).toMatch(/balance uri\n\s+hash-type consistent/);
+    });
   });
-
-  it('haproxy -c accepts haproxy.cfg', ({ skip }) => {
-    if (!haveHaproxy || !existsSync(dir)) skip('haproxy or lab missing');
-    for (const service of ['haproxy', 'tsproxy']) {
-      const cfg = join(dir, service, 'haproxy.cfg');
-      if (!existsSync(cfg)) continue;
-      // Server names (app1…) resolve only on the lab network; the config's
-      // `default-server init-addr last,libc,none` lets the check pass without them.
-      const out = execFileSync('haproxy', ['-c', '-f', cfg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      expect(out).toMatch(/Configuration file is valid/);
-    }
-  });
-
-  it("haplab's TypeScript proxy accepts the same haproxy.cfg", async ({ skip }) => {
-    if (!existsSync(dir)) skip('lab missing');
-    const cfg = join(dir, spec.proxy === 'ts' ? 'tsproxy' : 'haproxy', 'haproxy.cfg');
-    const config = await loadConfigFile(cfg);
-    expect(config.frontends.map((f) => f.name)).toEqual(expect.arrayContaining(spec.frontends.map((f) => f.name)));
-    expect(config.warnings).toEqual([]);
-  });
-
-  it('python3 -m py_compile accepts every Flask app', ({ skip }) => {
-    if (!havePython || !existsSync(dir)) skip('python3 or lab missing');
-    for (const app of spec.apps) {
-      execFileSync(python, ['-m', 'py_compile', join(dir, 'apps', app.name, 'app.py')], { stdio: 'pipe' });
-    }
-  });
-
-  it('docker-compose.yml has every service, build file, port and dependency', ({ skip }) => {
-    if (!existsSync(dir)) skip('lab missing');
-    const compose = parse(readFileSync(join(dir, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, { build: { context: string }; ports?: string[]; depends_on?: string[]; labels: Record<string, string> }>;
-    };
-    const proxies = spec.proxy === 'both' ? ['haproxy', 'tsproxy'] : [spec.proxy === 'ts' ? 'tsproxy' : 'haproxy'];
-    expect(Object.keys(compose.services).sort()).toEqual([...spec.apps.map((a) => a.name), ...proxies].sort());
-    for (const [service, def] of Object.entries(compose.services)) {
-      expect(existsSync(join(dir, def.build.context, 'Dockerfile')), `${service} Dockerfile`).toBe(true);
-      expect(def.labels['io.haplab.lab']).toBeTruthy();
-    }
-    for (const proxy of proxies) {
-      const offset = proxy === 'tsproxy' ? TS_PORT_OFFSET : 0;
-      const expected = spec.frontends.map((f) => `127.0.0.1:${f.hostPort + offset}:${f.bind}`);
-      expected.push(`127.0.0.1:${spec.frontends[0]!.hostPort + STATS_PORT_OFFSET + offset}:8404`);
-      expect(compose.services[proxy]!.ports).toEqual(expected);
-      expect(compose.services[proxy]!.depends_on!.sort()).toEqual(spec.apps.map((a) => a.name).sort());
-    }
-    for (const app of spec.apps) expect(compose.services[app.name]!.ports).toBeUndefined();
-  });
-
-  it('haproxy.cfg carries the spec: servers, weights, balance', ({ skip }) => {
-    if (!existsSync(dir)) skip('lab missing');
-    const cfg = readFileSync(join(dir, spec.proxy === 'ts' ? 'tsproxy' : 'haproxy', 'haproxy.cfg'), 'utf8');
-    const backend = primaryBackend(spec);
-    for (const s of backend.servers) {
-      const app = spec.apps.find((a) => a.name === s.app)!;
-      const weight = s.weight === 1 ? '' : ` weight ${s.weight}`;
-      expect(cfg).toContain(`server ${s.name} ${app.name}:${app.port}${weight}`);
-    }
-    if (choices.weights) expect(backend.servers.map((s) => s.weight)).toEqual(choices.weights);
-    if (choices.servers) expect(backend.servers).toHaveLength(choices.servers);
-    if (choices.algorithm === 'uri') expect(cfg).toMatch(/balance uri\n\s+hash-type consistent/);
-  });
-});
+}
 
 it('ep08 writes the spelling HAProxy 2.6 accepts, and says why', async () => {
   const dir = join(root, 'ep08-note');

@@ -15,7 +15,7 @@ import { newRunId, readLabState, writeLabState, type LabState } from '../state.j
 import type { LabInstance, Prober, Runtime, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
-import { StartFailure } from './readiness.js';
+import { PORT_TAKEN, StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
 import { planLocalRun } from './plan.js';
 import { LocalProber } from './prober.js';
@@ -30,6 +30,9 @@ export interface LocalUpOptions extends UpOptions {
   /** Overrides the runtime's readiness timeout for this `up` (the CLI's --timeout). */
   readyTimeoutMs?: number;
 }
+
+/** Starts tried when ports keep being lost to other programs between check and bind. */
+const PORT_RACE_ATTEMPTS = 3;
 
 export function createLocalRuntime(options: LocalRuntimeOptions = {}): LocalRuntime {
   return new LocalRuntime(resolveLocalOptions(options));
@@ -81,14 +84,22 @@ export class LocalRuntime implements Runtime {
     }
     // Leftovers of a run that died or was killed mid-up: cleared before ports are chosen.
     for (const stale of await runsOfDir(this.options.registryDir, dir)) await stopRun(stale, this.options.stopGraceMs);
-    try {
-      return await this.start(dir, spec, options);
-    } catch (err) {
-      // Another program took a port between our check and the bind: once more, and the
-      // new plan sees the port taken and moves it.
-      if (!(err instanceof StartFailure && err.portTaken)) throw err;
-      options.onStep?.('a port was taken while starting; choosing ports again');
-      return this.start(dir, spec, options);
+    // Another program may take a port between our check and the process's bind: then the
+    // next plan sees it taken and moves it. A few rounds, then say so on one line.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.start(dir, spec, options);
+      } catch (err) {
+        if (!(err instanceof StartFailure && err.portTaken)) throw err;
+        if (attempt === PORT_RACE_ATTEMPTS) {
+          const said = err.message.split('\n').find((l) => PORT_TAKEN.test(l))?.trim();
+          throw new EnvironmentError(
+            `other programs took a port of lab ${labNameOf(dir)} between haplab's check and the bind, ${attempt} times in a row (${err.message.split(';')[0]}${said ? `: ${said}` : ''})`,
+            'free the lab\'s ports (see ss -ltnp) or change them in lab.yaml, then run up again',
+          );
+        }
+        options.onStep?.('a port was taken while starting; choosing ports again');
+      }
     }
   }
 

@@ -42,7 +42,7 @@ export function appProcess(dir: string, app: string, port: number, python: strin
 
 export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools, options: ResolvedLocalOptions): Promise<LocalPlan> {
   const notes: string[] = [];
-  const ports = new PortAllocator();
+  const ports = new PortAllocator(dir);
   const python = options.preferReplicas ? undefined : tools.python.path;
   if (python && tools.python.noWaitress === undefined) notes.push(`apps: Flask under waitress (${python})`);
   else if (python) {

@@ -79,7 +79,7 @@ function abortError(signal: AbortSignal): Error {
 }
 
 /** Messages of Werkzeug, HAProxy and Node when the port was taken between our check and their bind. */
-const PORT_TAKEN = /EADDRINUSE|Address already in use|is in use by another program/;
+export const PORT_TAKEN = /EADDRINUSE|Address already in use|is in use by another program/;
 
 /** A part of the lab did not come up; `portTaken` when another program won the race for its port. */
 export class StartFailure extends EnvironmentError {

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { registerProxyCommand } from '../../../src/cli/proxy.js';
+import { reservePort, waitForPort } from '../../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haplab-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,15 +56,11 @@ describe('haplab proxy', () => {
   });
 
   it('runs until SIGTERM, then closes cleanly', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const port = await reservePort();
     const path = file('run.cfg', `frontend f\n    bind 127.0.0.1:${port}\n    default_backend b\nbackend b\n    server s 127.0.0.1:1\n`);
     const r = await run(['-f', path], async () => {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Running means listening: SIGTERM once the port answers, not after a guessed delay.
+      await waitForPort(port, 30_000);
       process.emit('SIGTERM');
     });
     expect(r.code).toBe(0);

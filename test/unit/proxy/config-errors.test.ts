@@ -10,16 +10,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';
+import { HAPROXY, HAPROXY_BIN, itWithTool } from '../../helpers/require-tool.js';
 
-const HAPROXY = '/usr/sbin/haproxy';
-const haproxyAvailable = spawnSync(HAPROXY, ['-v']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'haplab-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function haproxyCheck(name: string, text: string): { ok: boolean; output: string } {
   const file = join(dir, `${name.replace(/\W+/g, '_')}.cfg`);
   writeFileSync(file, text);
-  const r = spawnSync(HAPROXY, ['-c', '-f', file], { encoding: 'utf8' });
+  const r = spawnSync(HAPROXY_BIN, ['-c', '-f', file], { encoding: 'utf8' });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -205,7 +204,7 @@ describe('configs that must be rejected', () => {
       expect(line).toMatch(new RegExp(`^haproxy\\.cfg:${c.line}(:\\d+)?: .+ — .+`));
     });
 
-    it.skipIf(!haproxyAvailable)(`HAProxy 2.6 rejects it too: ${c.name}`, () => {
+    itWithTool(HAPROXY, `HAProxy 2.6 rejects it too: ${c.name}`, () => {
       const text = c.line === 1 ? c.body : HEAD + c.body;
       const result = haproxyCheck(c.name, text);
       expect(result.ok, result.output).toBe(false);
@@ -329,7 +328,7 @@ describe('configs that must be accepted', () => {
     it(`accepts: ${c.name}`, () => {
       expect(() => parseConfig(c.text)).not.toThrow();
     });
-    it.skipIf(!haproxyAvailable)(`HAProxy 2.6 accepts it too: ${c.name}`, () => {
+    itWithTool(HAPROXY, `HAProxy 2.6 accepts it too: ${c.name}`, () => {
       const result = haproxyCheck(c.name, c.text);
       expect(result.ok, result.output).toBe(true);
     });
