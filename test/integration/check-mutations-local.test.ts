@@ -14,19 +14,14 @@ import { findByEnviron } from '../../src/runtime/local/procfs.js';
 import { ENV_DIR } from '../../src/runtime/local/run-record.js';
 import { haplab, newLabViaCli, readReport, tail } from '../e2e/check-helpers.js';
 import { MUTATIONS, WEIGHTS_MUTATION, expectCaught, mutateCfg } from '../helpers/cfg-mutations.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const haveFlask = requireTool('Flask', '/usr/bin/python3', ['-c', 'import flask']);
-const haveDist = existsSync(new URL('../../dist/src/cli/main.js', import.meta.url));
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
+import { DIST, FLASK, HAPROXY, describeWithTool } from '../helpers/require-tool.js';
 
 const SEED = '7';
 const RUN_TIMEOUT_MS = 180_000;
 /** Host ports: off the catalogue's and the docker suites' (21 000, 22 000); below 32768 with the TS proxy's +100. */
 const LOCAL_MUTATION_PORT_SHIFT = 23_000;
 
-(haveHaproxy && haveFlask && haveDist ? describe : describe.skip)('the local runtime fails labs whose haproxy.cfg was changed behind the spec (HAProxy and the TypeScript proxy)', () => {
+describeWithTool([HAPROXY, FLASK, DIST], 'the local runtime fails labs whose haproxy.cfg was changed behind the spec (HAProxy and the TypeScript proxy)', () => {
   let root: string;
   const savedState = process.env.XDG_STATE_HOME;
   /** lab × mutation × proxy → exit code and the checks that failed, printed at the end. */

@@ -14,19 +14,14 @@ import { findByEnviron } from '../../src/runtime/local/procfs.js';
 import { ENV_DIR } from '../../src/runtime/local/run-record.js';
 import { haplab, newLabViaCli, readReport, tail } from '../e2e/check-helpers.js';
 import { replaceOnce } from '../helpers/cfg-mutations.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const haveFlask = requireTool('Flask', '/usr/bin/python3', ['-c', 'import flask']);
-const haveDist = existsSync(new URL('../../dist/src/cli/main.js', import.meta.url));
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
+import { DIST, FLASK, HAPROXY, describeWithTool } from '../helpers/require-tool.js';
 
 const SEED = '7';
 const RUN_TIMEOUT_MS = 120_000;
 /** Host ports of these labs: off the catalogue's, the docker suites' (21 000, 22 000) and the local matrix's (23 000). */
 const PORT_SHIFT = 24_000;
 
-(haveHaproxy && haveFlask && haveDist ? describe : describe.skip)('the local runtime runs an edited haproxy.cfg as it stands (HAProxy, Flask)', () => {
+describeWithTool([HAPROXY, FLASK, DIST], 'the local runtime runs an edited haproxy.cfg as it stands (HAProxy, Flask)', () => {
   let root: string;
   const savedState = process.env.XDG_STATE_HOME;
 
