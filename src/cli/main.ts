@@ -11,6 +11,7 @@ import { registerDownCommand } from './down.js';
 import { registerStatusCommand } from './status.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerCheckCommand } from './check.js';
+import { registerIdentifyCommand } from './identify.js';
 
 const program = new Command();
 program
@@ -29,6 +30,7 @@ registerDownCommand(program);
 registerStatusCommand(program);
 registerVerifyCommand(program);
 registerCheckCommand(program);
+registerIdentifyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

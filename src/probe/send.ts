@@ -31,7 +31,7 @@ export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatch
       const sentAtMs = performance.now() - started;
       const outcome = request.connection === 'tcp'
         ? await sendRawTcp(request, timeoutMs)
-        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? keepAlive.agent(request) : undefined);
+        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? keepAlive.agent(request) : undefined, options.servedByHeader);
       if (request.connection === 'keepalive') keepAlive.answered(request);
       results[index] = { ...outcome, sentAtMs, doneAtMs: performance.now() - started };
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
@@ -96,7 +96,7 @@ class KeepAliveSessions {
 // A fresh connection per request: no pooling, and the server is told to close.
 const freshAgent = new Agent({ keepAlive: false });
 
-async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent): Promise<Outcome> {
+async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER): Promise<Outcome> {
   const url = `http://${request.target.host}:${request.target.port}${request.path}`;
   // The client side of the connection, named while the socket is ours: a kept-alive socket
   // is detached from the response (response.socket = null) once it goes back to its agent.
@@ -122,7 +122,7 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       else socket.once('connect', name);
     }));
     const response = await pending;
-    const servedBy = response.headers[SERVED_BY_HEADER.toLowerCase()];
+    const servedBy = response.headers[servedByHeader.toLowerCase()];
     return {
       status: response.statusCode,
       servedBy: typeof servedBy === 'string' ? servedBy : undefined,

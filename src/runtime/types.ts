@@ -77,6 +77,8 @@ export interface ProbeResponse {
 }
 
 export interface ProbeBatchOptions {
+  /** The response header that names the server (default X-Served-By: haplab's apps set it). */
+  servedByHeader?: string;
   /** Requests in flight at once. Default 1 (sequential). */
   concurrency?: number;
   /** Per-request timeout in ms. */

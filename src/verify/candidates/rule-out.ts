@@ -141,7 +141,11 @@ export function keyedFinding(c: Candidate, ev: KeyedEvidence, jc: JudgeContext):
     : c.backend.balance === 'first'
       ? Object.fromEntries(activeServers(c.backend).slice(0, 1).map((s) => [s.name, 1]))
       : Object.fromEntries(activeServers(c.backend).map((s, _i, all) => [s.name, s.weight / all.reduce((t, x) => t + x.weight, 0)]));
-  const signature = `blind:${c.backend.balance === 'first' ? 'first' : ringOf(c.backend)}`;
+  // What a key-blind candidate predicts here is its shares by server name: a random one's
+  // come from its ring (the same for any number of draws), a rotation's from its weights.
+  const signature = isRandom(c.backend)
+    ? `blind:random:${ringOf(c.backend)}:${activeServers(c.backend).map((s) => s.name).join(',')}`
+    : `blind:${Object.entries(shares).sort(([a], [b]) => a.localeCompare(b)).map(([s, p]) => `${s}=${p.toFixed(3)}`).join(',')}`;
   const elsewhere = ev.servers.filter((s) => s !== undefined && !(shares[s]! > 0));
   if (elsewhere.length) return { evidence: 'keyed', rejected: true, pValue: 0, signature, detail: `${elsewhere.length} keyed requests answered by ${elsewhere[0]}, which it never picks` };
   const perKey: (string | undefined)[][] = Array.from({ length: ev.keys }, () => []);
