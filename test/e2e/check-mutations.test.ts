@@ -66,7 +66,7 @@ const MUTATIONS: Mutation[] = [
     },
   },
   {
-    lab: 'hlmut-ep04-no-admin-deny',
+    lab: 'hlmut-ep04-no-deny',
     episode: 'ep04',
     what: 'the `http-request deny if is_admin_path !is_internal_network` line deleted',
     mutate: (cfg) => replaceOnce(cfg, /^\s*http-request deny if is_admin_path !is_internal_network\n/m, ''),
