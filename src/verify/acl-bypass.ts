@@ -7,8 +7,9 @@
  * use_backend routes elsewhere, a missed deny serves what was meant to be refused.
  */
 import type { AclSpec, FrontendSpec } from '../spec/types.js';
+import { effectiveMatch, parseAcl, sampleOf, type AclMatch } from './models/acl-criterion.js';
 
-type Match = 'str' | 'beg' | 'end' | 'sub' | 'reg' | 'dir' | 'dom' | 'other';
+type Match = Extract<AclMatch, 'str' | 'beg' | 'end' | 'sub' | 'reg' | 'dir' | 'dom'>;
 
 interface PathAcl {
   name: string;
@@ -20,35 +21,14 @@ interface PathAcl {
   patterns: string[];
 }
 
-const SUFFIX_MATCH: Readonly<Record<string, Match>> = {
-  '': 'str', _beg: 'beg', _end: 'end', _sub: 'sub', _reg: 'reg', _dir: 'dir', _dom: 'dom',
-};
-const STRING_MATCHES = new Set<Match>(['str', 'beg', 'end', 'sub', 'reg', 'dir', 'dom']);
+const STRING_MATCHES: ReadonlySet<AclMatch> = new Set<AclMatch>(['str', 'beg', 'end', 'sub', 'reg', 'dir', 'dom']);
 
 /** The ACL if it is a path/url string comparison, as HAProxy reads `FETCH [-i] [-m M] [--] PATTERNS`. */
 function pathAcl(acl: AclSpec): PathAcl | undefined {
-  const words = acl.criterion.trim().split(/\s+/);
-  const fetch = /^(path|url)(|_beg|_end|_sub|_reg|_dir|_dom)$/.exec(words[0] ?? '');
-  if (!fetch) return undefined;
-  let match: Match = SUFFIX_MATCH[fetch[2]!]!;
-  let ignoreCase = false;
-  let k = 1;
-  for (; k < words.length && words[k]!.startsWith('-'); k++) {
-    const option = words[k]!;
-    if (option === '--') {
-      k++;
-      break;
-    }
-    if (option === '-i') ignoreCase = true;
-    else if (option === '-m') {
-      const method = words[++k] ?? '';
-      match = method === 'str' ? 'str' : (SUFFIX_MATCH[`_${method}`] ?? 'other');
-    }
-    else if (option === '-u') k++;
-  }
-  const patterns = words.slice(k);
-  if (!STRING_MATCHES.has(match) || patterns.length === 0) return undefined;
-  return { name: acl.name, criterion: acl.criterion.trim(), url: fetch[1] === 'url', match, ignoreCase, patterns };
+  const parsed = parseAcl(acl.name, acl.criterion);
+  const match = effectiveMatch(parsed);
+  if (sampleOf(parsed) !== 'path' || !STRING_MATCHES.has(match) || parsed.values.length === 0) return undefined;
+  return { name: acl.name, criterion: acl.criterion.trim(), url: parsed.fetch.startsWith('url'), match: match as Match, ignoreCase: parsed.ignoreCase, patterns: parsed.values };
 }
 
 /** Names of the ACLs whose match makes some `http-request deny` fire. */
