@@ -44,11 +44,9 @@ export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools
   const notes: string[] = [];
   const ports = new PortAllocator(dir);
   const python = options.preferReplicas ? undefined : tools.python.path;
-  if (python && tools.python.noWaitress === undefined) notes.push(`apps: Flask under waitress (${python})`);
-  else if (python) {
-    notes.push(`apps: Flask's development server (${python}), because waitress does not import there (${tools.python.noWaitress}): it closes every connection after one answer, so no connection carries two requests (install python3-waitress)`);
-  }
-  else notes.push(`apps: haplab's built-in Node replicas of the Flask apps (same routes, texts and headers), because ${options.preferReplicas ? 'replicas were asked for' : tools.python.problem}`);
+  if (!python) notes.push(`apps: haplab's built-in Node replicas of the Flask apps (same routes, texts and headers), because ${options.preferReplicas ? 'replicas were asked for' : tools.python.problem}`);
+  else if (tools.python.noWaitress === undefined) notes.push(`apps: Flask under waitress (${python})`);
+  else notes.push(`apps: Flask's development server (${python}), because waitress does not import there (${tools.python.noWaitress}): it closes every connection after one answer, so no connection carries two requests (install python3-waitress)`);
 
   const processes: ProcessSpec[] = [];
   const appPorts = new Map<string, number>();
