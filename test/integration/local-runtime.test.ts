@@ -257,7 +257,9 @@ describe('lifecycle', () => {
     const silent = join(root, 'ep09-silent');
     await writeLab(await labSpec('ep09'), silent);
     writeFileSync(join(silent, 'apps', 'app1', 'app.py'), 'import time\nprint("app1 is thinking", flush=True)\ntime.sleep(120)\n');
-    const runtime = createLocalRuntime({ registryDir, readyTimeoutMs: 1_500 });
+    // Long enough for the healthy apps to answer and app1 to print, on a loaded machine too
+    // (Flask starts in about a second idle): the timeout must be app1's, with its line in the log.
+    const runtime = createLocalRuntime({ registryDir, readyTimeoutMs: 10_000 });
     await expect(runtime.up(silent)).rejects.toThrow(/Flask for app1 did not answer on 127\.0\.0\.1:\d+ in time[\s\S]*app1 is thinking/);
     expect(findByEnviron((env) => env.get(ENV_DIR) === silent)).toEqual([]);
   });
