@@ -28,6 +28,8 @@ export interface Mutation {
   passingFromClientSubnet?: string[];
   /** Report.configDrift.differences, exactly. */
   drift: string[];
+  /** Needs the docker runtime (192.168.x client addresses): the local matrix leaves it out. */
+  dockerOnly?: boolean;
   /** More about one proxy's report. */
   more?(report: Report): void;
 }
@@ -113,6 +115,57 @@ export const MUTATIONS: Mutation[] = [
     more(report) {
       const check = report.checks.find((c) => c.name === 'balance.candidates')!;
       expect(check.detail).toMatch(/random\(2\) \(configured\) does not fit: .*consecutive pairs repeat.*what fits: roundrobin/);
+    },
+  },
+  {
+    lab: 'hlmut-ep04-no-deny',
+    // Its probes come from 192.168.x client addresses: the docker runtime only.
+    dockerOnly: true,
+    drift: ['frontend admin_front: `http-request deny if is_admin_path !is_internal_network` removed'],
+    episode: 'ep04',
+    what: 'the `http-request deny if is_admin_path !is_internal_network` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*http-request deny if is_admin_path !is_internal_network\n/m, ''),
+    failing: ['acl.admin_front → 403 (deny)'],
+    passing: ['acl.admin_front → admin_backend', 'acl.coverage admin_front', 'acl.block_front → 403 (deny)', 'acl.path_front → static_backend'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'acl.admin_front → 403 (deny)')!;
+      // /admin from outside 192.168.10.0/24 was served, and the check says which rule should have refused it.
+      expect(check.detail).toMatch(/GET \/admin\S* from 192\.168\.\d+\.\d+ → admin_backend \(rule: http-request deny if is_admin_path !is_internal_network \(haproxy\.cfg line \d+\)\)/);
+      expect(check.covers).toContainEqual(expect.stringMatching(/^http-request deny if is_admin_path !is_internal_network \(haproxy\.cfg line \d+\)$/));
+    },
+  },
+  {
+    lab: 'hlmut-ep04-agent-no-i',
+    // Its probes come from 192.168.x client addresses: the docker runtime only.
+    dockerOnly: true,
+    drift: ['frontend agent_front: `acl is_mobile_user_agent req.hdr(User-Agent) -i -m sub Mobile` removed, `acl is_mobile_user_agent req.hdr(User-Agent) -m sub Mobile` added'],
+    episode: 'ep04',
+    what: 'the `-i` dropped from the `acl is_mobile_user_agent` line',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*acl is_mobile_user_agent req\.hdr\(User-Agent\)) -i (-m sub Mobile)$/m, '$1 $2'),
+    // A lower/upper-case "mOBILE" must still go to the mobile backend.
+    failing: ['acl.agent_front → mobile_backend'],
+    passing: ['acl.agent_front → desktop_backend', 'acl.coverage agent_front', 'acl.method_front → post_backend'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'acl.agent_front → mobile_backend')!;
+      expect(check.detail).toMatch(/UA "[^"]*mOBILE[^"]*" → desktop_backend/);
+      expect(check.covers).toContainEqual(expect.stringMatching(/^acl is_mobile_user_agent req\.hdr\(User-Agent\) -i -m sub Mobile \(haproxy\.cfg line \d+\)$/));
+    },
+  },
+  {
+    lab: 'hlmut-ep04-block-cidr',
+    // Its probes come from 192.168.x client addresses: the docker runtime only.
+    dockerOnly: true,
+    drift: ['frontend block_front: `acl block_ip src 192.168.1.0/24` removed, `acl block_ip src 192.168.0.0/23` added'],
+    episode: 'ep04',
+    what: 'the `acl block_ip` range widened from 192.168.1.0/24 to 192.168.0.0/23',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*acl block_ip src) 192\.168\.1\.0\/24$/m, '$1 192.168.0.0/23'),
+    // Only the probes from the block next to the range (192.168.0.0/24) can see it.
+    failing: ['acl.block_front → web_backend'],
+    passing: ['acl.block_front → 403 (deny)', 'acl.coverage block_front', 'acl.admin_front → 403 (deny)'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'acl.block_front → web_backend')!;
+      expect(check.detail).toMatch(/from 192\.168\.0\.\d+ → 403 \(deny\)/);
+      expect(check.covers).toContainEqual(expect.stringMatching(/^acl block_ip src 192\.168\.1\.0\/24 \(haproxy\.cfg line \d+\)$/));
     },
   },
   {
