@@ -3,14 +3,16 @@
  * test writes each config by hand (server names, order and weights identify cannot know),
  * starts HAProxy 2.6 over four Node servers that name themselves in a header and in the body,
  * and runs the CLI against the frontend's URL. Exit 0 means exactly one class of algorithms
- * fits; the class must hold the configured one, and the others must be ruled out.
+ * fits; the class must hold the configured one, and the others must be ruled out. Then the
+ * same for the catalogue labs' main frontends, by lab directory, on the local runtime.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { DIST, HAPROXY, describeWithTool, itWithTool } from '../helpers/require-tool.js';
+import { DIST, FLASK, HAPROXY, describeWithTool, itWithTool } from '../helpers/require-tool.js';
+import { haplab, newLabViaCli, tail } from '../e2e/check-helpers.js';
 import { reservePort, startHaproxy, startNamedBackends, type NamedBackends } from './proxy-helpers.js';
 
 interface Case { balance: string; extra?: string; weights: number[]; fits: string }
@@ -93,4 +95,50 @@ describeWithTool([HAPROXY, DIST], 'haplab identify against HAProxy started by ha
     expect(pattern.code).toBe(2);
     expect(pattern.stderr).toMatch(/--pattern/);
   });
+});
+
+/** Away from the catalogue's ports and the other local suites' shifts (23 000: mutations). */
+const IDENTIFY_PORT_SHIFT = 24_000 - 8_000;
+
+describeWithTool([HAPROXY, FLASK, DIST], 'haplab identify names each catalogue lab\'s main frontend (local runtime)', () => {
+  let root: string;
+  const savedState = process.env.XDG_STATE_HOME;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'haplab-identify-labs-'));
+    // This file's own local registry: no other lab is listed or taken down.
+    process.env.XDG_STATE_HOME = join(root, 'state');
+  });
+  afterAll(async () => {
+    if (savedState === undefined) delete process.env.XDG_STATE_HOME;
+    else process.env.XDG_STATE_HOME = savedState;
+    await rm(root, { recursive: true, force: true });
+  });
+
+  // ep06 is left out: leastconn shows only under concurrent load on its slow servers, and
+  // identify sends no concurrent traffic (sequential requests to 5-second servers would take minutes).
+  // ep08 is left out too, for a finding still open: on the local runtime (Flask under
+  // waitress), HAProxy 2.6's random(2) favours app3 beyond the ring's share (measured 39.5 %
+  // of 1,489 and 43.7 % of 300 sequential picks against 35.4 %; haplab's proxy on the same
+  // traffic fits), so `check ep08 --runtime local` fails random.distribution there as well.
+  // random(2) on HAProxy over four Node servers is identified above.
+  const LABS: [string, string][] = [['ep05', 'roundrobin'], ['ep07', 'source (consistent)'], ['ep09', 'roundrobin']];
+  for (const [episode, algorithm] of LABS) {
+    itWithTool([], `${episode}: ${algorithm} fits, alone in its class or with what this traffic cannot separate`, async () => {
+      const dir = join(root, episode);
+      await newLabViaCli(episode, dir, 'haproxy', IDENTIFY_PORT_SHIFT);
+      const up = await haplab(['up', dir, '--runtime', 'local']);
+      expect(up.code, tail(up)).toBe(0);
+      try {
+        const json = join(root, `${episode}.json`);
+        const result = await haplab(['identify', dir, '--seed', '5', '--json', json]);
+        expect(result.code, tail(result)).toBe(0);
+        const report = JSON.parse(await readFile(json, 'utf8')) as { fits: { algorithms: string[] }[] };
+        expect(report.fits).toHaveLength(1);
+        expect(report.fits[0]!.algorithms).toContain(algorithm);
+      } finally {
+        const down = await haplab(['down', dir]);
+        expect(down.code, tail(down)).toBe(0);
+      }
+    }, 180_000);
+  }
 });
