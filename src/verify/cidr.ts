@@ -3,38 +3,18 @@
  * block of the lab's client subnet lies outside every range a frontend names.
  */
 
-export interface Cidr {
-  base: number;
-  bits: number;
-}
+import { formatIPv4, ipv4Mask, parseIPv4, parseIPv4Cidr, type Ipv4Cidr } from '../proxy/net/ipv4.js';
 
-export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
+export type Cidr = Ipv4Cidr;
 
-export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
+/** The proxy's own parser (inet_pton's rules): one IPv4 parser in haplab. */
+export const parseIpv4 = parseIPv4;
+export const formatIpv4 = formatIPv4;
 
-function mask(bits: number): number {
-  return bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-}
+const mask = ipv4Mask;
 
 /** "192.168.1.0/24" or a single address (a /32). */
-export function parseCidr(text: string): Cidr | undefined {
-  const [addr, len] = text.split('/');
-  const base = parseIpv4(addr ?? '');
-  const bits = len === undefined ? 32 : Number(len);
-  if (base === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return undefined;
-  return { base: (base & mask(bits)) >>> 0, bits };
-}
+export const parseCidr = parseIPv4Cidr;
 
 export function formatCidr(c: Cidr): string {
   return `${formatIpv4(c.base)}/${c.bits}`;

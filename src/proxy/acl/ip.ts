@@ -5,20 +5,9 @@
  * 2002:AABB:CCDD:: (6to4) matches IPv4 patterns.
  */
 import type { IpAddress } from './types.js';
+import { parseIPv4 } from '../net/ipv4.js';
 
-export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    // inet_pton accepts only plain decimal octets: no leading zeros, no hex.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value >>> 0;
-}
+export { parseIPv4 } from '../net/ipv4.js';
 
 export function parseIPv6(text: string): Uint8Array | undefined {
   const zone = text.indexOf('%');

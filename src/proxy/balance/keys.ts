@@ -4,6 +4,7 @@
  * absent (no such parameter or header), in which case HAProxy falls back to
  * round-robin. Nothing here allocates on the common path.
  */
+import { ipv4At } from '../net/ipv4.js';
 import { ByteScratch, fullHash, HASH_FUNCTIONS, type ByteHash } from './hash.js';
 import type { BalanceSettings } from './types.js';
 
@@ -38,7 +39,7 @@ export class KeyHasher {
   source(addr: string): number {
     let h: number;
     if (addr.indexOf(':') < 0) {
-      h = parseIpv4(addr, 0, addr.length);
+      h = ipv4At(addr, 0, addr.length);
       if (h < 0) return MISSING;
     } else {
       if (!parseIpv6(addr, this.words)) return MISSING;
@@ -179,26 +180,6 @@ function isSchemeChar(c: number): boolean {
   return isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
 }
 
-/** Dotted-quad to an unsigned 32-bit number, or -1. */
-function parseIpv4(s: string, start: number, end: number): number {
-  let v = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e) {
-      if (!digits || ++dots > 3) return -1;
-      v = v * 256 + part;
-      part = digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      part = part * 10 + (c - 0x30);
-      if (++digits > 3 || part > 255) return -1;
-    } else return -1;
-  }
-  if (dots !== 3 || !digits) return -1;
-  return v * 256 + part;
-}
 
 /** IPv6 text (with "::", an IPv4 tail, or a %zone) into eight 16-bit words. */
 function parseIpv6(s: string, out: Uint16Array): boolean {
@@ -228,7 +209,7 @@ function parseIpv6(s: string, out: Uint16Array): boolean {
     }
     if (j < end && s.charCodeAt(j) === 0x2e) {
       // An IPv4 tail fills the last two words.
-      const v4 = parseIpv4(s, i, end);
+      const v4 = ipv4At(s, i, end);
       if (v4 < 0 || n > 6) return false;
       out[n++] = v4 >>> 16;
       out[n++] = v4 & 0xffff;

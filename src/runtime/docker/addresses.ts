@@ -4,6 +4,7 @@
  * from the bottom up: a container started later is least likely to want one of ours.
  */
 import { BadInputError } from '../../errors.js';
+import { formatIPv4, parseIPv4, parseIPv4Cidr } from '../../proxy/net/ipv4.js';
 
 export interface Cidr {
   base: number;
@@ -11,19 +12,17 @@ export interface Cidr {
 }
 
 export function ipToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new BadInputError(`not an IPv4 address: ${ip}`);
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const n = parseIPv4(ip);
+  if (n === undefined) throw new BadInputError(`not an IPv4 address: ${ip}`);
+  return n;
 }
 
-export const intToIp = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+export const intToIp = formatIPv4;
 
 export function parseCidr(cidr: string): Cidr {
-  const [ip, bits] = cidr.split('/');
-  const prefix = bits === undefined ? 32 : Number(bits);
-  if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) throw new BadInputError(`not an IPv4 CIDR: ${cidr}`);
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return { base: (ipToInt(ip) & mask) >>> 0, prefix };
+  const c = parseIPv4Cidr(cidr);
+  if (!c) throw new BadInputError(`not an IPv4 CIDR: ${cidr}`);
+  return { base: c.base, prefix: c.bits };
 }
 
 const size = (c: Cidr): number => 2 ** (32 - c.prefix);

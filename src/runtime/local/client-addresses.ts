@@ -4,6 +4,7 @@
  * (ep04's 192.168.1.0/24) cannot be spoken from without touching the host's network, so
  * asking for one is an error the verifier reports as a skipped check.
  */
+import { formatIPv4, parseIPv4, parseIPv4Cidr } from '../../proxy/net/ipv4.js';
 import { EnvironmentError } from '../../errors.js';
 
 export const LOOPBACK_NET = '127.0.0.0/8';
@@ -20,25 +21,13 @@ interface Range {
   last: number;
 }
 
-function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
-function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join('.');
-}
+const parseIpv4 = parseIPv4;
+const formatIpv4 = formatIPv4;
 
 /** a.b.c.d/len (a bare address is /32) as a range of addresses; undefined for IPv6 or garbage. */
 function parseCidr(text: string): Range | undefined {
-  const [addr, lenText] = text.trim().split('/');
-  const base = parseIpv4(addr ?? '');
-  const len = lenText === undefined ? 32 : Number(lenText);
-  if (base === undefined || !Number.isInteger(len) || len < 0 || len > 32) return undefined;
-  const size = 2 ** (32 - len);
-  const first = Math.floor(base / size) * size;
-  return { first, last: first + size - 1 };
+  const c = parseIPv4Cidr(text.trim());
+  return c && { first: c.base, last: c.base + 2 ** (32 - c.bits) - 1 };
 }
 
 const LOOPBACK_RANGE = parseCidr(LOOPBACK_NET)!;
