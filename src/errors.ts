@@ -1,6 +1,6 @@
 /**
  * Every failure a user can meet is one of these, so the CLI can print one line and
- * exit with the code the contract promises (DESIGN §3):
+ * exit with the code the contract promises (README.md):
  *   1 a check failed · 2 bad input · 3 environment.
  */
 export const ExitCode = {

@@ -1,7 +1,7 @@
 /**
  * What a run leaves behind: the method notes printed above the tables, the table on
  * stdout, bench/results/<name>.{json,md}, and (full default runs only) the README
- * section the lead pastes, bench/README-table.md.
+ * section between the bench markers of README.md, bench/README-table.md.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,6 @@
 /**
  * The shape of bench/results/*.json, and the derived numbers: haplab's ratios to each
- * peer, and whether the performance targets are met. The lead profiles against these,
+ * peer, and whether the performance targets are met. Profiling compares against these,
  * so they are computed here once and both printed and stored.
  */
 import type { BenchOptions, TargetId } from './args.js';
@@ -107,7 +107,7 @@ export function computeRatios(http: TargetResult[], connections: number[]): Rati
 
 const conns = (c: number) => `${c} connection${c === 1 ? '' : 's'}`;
 
-/** Targets from the lead's brief; each is checked at the levels it names, or all measured. */
+/** The performance targets (the README's Targets table); each is checked at the levels it names, or all measured. */
 export function checkTargets(ratios: Ratio[], micro: MicroResult | undefined): TargetCheck[] {
   const out: TargetCheck[] = [];
   const ratio = (c: number, peer: TargetId) => ratios.find((r) => r.connections === c && r.peer === peer);

@@ -1,4 +1,4 @@
-/** How every command ends: one clear line and the contract's exit code (DESIGN §3). */
+/** How every command ends: one clear line and the contract's exit code (README.md). */
 import { ExitCode, HaplabError } from '../errors.js';
 
 export function printError(err: unknown): number {

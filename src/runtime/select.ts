@@ -1,6 +1,6 @@
 /**
  * Chooses the runtime: docker where an engine answers, local processes otherwise
- * (DESIGN §5), and says why.
+ * (docs/architecture.md), and says why.
  */
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';

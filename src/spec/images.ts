@@ -1,4 +1,4 @@
-/** The base images a lab's Dockerfiles start from, per flavor (DESIGN §5). */
+/** The base images a lab's Dockerfiles start from, per flavor (docs/architecture.md). */
 import type { ImageFlavor } from './types.js';
 
 export interface BaseImages {

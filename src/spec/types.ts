@@ -121,7 +121,7 @@ export interface LabSpec {
   /** Said to the learner and written as comments in the generated haproxy.cfg. */
   notes?: string[];
   /**
-   * Source-address ACLs need the probe to speak from these ranges (DESIGN §5): the lab gets
+   * Source-address ACLs need the probe to speak from these ranges (docs/architecture.md): the lab gets
    * an internal client network with this subnet. Absent: the lab's ordinary network.
    */
   clientSubnet?: string;

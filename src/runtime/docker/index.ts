@@ -1,5 +1,5 @@
 /**
- * The docker runtime (DESIGN §5): labs as containers on an engine found like the Docker CLI
+ * The docker runtime (docs/architecture.md): labs as containers on an engine found like the Docker CLI
  * finds it, made and removed by label through dockerode only.
  */
 import { resolve } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * The Prober for a Docker lab: traffic leaves from the lab's probe container, inside the lab
- * (or client) network, so requests can come from many source addresses (DESIGN §5). Each
+ * (or client) network, so requests can come from many source addresses (docs/architecture.md). Each
  * ProbeRequest's proxy+frontend is resolved to that proxy's address on the probe's network
  * and the frontend's container port; the batch runs in the container (src/probe/agent.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Ready means answering, not started (DESIGN §5): every app's port answers HTTP inside the
+ * Ready means answering, not started (docs/architecture.md): every app's port answers HTTP inside the
  * lab network (asked through the probe), then every proxy's published port answers on
  * 127.0.0.1 and the proxy's own stats say each server it balances over is up. A container
  * that exits meanwhile, or a deadline passed, ends the wait with the container's last logs.

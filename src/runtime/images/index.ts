@@ -1,4 +1,4 @@
-/** The base images every lab builds on: pulled (official) or built here (offline, DESIGN §5). */
+/** The base images every lab builds on: pulled (official) or built here (offline, docs/architecture.md). */
 import type Docker from 'dockerode';
 import { offlineImageSteps } from './offline.js';
 import { officialImageSteps } from './official.js';

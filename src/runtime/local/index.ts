@@ -1,5 +1,5 @@
 /**
- * The local runtime (DESIGN §5): a lab as child processes on loopback — Flask or Node
+ * The local runtime (docs/architecture.md): a lab as child processes on loopback — Flask or Node
  * replicas for the apps, HAProxy or haplab's TypeScript proxy in front — each in its own
  * process group, recorded in the lab directory and in the user's registry before it is
  * spawned, so `down` and `down --all` work from any later haplab process, even after

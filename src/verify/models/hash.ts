@@ -165,7 +165,7 @@ export function hashModel(frontend: string, backend: BackendSpec): Model {
   };
 }
 
-/** Both proxies on the same keys: the TypeScript proxy must pick HAProxy's server for every key (DESIGN §4). */
+/** Both proxies on the same keys: the TypeScript proxy must pick HAProxy's server for every key (docs/architecture.md). */
 export function judgeParity(keys: readonly HashKey[], before: Map<ProxyKind, KeyServers>): Check {
   const [[a, ra], [b, rb]] = [...before] as [ProxyKind, KeyServers][];
   const bad: string[] = [];

@@ -1,7 +1,7 @@
 /**
  * Power of two choices against plain random (ep08's second claim): under the same concurrent
- * load, random(2) keeps the busiest server less busy than random(1). The lead runs the lab
- * twice (draws 2 and draws 1) with the same batch; this judges the two response streams.
+ * load, random(2) keeps the busiest server less busy than random(1). The model sends the same load
+ * to the lab's random(2) frontend and to its random(1) twin; this judges the two response streams.
  *
  * The measure: at each request's send time, the largest client-side in-flight count over the
  * servers (how loaded the busiest server is when a new request arrives). Its successive
@@ -22,7 +22,7 @@ export const PEAK_CLIENTS = 12;
 /** Requests per run: 10 batches of 60, so each batch mean averages many arrivals. */
 export const PEAK_REQUESTS = 600;
 
-/** The batch the lead sends to each of the two labs (random(2), then random(1)): the same shape for both. */
+/** The batch sent to each of the two frontends (random(2), then random(1)): the same shape for both. */
 export function planPeakLoad(frontend: string, requests = PEAK_REQUESTS, path = '/'): Batch {
   return {
     label: `${PEAK_CLIENTS} concurrent clients`,

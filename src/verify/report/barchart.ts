@@ -1,6 +1,6 @@
 /**
  * Counts per server as a bar chart in plain Unicode blocks, expected beside observed
- * (DESIGN §6), readable without colour and in any log.
+ * (docs/verification.md), readable without colour and in any log.
  */
 
 const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];

@@ -1,5 +1,5 @@
 /**
- * `--json F`: the report exactly as the Report type (DESIGN §3), two-space indented.
+ * `--json F`: the report exactly as the Report type (README.md), two-space indented.
  * Non-finite numbers (an infinite χ² when a server the model excludes answered) are written
  * as strings, since JSON has no Infinity.
  */

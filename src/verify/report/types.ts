@@ -1,5 +1,5 @@
 /**
- * The report (DESIGN §3), the verifier's one output; the terminal, JSON and JUnit writers
+ * The report (README.md), the verifier's one output; the terminal, JSON and JUnit writers
  * all render this object.
  *
  * One proxy ran: a Report with proxy "haproxy" or "ts", exactly the §3 fields plus `notes`,

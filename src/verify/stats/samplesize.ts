@@ -1,5 +1,5 @@
 /**
- * How many requests a goodness-of-fit check needs: computed, not guessed (DESIGN §6).
+ * How many requests a goodness-of-fit check needs: computed, not guessed (docs/verification.md).
  *
  * Skew, precisely: the alternative the check must catch takes ONE server i and multiplies
  * its expected share p_i by (1 + s) or by (1 − s), rescaling every other server's share by

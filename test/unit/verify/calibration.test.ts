@@ -1,5 +1,5 @@
 /**
- * The statistical promise of DESIGN §6, checked by simulation: at the sample size that
+ * The statistical promise of docs/verification.md, checked by simulation: at the sample size that
  * requiredSampleSize computes, a correct weighted-random balancer raises a false alarm at
  * most α = 1 % of the time, and a balancer with one server's share skewed by 20 % (the worst
  * case: the server and direction requiredSampleSize names) is caught at least 95 % of the time.
