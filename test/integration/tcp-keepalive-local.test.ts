@@ -25,18 +25,11 @@ import { runningConfigPath } from '../../src/verify/models/failover-judge.js';
 import type { Check, Report } from '../../src/verify/report/types.js';
 import { verifyLab } from '../../src/verify/run.js';
 import { specOracles } from '../../src/verify/spec-oracles.js';
-import { inCI, requireTool } from '../helpers/require-tool.js';
-
-const haveHaproxy = requireTool('HAProxy', 'haproxy', ['-v']);
-const haveWaitress = requireTool('Flask and waitress', '/usr/bin/python3', ['-c', 'import flask, waitress']);
-const haveDist = existsSync(new URL('../../dist/src/proxy/main.js', import.meta.url))
-  && existsSync(new URL('../../dist/src/runtime/local/replica-main.js', import.meta.url));
-if (!haveDist && inCI) throw new Error('dist/ is not built: npm test builds before it runs');
+import { labOnTestPorts } from '../helpers/ports.js';
+import { DIST, FLASK, HAPROXY, WAITRESS, itWithTool, type Tool } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-ep02-keepalive-'));
 const registryDir = join(root, 'registry');
-/** Away from the catalogue's ports and below the ephemeral range (see local-runtime.test.ts). */
-const PORT_SHIFT = 10_000 + 100 * Math.floor(Math.random() * 140);
 const runtimes: LocalRuntime[] = [];
 
 afterAll(async () => {
@@ -44,13 +37,9 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** On ports reserved for this process (test/helpers/ports.ts), away from the catalogue's. */
 async function ep02Both(): Promise<LabSpec> {
-  const spec = customizeSpec(await loadEpisode('ep02'), { proxy: 'both' });
-  return {
-    ...spec,
-    apps: spec.apps.map((a) => ({ ...a, port: a.port + PORT_SHIFT })),
-    frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + PORT_SHIFT })),
-  };
+  return labOnTestPorts(customizeSpec(await loadEpisode('ep02'), { proxy: 'both' }));
 }
 
 async function up(name: string, options: LocalRuntimeOptions): Promise<{ runtime: LocalRuntime; instance: LabInstance }> {
@@ -91,14 +80,13 @@ async function switchToModeHttp(runtime: LocalRuntime, instance: LabInstance): P
   }
 }
 
-const flavors = [
-  { name: 'Flask under waitress, HAProxy and the TypeScript proxy', options: {}, available: haveHaproxy && haveWaitress && haveDist, apps: /apps: Flask under waitress/ },
-  { name: 'Node replicas, the TypeScript proxy in both roles', options: { preferReplicas: true, preferTsProxy: true }, available: haveDist, apps: /Node replicas/ },
+const flavors: { name: string; options: LocalRuntimeOptions; tools: Tool[]; apps: RegExp }[] = [
+  { name: 'Flask under waitress, HAProxy and the TypeScript proxy', options: {}, tools: [HAPROXY, FLASK, WAITRESS, DIST], apps: /apps: Flask under waitress/ },
+  { name: 'Node replicas, the TypeScript proxy in both roles', options: { preferReplicas: true, preferTsProxy: true }, tools: [DIST], apps: /Node replicas/ },
 ];
 
 describe.each(flavors)('ep02 on the local runtime: $name', (flavor) => {
-  it('keepalive-sticks passes on both proxies; switched to mode http, both fail it', async ({ skip }) => {
-    if (!flavor.available) skip(`${flavor.name}: not available here`);
+  itWithTool(flavor.tools, 'keepalive-sticks passes on both proxies; switched to mode http, both fail it', async () => {
     const { runtime, instance } = await up(flavor.options.preferReplicas ? 'replicas' : 'flask', flavor.options);
     try {
       expect(instance.notes.join('\n')).toMatch(flavor.apps);
@@ -127,8 +115,7 @@ describe.each(flavors)('ep02 on the local runtime: $name', (flavor) => {
 });
 
 describe('ep02 where waitress does not import', () => {
-  it("the apps fall back to Flask's development server, the notes say so, and keepalive-sticks fails with the reason", async ({ skip }) => {
-    if (!(haveWaitress && haveDist)) skip('Flask, waitress or dist/ is not available here');
+  itWithTool([FLASK, WAITRESS, DIST], "the apps fall back to Flask's development server, the notes say so, and keepalive-sticks fails with the reason", async () => {
     // A module named waitress that refuses to import, first on the path of every Python started from here.
     const hidden = join(root, 'python-path');
     mkdirSync(hidden, { recursive: true });
