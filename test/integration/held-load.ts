@@ -99,7 +99,8 @@ export function sectionLines(sections: readonly LoadSection[], ports: ReadonlyMa
   return out;
 }
 
-const DEFAULTS = ['defaults', '  mode http', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s'];
+/** Held requests stay open for a whole random test (thousands of requests): no timeout may end them first. */
+const DEFAULTS = ['defaults', '  mode http', '  timeout connect 2s', '  timeout client 10m', '  timeout server 10m'];
 
 async function reservePorts(sections: readonly LoadSection[], reserve: () => Promise<number>): Promise<Map<string, number>> {
   const ports = new Map<string, number>();
