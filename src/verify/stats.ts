@@ -17,3 +17,6 @@ export {
   DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW, type SampleSize, type SampleSizeOptions,
 } from './stats/samplesize.js';
 export { studentTSf, studentTCdf, welchTestLess, type WelchResult } from './stats/welch.js';
+export {
+  chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, type HomogeneityResult,
+} from './stats/homogeneity.js';

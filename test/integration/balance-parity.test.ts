@@ -5,6 +5,8 @@
  * One HAProxy process serves every scenario, one `listen` section (own port) each;
  * ten small Node HTTP servers answer with their own name and are shared by all
  * backends. Requests use fresh connections, at most 8 at a time, loopback only.
+ * leastconn and random(N) under load (requests held open on chosen servers) are compared
+ * in balance-parity-load.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
