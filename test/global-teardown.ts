@@ -1,16 +1,37 @@
 /**
  * After the whole suite: nothing haplab made may be left — no container, network or volume
- * labelled io.haplab.lab on the engine, and no process carrying the local runtime's marker.
- * In CI a leftover fails the run; elsewhere (where a developer may have labs of their own
- * up) it is a loud warning.
+ * labelled io.haplab.lab on the engine, no image of a lab the suite built (labelled, and not
+ * on the engine when the suite started: the base images and a developer's own labs stay),
+ * and no process carrying the local runtime's marker. In CI a leftover fails the run;
+ * elsewhere (where a developer may have labs of their own up) it is a loud warning.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 
 const LABEL = 'io.haplab.lab';
 
+const engine = (): Docker => new Docker(process.env.DOCKER_HOST ? undefined : { socketPath: '/var/run/docker.sock' });
+
+/** Lab images on the engine before the suite ran: not the suite's to judge. */
+let imagesBefore: Set<string> | undefined;
+
+async function labImages(docker: Docker): Promise<{ id: string; tags: string[] }[]> {
+  const images = await docker.listImages({ filters: JSON.stringify({ label: [LABEL] }) });
+  return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
+}
+
+export async function setup(): Promise<void> {
+  const docker = engine();
+  try {
+    await docker.ping();
+    imagesBefore = new Set((await labImages(docker)).map((i) => i.id));
+  } catch {
+    imagesBefore = undefined;
+  }
+}
+
 async function dockerLeftovers(): Promise<string[]> {
-  const docker = new Docker(process.env.DOCKER_HOST ? undefined : { socketPath: '/var/run/docker.sock' });
+  const docker = engine();
   try {
     await docker.ping();
   } catch {
@@ -24,6 +45,7 @@ async function dockerLeftovers(): Promise<string[]> {
     ...containers.map((c) => `container ${c.Names.join(',')} (${c.Labels[LABEL]})`),
     ...networks.map((n) => `network ${n.Name}`),
     ...volumes.map((v) => `volume ${v.Name}`),
+    ...(imagesBefore ? (await labImages(docker)).filter((i) => !imagesBefore!.has(i.id)).map((i) => `image ${i.tags.join(',') || i.id.slice(7, 19)}`) : []),
   ];
 }
 

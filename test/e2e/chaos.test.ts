@@ -62,7 +62,7 @@ describeDocker('docker runtime: --chaos stop and pause, HAProxy and the TypeScri
     tcpDir = await labWith('e2e-chaos', ['retries 3', 'option redispatch']);
     await runtime.up(tcpDir);
     tcp = await verifyChaos(tcpDir, 'both');
-    await runtime.down(tcpDir);
+    await runtime.down(tcpDir, { images: true });
     httpDir = await labWith('e2e-chaos-httpchk', ['retries 3', 'option redispatch', 'option httpchk GET /', 'timeout check 1s']);
     await runtime.up(httpDir);
     http = await verifyChaos(httpDir, 'pause');
@@ -71,7 +71,7 @@ describeDocker('docker runtime: --chaos stop and pause, HAProxy and the TypeScri
   afterAll(async () => {
     for (const dir of [tcpDir, httpDir]) {
       if (!dir) continue;
-      await runtime?.down(dir).catch(() => undefined);
+      await runtime?.down(dir, { images: true }).catch(() => undefined);
       await rm(dirname(dir), { recursive: true, force: true });
     }
   });

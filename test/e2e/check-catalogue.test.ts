@@ -68,7 +68,7 @@ describeDocker('haplab check, the whole catalogue, --proxy both on docker (CLI)'
 
   afterAll(async () => {
     // A failed run may have left a lab up: down by directory (label-based), then the temp dirs.
-    for (const lab of labs) await haplab(['down', join(root, lab)]).catch(() => undefined);
+    for (const lab of labs) await haplab(['down', join(root, lab), '--images']).catch(() => undefined);
     if (root) await rm(root, { recursive: true, force: true });
     if (timings.length) {
       const total = timings.reduce((s, t) => s + t.seconds, 0);

@@ -33,7 +33,7 @@ describeDocker('the verifier fails labs whose haproxy.cfg was changed behind the
   }, 300_000);
 
   afterAll(async () => {
-    for (const lab of labs) await haplab(['down', join(root, lab)]).catch(() => undefined);
+    for (const lab of labs) await haplab(['down', join(root, lab), '--images']).catch(() => undefined);
     if (root) await rm(root, { recursive: true, force: true });
   }, 300_000);
 
@@ -63,7 +63,7 @@ describeDocker('the verifier fails labs whose haproxy.cfg was changed behind the
       expectCaught(report, verify.stdout, WEIGHTS_MUTATION, 'docker');
       expect(verify.stdout).toMatch(/· FAIL$/m);
     } finally {
-      const down = await haplab(['down', dir]);
+      const down = await haplab(['down', dir, '--images']);
       expect(down.code, tail(down)).toBe(0);
     }
     expect(await readFile(join(dir, 'lab.yaml'), 'utf8')).toBe(spec);

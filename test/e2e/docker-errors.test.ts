@@ -69,6 +69,8 @@ describeDocker('docker runtime: failures say what and why', () => {
     expect(result.stderr).toMatch(/building haplab-e2e-badbuild-app2:latest failed at Step \d+\/\d+ : RUN echo/);
     expect(result.stderr).toContain("lab author's mistake here");
     expect(await labelledObjects(docker, 'e2e-badbuild')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    // The images that did build are the lab's cache for a next `up`; this lab has none.
+    expect((await runCli(['down', dir, '--images'])).code).toBe(0);
   }, 240_000);
 
   it('an app that dies on start: exit 3 with its last log lines; nothing left', async () => {
@@ -80,5 +82,6 @@ describeDocker('docker runtime: failures say what and why', () => {
     expect(result.stderr).toMatch(/app3 exited with code 1 during start-up/);
     expect(result.stderr).toContain('app3 cannot start: missing setting');
     expect(await labelledObjects(docker, 'e2e-crash')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect((await runCli(['down', dir, '--images'])).code).toBe(0);
   }, 240_000);
 });

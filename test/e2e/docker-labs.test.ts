@@ -35,8 +35,8 @@ describeDocker('docker runtime: ep09 and ep03 through the proxies', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await runtime?.down(ep09Dir).catch(() => undefined);
-    await runtime?.down(ep03Dir).catch(() => undefined);
+    await runtime?.down(ep09Dir, { images: true }).catch(() => undefined);
+    await runtime?.down(ep03Dir, { images: true }).catch(() => undefined);
   });
 
   it.each(['haproxy', 'ts'] as const)('ep09: all three apps answer through %s on 127.0.0.1, 2:1:3 in a cycle of 6', async (proxy) => {
@@ -101,10 +101,10 @@ describeDocker('docker runtime: ep09 and ep03 through the proxies', () => {
   });
 
   it('down removes every labelled container, network and volume of the lab, and its state file', async () => {
-    await runtime.down(ep09Dir);
+    await runtime.down(ep09Dir, { images: true });
     expect(await labelledObjects(runtime.docker, 'e2e-ep09')).toEqual({ containers: 0, networks: 0, volumes: 0 });
     expect(await readLabState(ep09Dir)).toBeUndefined();
-    const cli = await runCli(['down', ep03Dir]);
+    const cli = await runCli(['down', ep03Dir, '--images']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/took down lab e2e-ep03/);
     expect(await labelledObjects(runtime.docker, 'e2e-ep03')).toEqual({ containers: 0, networks: 0, volumes: 0 });

@@ -50,7 +50,8 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await runCli(['down', '--all'], { env }).catch(() => undefined);
+    // The images of the labs made here go too: nothing of this suite may stay on the engine.
+    await runCli(['down', '--all', '--images'], { env }).catch(() => undefined);
   });
 
   it('SIGKILL mid-up leaves only labelled objects, and `haplab down --all` removes them all', async () => {

@@ -25,7 +25,7 @@ describeDocker('docker runtime: probe from many client addresses (ep07, balance 
 
   afterAll(async () => {
     await prober?.close();
-    await runtime?.down(dir).catch(() => undefined);
+    await runtime?.down(dir, { images: true }).catch(() => undefined);
   });
 
   it('50 addresses, 4 fresh connections each: every address sticks to one server', async () => {
@@ -69,7 +69,7 @@ describeDocker('docker runtime: probe from many client addresses (ep07, balance 
   }, 60_000);
 
   it('down leaves nothing labelled', async () => {
-    await runtime.down(dir);
+    await runtime.down(dir, { images: true });
     expect(await labelledObjects(runtime.docker, 'e2e-ep07')).toEqual({ containers: 0, networks: 0, volumes: 0 });
   });
 });
@@ -87,7 +87,7 @@ describeDocker('docker runtime: source-address ACLs on an internal client networ
   }, 300_000);
 
   afterAll(async () => {
-    await runtime?.down(dir).catch(() => undefined);
+    await runtime?.down(dir, { images: true }).catch(() => undefined);
   });
 
   it('the client network has the spec\'s subnet and no route out', async () => {
