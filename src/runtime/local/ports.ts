@@ -89,10 +89,16 @@ export class PortAllocator {
       this.taken.add(wanted);
       return wanted;
     }
+    const port = await this.any(what);
+    this.moved.push(`${what}: port ${wanted} is taken, using ${port}`);
+    return port;
+  }
+
+  /** A free port of the range for `what`, when nothing in particular is wanted. */
+  async any(what: string): Promise<number> {
     const port = (await this.movedPort()) ?? (await this.kernelPort());
     if (port === undefined) throw new Error(`no free loopback port for ${what}`);
     this.taken.add(port);
-    this.moved.push(`${what}: port ${wanted} is taken, using ${port}`);
     return port;
   }
 
