@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { PortAllocator } from '../../src/runtime/local/ports.js';
 
 export interface Child {
   name: string;
@@ -122,16 +123,15 @@ export function peakRssKiB(pid: number): number | undefined {
   }
 }
 
-/** A port the kernel just handed out on loopback (released again: tiny race, loopback only). */
+/**
+ * Ports for the bench's backends and proxies, which bind what their command line or config
+ * says: from the local runtime's range outside the kernel's ephemeral one (the load's
+ * thousands of outgoing connections take ephemeral ports), never one port twice in a run.
+ */
+const ports = new PortAllocator('bench');
+
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+  return ports.any('a bench process');
 }
 
 /** Waits until something accepts on 127.0.0.1:port, or the child dies, or time runs out. */

@@ -19,7 +19,8 @@ import { ephemeralRange, isPortFree, MOVED_PORTS, overlaps, type PortRange } fro
 import { STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/spec/types.js';
 
 export const TEST_PORTS: PortRange = { first: 16_000, last: 23_999 };
-const BLOCK = 500;
+export const TEST_PORT_BLOCK = 500;
+const BLOCK = TEST_PORT_BLOCK;
 const BLOCKS = (TEST_PORTS.last - TEST_PORTS.first + 1) / BLOCK;
 
 if (overlaps(TEST_PORTS, MOVED_PORTS)) throw new Error('TEST_PORTS and MOVED_PORTS must not overlap');
@@ -32,9 +33,9 @@ if (overlaps(TEST_PORTS, ephemeral)) {
 interface Block {
   next: number;
   end: number;
-  claim: dgram.Socket;
 }
 
+/** Held for the life of the process: each one is a block this process owns. */
 const claims: dgram.Socket[] = [];
 let current: Block | undefined;
 /** One reservation at a time within the process: a block is claimed once, ports never repeat. */
@@ -59,11 +60,11 @@ async function claimBlock(): Promise<Block> {
   const start = process.pid % BLOCKS;
   for (let i = 0; i < BLOCKS; i++) {
     const first = TEST_PORTS.first + ((start + i) % BLOCKS) * BLOCK;
-    if (claims.some((c) => c.address().port === first)) continue;
+    // Fails for a block another process owns, and for one this process already used up.
     const claim = await claimUdp(first);
     if (claim) {
       claims.push(claim);
-      return { next: first, end: first + BLOCK - 1, claim };
+      return { next: first, end: first + BLOCK - 1 };
     }
   }
   throw new Error(`every block of test ports ${TEST_PORTS.first}–${TEST_PORTS.last} is claimed by another process`);

@@ -99,7 +99,7 @@ async function planProxy(
   binds.set(STATS_BIND_PORT, await ports.take(wanted[wanted.length - 1]!.host, `${role} stats`));
   for (const port of boundPorts(labCfg.config)) {
     if (binds.has(port)) continue;
-    binds.set(port, await ports.fresh(`${role} bind :${port}`));
+    binds.set(port, await ports.any(`${role} bind :${port}`));
     notes.push(`${service}/haproxy.cfg binds :${port}, which lab.yaml does not publish: locally ${LOOPBACK}:${binds.get(port)} (on docker it is not reachable from the host)`);
   }
 

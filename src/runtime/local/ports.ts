@@ -89,13 +89,13 @@ export class PortAllocator {
       this.taken.add(wanted);
       return wanted;
     }
-    const port = await this.fresh(what);
+    const port = await this.any(what);
     this.moved.push(`${what}: port ${wanted} is taken, using ${port}`);
     return port;
   }
 
-  /** Any free port (for a port the lab does not publish, so it has no host port of its own). */
-  async fresh(what: string): Promise<number> {
+  /** A free port of the range for `what`, when nothing in particular is wanted. */
+  async any(what: string): Promise<number> {
     const port = (await this.movedPort()) ?? (await this.kernelPort());
     if (port === undefined) throw new Error(`no free loopback port for ${what}`);
     this.taken.add(port);
