@@ -87,7 +87,11 @@ export function registerCheckCommand(program: Command): void {
               task.title = `verify: ${c.report.verdict}`;
             },
           },
-        ], { ctx, exitOnError: true, rendererOptions: { showErrorMessage: false }, fallbackRenderer: 'simple' }).run();
+        ], { ctx, exitOnError: true, registerSignalListeners: false, rendererOptions: { showErrorMessage: false }, fallbackRenderer: 'simple' }).run();
+      } catch (err) {
+        // Ctrl-C, or a reader that went away (closed-output.ts): the lab is taken down below,
+        // and the run ends as interrupted — a check cut short is not a pass.
+        if (!controller.signal.aborted) throw err;
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -12,6 +12,9 @@ import { registerStatusCommand } from './status.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerCheckCommand } from './check.js';
 import { registerIdentifyCommand } from './identify.js';
+import { watchClosedOutput } from './closed-output.js';
+
+watchClosedOutput();
 
 const program = new Command();
 program
