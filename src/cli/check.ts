@@ -6,8 +6,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { SPEC_FILE, writeLab } from '../render/lab.js';
-import { DockerRuntime } from '../runtime/docker/index.js';
-import { availableImageFlavor } from '../runtime/docker/flavor.js';
 import { parseRuntimeChoice, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
 import type { LabInstance } from '../runtime/types.js';
 import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
@@ -67,7 +65,7 @@ export function registerCheckCommand(program: Command): void {
             title: `new ${target}`,
             enabled: () => !isDir,
             task: async (c, task) => {
-              const images = flags.images ? parseImages(flags.images) : await defaultImages(c.selected);
+              const images = flags.images ? parseImages(flags.images) : await c.selected.runtime.preferredImages();
               const spec = customizeSpec(await loadEpisode(target), { proxy, images });
               await writeLab(spec, c.dir);
               task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}, ${images} images)`;
@@ -92,8 +90,7 @@ export function registerCheckCommand(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         // A lab made here for an episode id has a one-off name: its images would never be used again.
-        const down = ctx.selected.runtime instanceof DockerRuntime ? ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }) : ctx.selected.runtime.down(ctx.dir);
-        await down.catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
+        await ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
         process.stdout.write(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }
@@ -105,9 +102,4 @@ export function registerCheckCommand(program: Command): void {
 function parseImages(value: string): ImageFlavor {
   if (value === 'official' || value === 'offline') return value;
   throw new BadInputError(`unknown image flavor ${JSON.stringify(value)}`, { flag: '--images' }, 'use official or offline');
-}
-
-async function defaultImages(selected: SelectedRuntime): Promise<ImageFlavor> {
-  if (!(selected.runtime instanceof DockerRuntime)) return 'official';
-  return (await availableImageFlavor(selected.runtime.docker)) ?? 'official';
 }

@@ -3,8 +3,7 @@ import { Listr } from 'listr2';
 import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { parseRuntimeChoice, selectRuntime } from '../runtime/select.js';
-import type { LabInstance } from '../runtime/types.js';
-import type { DockerUpOptions } from '../runtime/docker/index.js';
+import type { LabInstance, UpOptions } from '../runtime/types.js';
 import { action } from './run-command.js';
 
 interface UpFlags {
@@ -38,7 +37,7 @@ export function registerUpCommand(program: Command): void {
         await new Listr([{
           title: `up ${dir}`,
           task: async (_ctx: unknown, task: { output: string; title: string }) => {
-            const options: DockerUpOptions = { signal: controller.signal, readyTimeoutMs: timeout * 1000, onStep: (step) => { task.output = step; } };
+            const options: UpOptions = { signal: controller.signal, readyTimeoutMs: timeout * 1000, onStep: (step) => { task.output = step; } };
             instance = await runtime.up(resolve(dir), options);
             task.title = `lab ${instance.lab} is up (${runtime.kind})`;
           },

@@ -82,6 +82,8 @@ function faultsOf(clock: Clock, fault: Fault): ChaosFaults {
     async resume() {
       fault.resumedAt = clock.now();
     },
+    // The simulated lab is a local one: a stopped app's port refuses at once.
+    stoppedApp: 'refused',
   };
 }
 
@@ -218,22 +220,22 @@ describe('what the config implies', async () => {
 
   it('bounds: stop refuses at once locally, a killed container times the check out; pause needs httpchk', () => {
     const ctx = { cadenceMs: 50, share: 1 / 3, appDelayMs: 0 };
-    const local = impliedFailover(DEFAULTS, 'stop', { ...ctx, runtime: 'local' });
+    const local = impliedFailover(DEFAULTS, 'stop', { ...ctx, stoppedApp: 'refused' });
     expect(local).toMatchObject({ detect: true, outBoundMs: 8000, backBoundMs: 6150, failingCheckMs: 0 });
     expect(local.maxLost).toBeGreaterThan(0);
     expect(local.retryLatencyMs).toBe(800);
-    const docker = impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'docker' });
+    const docker = impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, stoppedApp: 'unanswered' });
     expect(docker).toMatchObject({ detect: true, outBoundMs: 14_000, failingCheckMs: 2000, maxLost: 0, requestTimeoutMs: 7000 });
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'local' }).retryLatencyMs).toBeUndefined();
-    expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, runtime: 'docker' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
-    const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, runtime: 'local' });
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).retryLatencyMs).toBeUndefined();
+    expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, stoppedApp: 'unanswered' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
+    const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, stoppedApp: 'refused' });
     expect(http).toMatchObject({ detect: true, failingCheckMs: 1000, outBoundMs: 11_000 });
     expect(http.maxLost).toBeGreaterThan(0);
     // A hash backend redispatches only on the last retry: the client waits the retries out.
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, runtime: 'local' }).requestTimeoutMs).toBe(5000);
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, runtime: 'docker' }).requestTimeoutMs).toBe(25_000);
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).requestTimeoutMs).toBe(5000);
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, stoppedApp: 'unanswered' }).requestTimeoutMs).toBe(25_000);
     // Without redispatch the losses are expected: the client does not wait HAProxy's 503 out.
-    expect(impliedFailover(DEFAULTS, 'stop', { ...ctx, runtime: 'docker' }).requestTimeoutMs).toBe(6000);
+    expect(impliedFailover(DEFAULTS, 'stop', { ...ctx, stoppedApp: 'unanswered' }).requestTimeoutMs).toBe(6000);
   });
 
   it('parses --chaos', () => {
