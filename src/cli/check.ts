@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { SPEC_FILE, writeLab } from '../render/lab.js';
-import { parseRuntimeChoice, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
+import { parseRuntimeChoice, RUNTIME_CHOICES, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
 import type { LabInstance } from '../runtime/types.js';
 import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
 import { customizeSpec } from '../spec/customize.js';
@@ -35,7 +35,7 @@ export function registerCheckCommand(program: Command): void {
     .argument('<lab>', 'an episode id (ep09) or a lab directory')
     .description('new → up → verify → down (down always); exit 0 only if every check passed')
     .option('--proxy <which>', 'haproxy | ts | both')
-    .option('--runtime <which>', 'auto | docker | local', 'auto')
+    .option('--runtime <which>', RUNTIME_CHOICES.join(' | '), 'auto')
     .option('--images <flavor>', 'official | offline (default: whichever is present on the engine)')
     .option('--requests <n>', 'at least this many requests per check')
     .option('--seed <seed>', 'make the random parts repeatable')

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
-import { parseRuntimeChoice, selectRuntime } from '../runtime/select.js';
+import { parseRuntimeChoice, RUNTIME_CHOICES, selectRuntime } from '../runtime/select.js';
 import type { LabInstance, UpOptions } from '../runtime/types.js';
 import { action } from './run-command.js';
 
@@ -16,7 +16,7 @@ export function registerUpCommand(program: Command): void {
     .command('up')
     .argument('<dir>', 'a lab directory (made by haplab new)')
     .description('build the lab\'s images and start it; prints its endpoints')
-    .option('--runtime <which>', 'auto | docker | local (auto: docker where an engine answers)', 'auto')
+    .option('--runtime <which>', `${RUNTIME_CHOICES.join(' | ')} (auto: docker where an engine answers)`, 'auto')
     .option('--timeout <seconds>', 'how long the lab may take to answer once started', '90')
     .action(action(async (dir: string, flags: UpFlags) => {
       const timeout = Number(flags.timeout);
