@@ -125,6 +125,20 @@ describe('failover model (--chaos), virtual time', async () => {
     expect(fault.resumedAt! - fault.disruptedAt!).toBeLessThan(8100);
   });
 
+  it('the stream goes through the lab prober\'s stream prober (Prober.forStream), and the report says from where', async () => {
+    const clock = virtualClock();
+    const fault: Fault = {};
+    const { behaviour } = simulatedProxy(ep05, fault, { removeAfter: 5000, backAfter: 3000 });
+    const stream = fakeLab(ep05, { haproxy: behaviour }, { runtime: 'local', clock: clock.now });
+    const lab = fakeLab(ep05, { haproxy: () => ({ status: 0, error: 'the lab prober must not carry the stream' }) }, { runtime: 'local', clock: clock.now });
+    const prober = { ...lab.prober, forStream: () => ({ ...stream.prober, origin: 'a stand-in host' }) };
+    const { outcomes, notes } = await runModel(failoverModel(ep05, { mode: 'stop', faults: faultsOf(clock, fault), clock }), { ...lab, prober });
+    expect(failing(outcomes.get('haproxy')!.checks)).toEqual([]);
+    expect(lab.sent).toHaveLength(0);
+    expect(stream.sent.length).toBeGreaterThan(100);
+    expect(notes.join('\n')).toContain('chaos stop: the stream goes from a stand-in host (one request per 50 ms per proxy)');
+  });
+
   it('stop: a proxy that never drops the server fails out-of-rotation', async () => {
     const { checks } = await chaos(ep05, 'stop', { removeAfter: null, backAfter: 3000 });
     expect(failing(checks)).toContain('failover.stop.out-of-rotation');
