@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { SPEC_FILE, writeLab } from '../render/lab.js';
-import { DockerRuntime } from '../runtime/docker/index.js';
-import { availableImageFlavor } from '../runtime/docker/flavor.js';
-import { parseRuntimeChoice, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
+import { parseRuntimeChoice, RUNTIME_CHOICES, runtimeForLab, selectRuntime, type SelectedRuntime } from '../runtime/select.js';
 import type { LabInstance } from '../runtime/types.js';
 import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
 import { customizeSpec } from '../spec/customize.js';
@@ -37,7 +35,7 @@ export function registerCheckCommand(program: Command): void {
     .argument('<lab>', 'an episode id (ep09) or a lab directory')
     .description('new → up → verify → down (down always); exit 0 only if every check passed')
     .option('--proxy <which>', 'haproxy | ts | both')
-    .option('--runtime <which>', 'auto | docker | local', 'auto')
+    .option('--runtime <which>', RUNTIME_CHOICES.join(' | '), 'auto')
     .option('--images <flavor>', 'official | offline (default: whichever is present on the engine)')
     .option('--requests <n>', 'at least this many requests per check')
     .option('--seed <seed>', 'make the random parts repeatable')
@@ -67,7 +65,7 @@ export function registerCheckCommand(program: Command): void {
             title: `new ${target}`,
             enabled: () => !isDir,
             task: async (c, task) => {
-              const images = flags.images ? parseImages(flags.images) : await defaultImages(c.selected);
+              const images = flags.images ? parseImages(flags.images) : await c.selected.runtime.preferredImages();
               const spec = customizeSpec(await loadEpisode(target), { proxy, images });
               await writeLab(spec, c.dir);
               task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}, ${images} images)`;
@@ -96,8 +94,7 @@ export function registerCheckCommand(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         // A lab made here for an episode id has a one-off name: its images would never be used again.
-        const down = ctx.selected.runtime instanceof DockerRuntime ? ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }) : ctx.selected.runtime.down(ctx.dir);
-        await down.catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
+        await ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
         process.stdout.write(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }
@@ -109,9 +106,4 @@ export function registerCheckCommand(program: Command): void {
 function parseImages(value: string): ImageFlavor {
   if (value === 'official' || value === 'offline') return value;
   throw new BadInputError(`unknown image flavor ${JSON.stringify(value)}`, { flag: '--images' }, 'use official or offline');
-}
-
-async function defaultImages(selected: SelectedRuntime): Promise<ImageFlavor> {
-  if (!(selected.runtime instanceof DockerRuntime)) return 'official';
-  return (await availableImageFlavor(selected.runtime.docker)) ?? 'official';
 }

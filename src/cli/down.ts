@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { BadInputError, EnvironmentError } from '../errors.js';
-import { createDockerRuntime } from '../runtime/docker/index.js';
-import type { Removed } from '../runtime/docker/teardown.js';
-import { createLocalRuntime } from '../runtime/local/index.js';
-import { readLabState } from '../runtime/state.js';
+import { BadInputError } from '../errors.js';
+import { downEveryLab, downLab } from '../runtime/every.js';
+import type { TeardownReport } from '../runtime/types.js';
 import { action } from './run-command.js';
 
 interface DownFlags {
@@ -12,11 +10,7 @@ interface DownFlags {
   images?: boolean;
 }
 
-function summary(removed: Removed): string {
-  const parts = [`${removed.containers} containers`, `${removed.networks} networks`, `${removed.volumes} volumes`];
-  if (removed.images) parts.push(`${removed.images} images`);
-  return parts.join(', ');
-}
+const removedText = (r: TeardownReport) => (r.removed ? `: removed ${r.removed}` : '');
 
 export function registerDownCommand(program: Command): void {
   program
@@ -30,41 +24,19 @@ export function registerDownCommand(program: Command): void {
       if (!flags.all && !dir) throw new BadInputError('no lab directory given', {}, 'run `haplab down DIR`, or `haplab down --all` for every lab');
       if (flags.all) return downAll(Boolean(flags.images));
       const abs = resolve(dir!);
-      const state = await readLabState(abs).catch(() => undefined);
-      if (state?.runtime === 'local') {
-        await createLocalRuntime().down(abs);
-        process.stdout.write(`took down lab ${state.lab} (local processes)\n`);
-        return;
-      }
-      // No state: an `up` may have been killed before writing it. A local run registers
-      // itself first, so ask the local runtime too (it does nothing when there is none).
-      if (!state) await createLocalRuntime().down(abs);
-      // docker by the state file, or (no state: an `up` killed before writing it) by label.
-      let docker;
-      try {
-        docker = await createDockerRuntime();
-      } catch (err) {
-        if (state?.runtime === 'docker' || !(err instanceof EnvironmentError)) throw err;
-        process.stdout.write(`no lab is up in ${abs}\n`);
-        return;
-      }
-      const removed = await docker.downWithReport(abs, { images: flags.images });
-      const lab = [...removed.labs][0] ?? state?.lab;
-      process.stdout.write(lab ? `took down lab ${lab} (${docker.describe()}): removed ${summary(removed)}\n` : `no lab is up in ${abs}\n`);
+      const reports = await downLab(abs, { images: flags.images });
+      if (reports.length === 0) process.stdout.write(`no lab is up in ${abs}\n`);
+      for (const r of reports) process.stdout.write(`took down lab ${r.labs.join(', ')} (${r.where})${removedText(r)}\n`);
     }));
 }
 
 async function downAll(images: boolean): Promise<void> {
-  const out = process.stdout;
-  try {
-    const docker = await createDockerRuntime();
-    const removed = await docker.downAllWithReport({ images });
-    const labs = [...removed.labs].sort();
-    out.write(labs.length ? `docker (${docker.describe()}): took down ${labs.join(', ')}: removed ${summary(removed)}\n` : `docker: no haplab labs (${docker.describe()})\n`);
-  } catch (err) {
-    if (!(err instanceof EnvironmentError)) throw err;
-    out.write(`docker: skipped (${err.message})\n`);
+  for (const answer of await downEveryLab({ images })) {
+    if ('skipped' in answer) {
+      process.stdout.write(`${answer.kind}: skipped (${answer.skipped})\n`);
+      continue;
+    }
+    const r = answer.result;
+    process.stdout.write(r.labs.length ? `${answer.kind} (${r.where}): took down ${r.labs.sort().join(', ')}${removedText(r)}\n` : `${answer.kind}: no haplab labs (${r.where})\n`);
   }
-  const local = await createLocalRuntime().downAll();
-  out.write(local.length ? `local: took down ${local.sort().join(', ')}\n` : 'local: no haplab labs\n');
 }

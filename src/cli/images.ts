@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { Listr } from 'listr2';
-import { baseImageSteps } from '../runtime/images/index.js';
-import { findEngine } from '../runtime/docker/engine.js';
+import { baseImagePlan } from '../runtime/images/index.js';
 import { action } from './run-command.js';
 
 interface ImagesFlags {
@@ -16,12 +15,11 @@ export function registerImagesCommand(program: Command): void {
     .option('--offline', 'build the images locally (debootstrap bookworm + the host\'s node), for machines without a registry')
     .option('--force', 'build or pull again even when the images are already there')
     .action(action(async (flags: ImagesFlags) => {
-      const { docker, where } = await findEngine();
       const controller = new AbortController();
+      const { where, steps } = await baseImagePlan({ offline: Boolean(flags.offline), force: flags.force, signal: controller.signal });
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
       process.stdout.write(`docker: ${where}\n`);
-      const steps = baseImageSteps(docker, { offline: Boolean(flags.offline), force: flags.force, signal: controller.signal });
       const started = performance.now();
       try {
         await new Listr(

@@ -43,10 +43,10 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
       oracles: specOracles(instance.spec),
       chaos: parseChaosMode(flags.chaos),
       chaosFaults: runtime.disrupt && runtime.resume
-        ? { disrupt: (app, how) => runtime.disrupt!(instance, app, how), resume: (app, how) => runtime.resume!(instance, app, how) }
+        ? { disrupt: (app, how) => runtime.disrupt!(instance, app, how), resume: (app, how) => runtime.resume!(instance, app, how), stoppedApp: runtime.stoppedApp }
         : undefined,
       faults: runtime.disrupt && runtime.resume
-        ? { stop: (app) => runtime.disrupt!(instance, app, 'stop'), start: (app) => runtime.resume!(instance, app, 'stop') }
+        ? { stop: (app) => runtime.disrupt!(instance, app, 'stop'), start: (app) => runtime.resume!(instance, app, 'stop'), stoppedApp: runtime.stoppedApp }
         : undefined,
       onStep,
     });

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { EnvironmentError } from '../errors.js';
-import { createDockerRuntime } from '../runtime/docker/index.js';
-import { createLocalRuntime } from '../runtime/local/index.js';
+import { listEveryLab } from '../runtime/every.js';
 import type { LabInstance } from '../runtime/types.js';
 import { action } from './run-command.js';
 import { printInstance } from './up.js';
@@ -14,14 +12,10 @@ export function registerStatusCommand(program: Command): void {
     .action(action(async (flags: { json?: boolean }) => {
       const labs: LabInstance[] = [];
       const skipped: string[] = [];
-      try {
-        const docker = await createDockerRuntime();
-        labs.push(...(await docker.list()));
-      } catch (err) {
-        if (!(err instanceof EnvironmentError)) throw err;
-        skipped.push(`docker: ${err.message}`);
+      for (const answer of await listEveryLab()) {
+        if ('skipped' in answer) skipped.push(`${answer.kind}: ${answer.skipped}`);
+        else labs.push(...answer.result);
       }
-      labs.push(...(await createLocalRuntime().list()));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(labs.map(({ spec, ...rest }) => ({ ...rest, episode: spec.id })), null, 2)}\n`);
         return;

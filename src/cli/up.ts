@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
-import { parseRuntimeChoice, selectRuntime } from '../runtime/select.js';
-import type { LabInstance } from '../runtime/types.js';
-import type { DockerUpOptions } from '../runtime/docker/index.js';
+import { parseRuntimeChoice, RUNTIME_CHOICES, selectRuntime } from '../runtime/select.js';
+import type { LabInstance, UpOptions } from '../runtime/types.js';
 import { action } from './run-command.js';
 
 interface UpFlags {
@@ -17,7 +16,7 @@ export function registerUpCommand(program: Command): void {
     .command('up')
     .argument('<dir>', 'a lab directory (made by haplab new)')
     .description('build the lab\'s images and start it; prints its endpoints')
-    .option('--runtime <which>', 'auto | docker | local (auto: docker where an engine answers)', 'auto')
+    .option('--runtime <which>', `${RUNTIME_CHOICES.join(' | ')} (auto: docker where an engine answers)`, 'auto')
     .option('--timeout <seconds>', 'how long the lab may take to answer once started', '90')
     .action(action(async (dir: string, flags: UpFlags) => {
       const timeout = Number(flags.timeout);
@@ -38,7 +37,7 @@ export function registerUpCommand(program: Command): void {
         await new Listr([{
           title: `up ${dir}`,
           task: async (_ctx: unknown, task: { output: string; title: string }) => {
-            const options: DockerUpOptions = { signal: controller.signal, readyTimeoutMs: timeout * 1000, onStep: (step) => { task.output = step; } };
+            const options: UpOptions = { signal: controller.signal, readyTimeoutMs: timeout * 1000, onStep: (step) => { task.output = step; } };
             instance = await runtime.up(resolve(dir), options);
             task.title = `lab ${instance.lab} is up (${runtime.kind})`;
           },

@@ -7,7 +7,8 @@
  */
 import { request } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { ProbeBatchOptions, ProbeResponse } from '../runtime/types.js';
+import type { ProbeBatchOptions, ProbeResponse } from './types.js';
+import { READY_PATH } from './ready-path.js';
 import { sendBatch, type ResolvedRequest, type Target } from './send.js';
 
 export type AgentJob =
@@ -19,11 +20,6 @@ export type AgentResult =
   | { op: 'wait'; waiting: { target: Target; error: string }[] };
 
 const POLL_MS = 150;
-/**
- * A path no lab routes, so every app answers 404 at once: GET / sleeps 5 s on ep06's slow
- * apps, longer than one attempt waits (the same as the local runtime's READY_PATH).
- */
-const READY_PATH = '/haplab-ready';
 
 function answersHttp(target: Target, timeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -6,7 +6,7 @@
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import got from 'got';
-import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../runtime/types.js';
+import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from './types.js';
 import { SERVED_BY_HEADER } from '../spec/types.js';
 
 export interface Target {

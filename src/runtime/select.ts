@@ -1,6 +1,6 @@
 /**
- * Chooses the runtime: docker where an engine answers, local processes otherwise
- * (docs/architecture.md), and says why.
+ * Chooses the runtime: docker where an engine answers, local processes otherwise, and says
+ * why.
  */
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';
@@ -16,9 +16,13 @@ export interface SelectedRuntime {
   reason: string;
 }
 
+/** What --runtime accepts, for parsing and for the commands' help. */
+export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', 'docker', 'local'];
+
 export function parseRuntimeChoice(value: string | undefined): RuntimeChoice {
   const v = value ?? 'auto';
-  if (v === 'auto' || v === 'docker' || v === 'local') return v;
+  const choice = RUNTIME_CHOICES.find((c) => c === v);
+  if (choice) return choice;
   throw new BadInputError(`unknown runtime ${JSON.stringify(v)}`, { flag: '--runtime' }, 'use auto, docker or local');
 }
 

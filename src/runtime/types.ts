@@ -1,8 +1,11 @@
 /**
  * The Runtime interface: how a rendered lab directory becomes running parts, and how the
  * verifier reaches them. Two implementations: docker (dockerode) and local (child processes).
+ * Everything a caller outside src/runtime needs is here (and in select.ts / every.ts): it
+ * never learns which runtime it holds, and a third runtime is added without touching
+ * src/cli or src/verify (docs/architecture.md).
  */
-import type { LabSpec, Mode, ProxyKind } from '../spec/types.js';
+import type { ImageFlavor, LabSpec, Mode, ProxyKind } from '../spec/types.js';
 
 export type RuntimeKind = 'docker' | 'local';
 
@@ -37,59 +40,8 @@ export interface LabInstance {
   notes: string[];
 }
 
-/** One request the verifier wants sent. */
-export interface ProbeRequest {
-  proxy: ProxyKind;
-  frontend: string;
-  method: string;
-  /** Path with query string. */
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-  /** Send from this client address (needs a client pool that holds it). */
-  sourceAddress?: string;
-  /**
-   * fresh: a new connection per request (default) · keepalive: reuse one connection per
-   * client for the whole batch · tcp: raw TCP, one connection, an HTTP/1.0 request written by hand.
-   */
-  connection?: 'fresh' | 'keepalive' | 'tcp';
-  /**
-   * keepalive only: requests of the batch that name the same session (from the same client
-   * address, to the same target) share one connection, and different sessions never do; a
-   * session's connection is closed once its last request is answered. Default: one session.
-   */
-  session?: string;
-}
-
-export interface ProbeResponse {
-  /** HTTP status; 0 when no response came. */
-  status: number;
-  /** The X-Served-By header: the app that answered. */
-  servedBy?: string;
-  body: string;
-  /** Why no response came (connection refused, reset, timeout). */
-  error?: string;
-  /** The client side of the TCP connection that carried it (address:port), when known. */
-  connection?: string;
-  /** Milliseconds since the batch started, when the request was sent and answered. */
-  sentAtMs: number;
-  doneAtMs: number;
-}
-
-export interface ProbeBatchOptions {
-  /** The response header that names the server (default X-Served-By: haplab's apps set it). */
-  servedByHeader?: string;
-  /** Requests in flight at once. Default 1 (sequential). */
-  concurrency?: number;
-  /** Per-request timeout in ms. */
-  timeoutMs?: number;
-  /**
-   * Each client waits this long after an answer before its next request. HAProxy releases a
-   * stream (its server's `served` count) just after the client has the answer; random(N)
-   * compares those counts, so back-to-back sequential requests would see a busy server.
-   */
-  pauseMs?: number;
-}
+export type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../probe/types.js';
+import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../probe/types.js';
 
 /** Sends probe traffic into a running lab, from the addresses the lab's checks need. */
 export interface Prober {
@@ -100,31 +52,80 @@ export interface Prober {
   clientAddresses(count: number, subnet?: string): Promise<string[]>;
   send(requests: ProbeRequest[], options?: ProbeBatchOptions): Promise<ProbeResponse[]>;
   close(): Promise<void>;
+  /**
+   * The one block (CIDR) every client address of this prober lies in, when it cannot speak
+   * from the subnets a lab names (a host-side prober: 127.0.0.0/8); undefined when
+   * clientAddresses makes addresses in any subnet. Checks that need addresses outside it
+   * are skipped with that reason, never passed.
+   */
+  readonly sourceRange?: string;
+  /**
+   * A prober for a steady high-rate stream whose source address does not matter (failover:
+   * one request per proxy every 50 ms): this prober itself when each call is cheap, else
+   * one that is. Absent: use this prober.
+   */
+  forStream?(): Prober;
+  /** Where requests come from, when the report should say so ("this host, to the proxies' published ports"). */
+  readonly origin?: string;
 }
 
 export interface UpOptions {
   signal?: AbortSignal;
   /** Reports each step (listr2 in the CLI). */
   onStep?: (step: string) => void;
+  /** How long the lab may take to answer once started (the CLI's --timeout); default the runtime's own. */
+  readyTimeoutMs?: number;
 }
 
+export interface DownOptions {
+  /**
+   * Also remove what the runtime built for this lab alone (docker: its images; base and
+   * probe images are shared and stay). `check EPISODE` sets it: its one-off lab's images
+   * would never be used again. A runtime that builds nothing ignores it.
+   */
+  images?: boolean;
+}
+
+/** What a down removed, for the user. */
+export interface TeardownReport {
+  /** The labs taken down (names). */
+  labs: string[];
+  /** Where, in a few words ("local processes", "docker: unix:///var/run/docker.sock"). */
+  where: string;
+  /** What went, when the runtime counts it ("3 containers, 1 networks, 0 volumes"). */
+  removed?: string;
+}
+
+/**
+ * What a proxy's connect to an app stopped with `disrupt(…, 'stop')` meets, which sets how
+ * long a failing health check and a retried request take: `refused` at once (a process
+ * gone, its port closed) or `unanswered` until the connect timeout (a container gone with
+ * its address).
+ */
+export type StoppedApp = 'refused' | 'unanswered';
+
 export interface Runtime {
+  /** A label for notes and reports (never a thing to branch on outside src/runtime). */
   readonly kind: RuntimeKind;
   /** Where the runtime's engine was found, said once to the user ("docker: unix:///var/run/docker.sock"). */
   describe(): string;
-  /** Builds (if needed) and starts the lab in `dir`; idempotent; ready means ports answer. */
+  /** Builds (if needed) and starts the lab in `dir`; idempotent; ready means ports answer (shared/readiness.ts). */
   up(dir: string, options?: UpOptions): Promise<LabInstance>;
   /** The running lab in `dir`, or undefined when it is not up. */
   inspect(dir: string): Promise<LabInstance | undefined>;
   /** Removes everything the lab made; nothing else. */
-  down(dir: string): Promise<void>;
-  /** Removes every lab this runtime made. Returns the lab names removed. */
-  downAll(): Promise<string[]>;
+  down(dir: string, options?: DownOptions): Promise<TeardownReport>;
+  /** Removes every lab this runtime made. */
+  downAll(options?: DownOptions): Promise<TeardownReport>;
   /** Running labs. */
   list(): Promise<LabInstance[]>;
   /** A prober for a running lab. */
   prober(instance: LabInstance): Promise<Prober>;
+  /** The image flavor a new lab should name on this runtime (what its engine already has). */
+  preferredImages(): Promise<ImageFlavor>;
   /** Stops or pauses one app (fault injection, failover checks); start again with resume. */
   disrupt?(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void>;
   resume?(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void>;
+  /** How an app stopped by disrupt looks to a proxy (see StoppedApp). */
+  readonly stoppedApp: StoppedApp;
 }

@@ -52,7 +52,7 @@ describeWithTool([HAPROXY, FLASK, DIST], '--chaos stop, local runtime, HAProxy a
       report = await verifyLab(instance, prober, {
         seed: 5,
         chaos: 'stop',
-        chaosFaults: { disrupt: (app, how) => runtime.disrupt(instance, app, how), resume: (app, how) => runtime.resume(instance, app, how) },
+        chaosFaults: { disrupt: (app, how) => runtime.disrupt(instance, app, how), resume: (app, how) => runtime.resume(instance, app, how), stoppedApp: runtime.stoppedApp },
       });
     } finally {
       await prober.close();

@@ -114,7 +114,7 @@ describe('haplab SIGKILLed mid-up', () => {
     const { dir, run } = await killMidUp('script', 'ep09-script');
     expect((await readLabState(dir))?.runtime).toBe('local');
     const removed = await createLocalRuntime({ registryDir }).downAll();
-    expect(removed).toEqual([run.lab]);
+    expect(removed.labs).toEqual([run.lab]);
     expect(labProcesses()).toEqual([]);
     expect(await heldPorts(run)).toEqual([]);
     expect(await readLabState(dir)).toBeUndefined();
@@ -133,7 +133,7 @@ describe('haplab SIGKILLed mid-up', () => {
     rmSync(registryFile(registryDir, dir));
     rmSync(runFileInLab(dir));
     const removed = await createLocalRuntime({ registryDir }).downAll();
-    expect(removed).toEqual([run.lab]);
+    expect(removed.labs).toEqual([run.lab]);
     expect(labProcesses()).toEqual([]);
     expect(await heldPorts(run)).toEqual([]);
   });

@@ -35,7 +35,7 @@ export async function createProxyContainer(docker: Docker, id: LabIdentity, netw
     HostConfig: {
       NetworkMode: networks.lab,
       RestartPolicy: { Name: 'no' },
-      // 127.0.0.1 only (docs/architecture.md): the lab is for this machine.
+      // 127.0.0.1 only: the lab is for this machine.
       PortBindings: Object.fromEntries(ports.map((p) => [`${p.container}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(p.host) }]])),
     },
     NetworkingConfig: { EndpointsConfig: { [networks.lab]: { Aliases: [service] } } },

@@ -1,5 +1,5 @@
 /**
- * The docker runtime (docs/architecture.md): labs as containers on an engine found like the Docker CLI
+ * The docker runtime: labs as containers on an engine found like the Docker CLI
  * finds it, made and removed by label through dockerode only.
  */
 import { resolve } from 'node:path';
@@ -7,9 +7,11 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
-import type { LabInstance, Prober, Runtime } from '../types.js';
+import type { ImageFlavor } from '../../spec/types.js';
+import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
+import { availableImageFlavor } from './flavor.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
@@ -19,14 +21,12 @@ import { loadLab, upLab, type DockerUpOptions } from './up.js';
 
 export { InterruptedError } from './up.js';
 export type { DockerUpOptions } from './up.js';
-
-export interface DownOptions {
-  /** Also remove the images built for the lab (base and probe images are shared and stay). */
-  images?: boolean;
-}
+export type { DownOptions } from '../types.js';
 
 export class DockerRuntime implements Runtime {
   readonly kind = 'docker' as const;
+  /** A killed container's address vanishes: a connect to it waits for the connect timeout. */
+  readonly stoppedApp = 'unanswered' as const;
 
   constructor(readonly docker: Docker, private readonly where: string) {}
 
@@ -51,12 +51,8 @@ export class DockerRuntime implements Runtime {
     return instanceOf(spec, lab, abs, appsDown.length ? [`not running: ${appsDown.join(', ')}`] : []);
   }
 
-  async down(dir: string, options: DownOptions = {}): Promise<void> {
-    await this.downWithReport(dir, options);
-  }
-
-  /** down, saying what went: the CLI prints it. */
-  async downWithReport(dir: string, options: DownOptions = {}): Promise<Removed> {
+  /** Removes the lab's labelled objects (and with `images`, the images built for it). */
+  async down(dir: string, options: DownOptions = {}): Promise<TeardownReport> {
     const abs = resolve(dir);
     const lab = (await readLabState(abs).catch(() => undefined))?.lab ?? labNameOf(abs);
     const entry = (await labContainers(this.docker, lab))[0];
@@ -65,17 +61,19 @@ export class DockerRuntime implements Runtime {
     }
     const removed = await removeByLabel(this.docker, lab, options);
     await clearDockerState(abs);
-    return removed;
+    return this.report(removed);
   }
 
-  async downAll(options: DownOptions = {}): Promise<string[]> {
-    return [...(await this.downAllWithReport(options)).labs].sort();
-  }
-
-  async downAllWithReport(options: DownOptions = {}): Promise<Removed> {
+  async downAll(options: DownOptions = {}): Promise<TeardownReport> {
     const removed = await removeByLabel(this.docker, undefined, options);
     for (const dir of removed.dirs) await clearDockerState(dir);
-    return removed;
+    return this.report(removed);
+  }
+
+  private report(removed: Removed): TeardownReport {
+    const parts = [`${removed.containers} containers`, `${removed.networks} networks`, `${removed.volumes} volumes`];
+    if (removed.images) parts.push(`${removed.images} images`);
+    return { labs: [...removed.labs].sort(), where: this.describe(), removed: parts.join(', ') };
   }
 
   async list(): Promise<LabInstance[]> {
@@ -91,6 +89,10 @@ export class DockerRuntime implements Runtime {
 
   prober(instance: LabInstance): Promise<Prober> {
     return createDockerProber(this.docker, instance);
+  }
+
+  async preferredImages(): Promise<ImageFlavor> {
+    return (await availableImageFlavor(this.docker)) ?? 'official';
   }
 
   disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * The Prober for a Docker lab: traffic leaves from the lab's probe container, inside the lab
- * (or client) network, so requests can come from many source addresses (docs/architecture.md). Each
+ * (or client) network, so requests can come from many source addresses. Each
  * ProbeRequest's proxy+frontend is resolved to that proxy's address on the probe's network
  * and the frontend's container port; the batch runs in the container (src/probe/agent.ts).
  */
@@ -10,6 +10,7 @@ import type { ResolvedRequest } from '../../probe/send.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import type { ProxyKind } from '../../spec/types.js';
 import type { LabInstance, Prober, ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../types.js';
+import { HostProber } from '../shared/host-prober.js';
 import { contains, ipToInt, parseCidr, pickAddresses, within } from './addresses.js';
 import { runAgent } from './agent-client.js';
 import { execIn } from './exec.js';
@@ -112,6 +113,14 @@ class DockerProber implements Prober {
     if (resolved.length === 0) return [];
     const { responses } = await runAgent(this.probe, { op: 'send', requests: resolved, options });
     return responses;
+  }
+
+  /**
+   * Each send here is a `docker exec` in the probe container (hundreds of ms): a steady
+   * stream goes from this host to the proxies' published 127.0.0.1 ports instead.
+   */
+  forStream(): Prober {
+    return new HostProber(this.instance, "this host to the proxies' published ports");
   }
 
   async close(): Promise<void> {

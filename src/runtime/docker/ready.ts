@@ -1,15 +1,13 @@
 /**
- * Ready means answering, not started (docs/architecture.md): every app's port answers HTTP inside the
+ * The docker runtime's wait for readiness (the strategy is ../shared/readiness.ts): every app's port answers HTTP inside the
  * lab network (asked through the probe), then every proxy's published port answers on
  * 127.0.0.1 and the proxy's own stats say each server it balances over is up. A container
  * that exits meanwhile, or a deadline passed, ends the wait with the container's last logs.
  */
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import type { LabSpec, ProxyKind } from '../../spec/types.js';
-import { READY_PATH } from '../local/readiness.js';
+import { frontendRoutes, httpGet, READY_PATH, tcpAnswers as tcpAnswersAt } from '../shared/readiness.js';
 import { runAgent } from './agent-client.js';
 import { DetailedEnvironmentError } from './detailed-error.js';
 import { formatLogs, lastLogLines } from './logs.js';
@@ -66,36 +64,10 @@ export async function waitForApps(ctx: ReadyContext, probe: Docker.Container): P
   }
 }
 
-function httpStatus(port: number, path: string): Promise<{ status: number; body: string } | { error: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 2_000, headers: { connection: 'close' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
-    req.on('timeout', () => req.destroy(new Error('no answer in 2 s')));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
-    req.end();
-  });
-}
-
+const ATTEMPT_TIMEOUT_MS = 2_000;
+const httpStatus = (port: number, path: string) => httpGet('127.0.0.1', port, path, ATTEMPT_TIMEOUT_MS, 'haplab-ready/1.0');
 /** mode tcp: a connection that carries bytes back (the engine's port proxy accepts even before the proxy listens). */
-function tcpAnswers(port: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (error?: string) => {
-      socket.destroy();
-      resolve(error);
-    };
-    socket.setTimeout(2_000, () => done('no answer in 2 s'));
-    socket.on('connect', () => socket.write('GET / HTTP/1.0\r\n\r\n'));
-    socket.on('data', () => done());
-    socket.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
-    socket.on('end', () => done('closed without an answer'));
-  });
-}
+const tcpAnswers = (port: number) => tcpAnswersAt('127.0.0.1', port, ATTEMPT_TIMEOUT_MS);
 
 /** Servers whose status in the stats CSV is not up (disabled servers are expected to be down). */
 export function serversNotUp(csv: string, spec: LabSpec): string[] {
@@ -127,9 +99,9 @@ async function proxyWaiting(spec: LabSpec, proxy: ProxyKind): Promise<string[]> 
     } else {
       // READY_PATH, not /: a slow app (ep06 sleeps 5 s on /) would outlast the 2 s attempt.
       const answer = await httpStatus(port, READY_PATH);
-      // Any answer the rules give (200, 403, 404) means the proxy routes; 502-504 mean it has no server yet.
+      // Any answer the rules give (200, 403, 404) means the proxy routes; a 5xx means it has no server yet.
       if ('error' in answer) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${answer.error}`);
-      else if (answer.status >= 502 && answer.status <= 504) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: HTTP ${answer.status}`);
+      else if (!frontendRoutes(answer)) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: HTTP ${answer.status}`);
     }
   }
   const statsPort = ports[ports.length - 1]!.host;

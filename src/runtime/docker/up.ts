@@ -26,10 +26,8 @@ import { waitForApps, waitForProxies } from './ready.js';
 import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
 import { removeByLabel } from './teardown.js';
 
-export interface DockerUpOptions extends UpOptions {
-  /** How long apps and proxies together may take to answer. Default 90 s. */
-  readyTimeoutMs?: number;
-}
+/** readyTimeoutMs: how long apps and proxies together may take to answer. Default 90 s. */
+export type DockerUpOptions = UpOptions;
 
 const DEFAULT_READY_MS = 90_000;
 

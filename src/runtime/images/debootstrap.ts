@@ -1,5 +1,5 @@
 /**
- * A minimal Debian root made with debootstrap (docs/architecture.md): the offline equivalent of the
+ * A minimal Debian root made with debootstrap: the offline equivalent of the
  * official python/haproxy images. It needs root and the host's debootstrap; both missing
  * are environment problems with the fix in the message.
  */

@@ -1,5 +1,5 @@
 /**
- * `haplab images --offline` (docs/architecture.md): where no registry answers, the base images are made
+ * `haplab images --offline`: where no registry answers, the base images are made
  * here. OFFLINE_BASE_IMAGE is a debootstrap'd bookworm (debootstrap.ts PACKAGES: Flask, waitress, HAProxy, iproute2)
  * loaded with the engine's image import; OFFLINE_NODE_IMAGE adds the host's own node binary
  * (Debian's glibc on both sides, so it runs as is).

@@ -1,5 +1,5 @@
 /**
- * The local runtime (docs/architecture.md): a lab as child processes on loopback — Flask or Node
+ * The local runtime: a lab as child processes on loopback — Flask or Node
  * replicas for the apps, HAProxy or haplab's TypeScript proxy in front — each in its own
  * process group, recorded in the lab directory and in the user's registry before it is
  * spawned, so `down` and `down --all` work from any later haplab process, even after
@@ -10,26 +10,24 @@ import { EnvironmentError } from '../../errors.js';
 import { labNameOf } from '../../render/lab.js';
 import { loadSpecFile } from '../../spec/load.js';
 import { normalizeSpec } from '../../spec/normalize.js';
-import type { LabSpec } from '../../spec/types.js';
+import type { ImageFlavor, LabSpec } from '../../spec/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
-import type { LabInstance, Prober, Runtime, UpOptions } from '../types.js';
+import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
 import { PORT_TAKEN, StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
 import { planLocalRun } from './plan.js';
-import { LocalProber } from './prober.js';
+import { HostProber } from '../shared/host-prober.js';
 import { findByEnviron, hasProcfs } from './procfs.js';
 import { ENV_DIR, ENV_REGISTRY, ENV_RUN, registeredRuns, runsOfDir, saveRun, type LocalRun } from './run-record.js';
 import { detectTools, type LocalTools } from './tools.js';
 
-export { UnreachableSubnetError, loopbackAddresses } from './client-addresses.js';
+export { UnreachableSubnetError, loopbackAddresses } from '../shared/loopback-addresses.js';
 export type { LocalRuntimeOptions } from './options.js';
 
-export interface LocalUpOptions extends UpOptions {
-  /** Overrides the runtime's readiness timeout for this `up` (the CLI's --timeout). */
-  readyTimeoutMs?: number;
-}
+/** readyTimeoutMs overrides the runtime's readiness timeout for this `up` (the CLI's --timeout). */
+export type LocalUpOptions = UpOptions;
 
 /** Starts tried when ports keep being lost to other programs between check and bind. */
 const PORT_RACE_ATTEMPTS = 3;
@@ -51,6 +49,8 @@ function stateOf(run: LocalRun): LabState {
 
 export class LocalRuntime implements Runtime {
   readonly kind = 'local' as const;
+  /** A stopped app's port is closed: a connect is refused at once. */
+  readonly stoppedApp = 'refused' as const;
   private tools?: Promise<LocalTools>;
 
   constructor(readonly options: ResolvedLocalOptions) {}
@@ -129,18 +129,20 @@ export class LocalRuntime implements Runtime {
     return run ? toInstance(run) : undefined;
   }
 
-  async down(dirArg: string): Promise<void> {
+  /** Stops the lab's processes (`images` does not apply: nothing is built). */
+  async down(dirArg: string, _options: DownOptions = {}): Promise<TeardownReport> {
     const dir = resolve(dirArg);
-    await this.stopAll(await runsOfDir(this.options.registryDir, dir));
-    await this.stopAll(this.orphans(dir));
+    const removed = await this.stopAll(await runsOfDir(this.options.registryDir, dir));
+    removed.push(...(await this.stopAll(this.orphans(dir))));
+    return { labs: [...new Set(removed)], where: 'local processes' };
   }
 
-  async downAll(): Promise<string[]> {
+  async downAll(_options: DownOptions = {}): Promise<TeardownReport> {
     const removed = await this.stopAll(await registeredRuns(this.options.registryDir));
     // Then processes whose records are gone (deleted by hand, or a crash before the first
     // write completed): they still carry the registry's marker in their environment.
     removed.push(...(await this.stopAll(this.orphans())));
-    return [...new Set(removed)];
+    return { labs: [...new Set(removed)], where: 'local processes' };
   }
 
   /** Stops every run, going on past one that fails, and reports all failures at the end. */
@@ -178,7 +180,12 @@ export class LocalRuntime implements Runtime {
   }
 
   async prober(instance: LabInstance): Promise<Prober> {
-    return new LocalProber(instance);
+    return new HostProber(instance);
+  }
+
+  /** Nothing is built: the lab's Dockerfiles and their image names are not used here. */
+  async preferredImages(): Promise<ImageFlavor> {
+    return 'official';
   }
 
   async disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

@@ -1,67 +1,31 @@
 /**
- * Ready means the ports answer, not that the process started: each app answers HTTP, then
- * each proxy frontend answers (HTTP from a backend or a rule / TCP accept). A process that
- * dies or a port that stays silent fails `up` with the last lines of its log.
+ * The local runtime's wait for readiness (the strategy is ../shared/readiness.ts): each
+ * port of each process answers on loopback. A process that dies or a port that stays
+ * silent fails `up` with the last lines of its log.
  */
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { EnvironmentError } from '../../errors.js';
+import { frontendRoutes, httpGet, READY_PATH, tcpAccepts } from '../shared/readiness.js';
 import { LOOPBACK } from './ports.js';
 import { processAlive } from './processes.js';
 import type { ProcessRecord, ReadyProbe } from './run-record.js';
 
 const POLL_MS = 100;
-/**
- * What readiness asks for: a path no lab routes, so every app answers 404 at once — GET /
- * would sleep 5 s on ep06's slow apps — and through a proxy the 404 still proves that a
- * backend server answered.
- */
-export const READY_PATH = '/haplab-ready';
 const ATTEMPT_TIMEOUT_MS = 1_500;
 
-/** One HTTP GET of READY_PATH; resolves to the status, or 0 when nothing answered. */
-export function httpStatus(port: number, host = LOOPBACK): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: READY_PATH, method: 'GET', agent: false, timeout: ATTEMPT_TIMEOUT_MS, headers: { 'user-agent': 'haplab-ready/1.0', connection: 'close' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-    req.end();
-  });
-}
-
-export function tcpAccepts(port: number, host = LOOPBACK): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: ATTEMPT_TIMEOUT_MS });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => socket.destroy());
-    socket.once('error', () => resolve(false));
-    socket.once('close', () => resolve(false));
-  });
-}
-
-/**
- * http-frontend: 5xx is the proxy saying no server answered (502/503/504); anything else
- * came from an app (its 404) or from a rule (a 403 deny).
- */
+/** One attempt at `port` on loopback, as the shared strategy (../shared/readiness.ts) says. */
 async function answers(port: number, probe: ReadyProbe): Promise<boolean> {
   switch (probe) {
     case 'none':
       return true;
     case 'tcp':
-      return tcpAccepts(port);
-    case 'http-any':
-      return (await httpStatus(port)) > 0;
-    case 'http-frontend': {
-      const status = await httpStatus(port);
-      return status > 0 && status < 500;
+      return tcpAccepts(LOOPBACK, port, ATTEMPT_TIMEOUT_MS);
+    case 'http-any': {
+      const answer = await httpGet(LOOPBACK, port, READY_PATH, ATTEMPT_TIMEOUT_MS);
+      return 'status' in answer && answer.status > 0;
     }
+    case 'http-frontend':
+      return frontendRoutes(await httpGet(LOOPBACK, port, READY_PATH, ATTEMPT_TIMEOUT_MS));
   }
 }
 

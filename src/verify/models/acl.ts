@@ -5,8 +5,9 @@
  * chosen so that every rule line is exercised both ways (acl-coverage.ts); the checks
  * (acl-judge.ts) name the lines they cover, and `acl.coverage FRONTEND` says which lines
  * are covered and which are not, and why.
- * Source ranges the runtime cannot speak from (a 192.168.x rule on the local runtime, or a
- * prober that cannot make such addresses) make their probes skipped, never passed.
+ * Source ranges the prober cannot speak from (outside its Prober.sourceRange — a 192.168.x
+ * rule on the local runtime — or addresses it fails to make) make their probes skipped,
+ * never passed.
  */
 import type { FrontendSpec } from '../../spec/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
@@ -20,27 +21,26 @@ import { tallyServed, type Model, type ModelContext, type ModelResult, type Prob
 export { describeSource, type PlannedProbe } from './acl-coverage.js';
 export { judgeAcl, observedOutcome, outcomeLabel } from './acl-judge.js';
 
-const LOOPBACK = parseCidr('127.0.0.0/8')!;
-
 /** Addresses for each source class, or the reason there are none. */
 export async function resolveSources(
   ctx: Pick<ModelContext, 'prober' | 'instance' | 'spec'>, classes: readonly SourceClass[],
 ): Promise<Map<SourceClass, string[] | { reason: string }>> {
   const out = new Map<SourceClass, string[] | { reason: string }>();
-  const local = ctx.instance.runtime === 'local';
+  // A prober confined to one block (a host-side one: loopback) cannot speak from a rule's range.
+  const confined = ctx.prober.sourceRange ? parseCidr(ctx.prober.sourceRange) : undefined;
   const subnet = ctx.spec.clientSubnet ? parseCidr(ctx.spec.clientSubnet) : undefined;
   for (const c of classes) {
     if (c.kind === 'default') { out.set(c, []); continue; }
     try {
       if (c.kind === 'inside' || c.kind === 'near') {
-        if (local && !cidrWithin(c.block, LOOPBACK)) {
-          out.set(c, { reason: `the local runtime speaks only from 127.0.0.0/8, not from ${formatCidr(c.block)}` });
+        if (confined && !cidrWithin(c.block, confined)) {
+          out.set(c, { reason: `the ${ctx.instance.runtime} runtime speaks only from ${formatCidr(confined)}, not from ${formatCidr(c.block)}` });
           continue;
         }
         const got = (await ctx.prober.clientAddresses(2, formatCidr(c.block))).filter((a) => cidrContains(c.block, a));
         out.set(c, got.length ? got : { reason: `the prober gave no address inside ${formatCidr(c.block)}` });
       } else {
-        const block = !local && subnet ? blockOutside(subnet, c.avoid) : undefined;
+        const block = !confined && subnet ? blockOutside(subnet, c.avoid) : undefined;
         const got = (await ctx.prober.clientAddresses(2, block ? formatCidr(block) : undefined)).filter((a) => !c.avoid.some((r) => cidrContains(r, a)));
         out.set(c, got.length ? got : { reason: 'the prober gave no address outside the rule ranges' });
       }

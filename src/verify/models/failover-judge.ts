@@ -22,7 +22,7 @@
 import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../../errors.js';
 import { parseConfig } from '../../proxy/config/index.js';
-import type { LabInstance, RuntimeKind } from '../../runtime/types.js';
+import type { LabInstance, StoppedApp } from '../../runtime/types.js';
 import type { BackendSpec, ProxyKind } from '../../spec/types.js';
 import { RENDERED_CONFIG, renderedConfig, runningConfigFile } from '../running-config.js';
 import type { Check } from '../report/types.js';
@@ -133,7 +133,8 @@ export interface FailoverExpectation {
 }
 
 export interface ExpectationContext {
-  runtime: RuntimeKind;
+  /** What a connect to the stopped app meets (Runtime.stoppedApp). */
+  stoppedApp: StoppedApp;
   /** One request per proxy every cadenceMs. */
   cadenceMs: number;
   /** Fraction of the stream the target served before the disruption. */
@@ -148,19 +149,19 @@ export function turnaroundMs(s: FailoverSettings): number {
 }
 
 /** How long a check may take before it fails, by what the server does. */
-export function failingCheckMs(s: FailoverSettings, how: ChaosHow, runtime: RuntimeKind): number {
+export function failingCheckMs(s: FailoverSettings, how: ChaosHow, stoppedApp: StoppedApp): number {
   const connectPhase = s.timeoutCheck ? Math.min(s.timeoutConnect ?? s.inter, s.inter) : s.inter;
   if (how === 'stop') {
-    // A stopped local app's port refuses at once; a killed container's address vanishes,
-    // and a connect to it waits for the connect timeout (or the neighbour lookup to fail).
-    return runtime === 'local' ? 0 : connectPhase;
+    // A closed port refuses at once; a vanished address (a killed container) leaves the
+    // connect waiting for the connect timeout (or the neighbour lookup to fail).
+    return stoppedApp === 'refused' ? 0 : connectPhase;
   }
   return s.timeoutCheck ?? s.inter;
 }
 
 /** How long a client waits for a request that first went to the stopped server. */
-function stoppedLatencyMs(s: FailoverSettings, runtime: RuntimeKind): { ms: number; path: string } {
-  const connectFail = runtime === 'local' ? 0 : (s.timeoutConnect ?? 5000);
+function stoppedLatencyMs(s: FailoverSettings, stoppedApp: StoppedApp): { ms: number; path: string } {
+  const connectFail = stoppedApp === 'refused' ? 0 : (s.timeoutConnect ?? 5000);
   const turn = turnaroundMs(s);
   if (!s.redispatch || s.redispatchInterval === 0 || s.retries === 0) {
     return { ms: (s.retries + 1) * connectFail + s.retries * turn, path: `${s.retries} retries on the same server, then 503` };
@@ -178,7 +179,7 @@ const LOST_REQUEST_TIMEOUT_MS = 6000;
 
 export function impliedFailover(s: FailoverSettings, how: ChaosHow, ctx: ExpectationContext): FailoverExpectation {
   const detect = s.check && (how === 'stop' || s.httpCheck);
-  const fail = failingCheckMs(s, how, ctx.runtime);
+  const fail = failingCheckMs(s, how, ctx.stoppedApp);
   // Tolerance: one more check interval where checks decide (a check runs late under load:
   // HAProxy 2.6 in a busy container took 1.35 s for a 1 s `timeout check`), else 500 ms.
   const slack = (ms: number) => (ms > 0 ? Math.max(SLACK_MS, s.inter) : SLACK_MS);
@@ -187,7 +188,7 @@ export function impliedFailover(s: FailoverSettings, how: ChaosHow, ctx: Expecta
   const rotationMs = ctx.cadenceMs / Math.max(ctx.share, 0.05);
   const backCore = detect ? fail + s.rise * s.inter : 0;
   const backBoundMs = Math.round(backCore + rotationMs + ctx.appDelayMs + slack(backCore));
-  const stopped = stoppedLatencyMs(s, ctx.runtime);
+  const stopped = stoppedLatencyMs(s, ctx.stoppedApp);
   const rescued = how === 'stop' && s.redispatch && s.redispatchInterval !== 0 && s.retries > 0;
   // A request the config rescues is waited for as long as its retries take (up to 25 s);
   // one it cannot rescue is lost anyway, and the client gives up after a few seconds.

@@ -20,8 +20,7 @@
 import type { FetchText } from '../lbstats.js';
 import { csvUrl } from '../lbstats.js';
 import got from 'got';
-import { LocalProber } from '../../runtime/local/prober.js';
-import type { ProbeResponse, Prober } from '../../runtime/types.js';
+import type { ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
 import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../spec/types.js';
 import { activeServers } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
@@ -38,6 +37,8 @@ export type { ChaosHow, ChaosMode } from './failover-judge.js';
 export interface ChaosFaults {
   disrupt(app: string, how: ChaosHow): Promise<void>;
   resume(app: string, how: ChaosHow): Promise<void>;
+  /** How a stopped app looks to a proxy (Runtime.stoppedApp): sets the implied bounds. */
+  readonly stoppedApp: StoppedApp;
 }
 
 /** A FaultInjector can only stop and start: pause is refused with a reason. */
@@ -47,6 +48,7 @@ export function chaosFaultsFrom(faults: FaultInjector | undefined): ChaosFaults 
   return {
     disrupt: (app, how) => (how === 'stop' ? faults.stop(app) : refuse()),
     resume: (app, how) => (how === 'stop' ? faults.start(app) : refuse()),
+    stoppedApp: faults.stoppedApp,
   };
 }
 
@@ -69,7 +71,7 @@ export interface FailoverOptions {
   clock?: Clock;
   /** Milliseconds between two requests to one proxy. Default 50. */
   cadenceMs?: number;
-  /** The prober the stream uses; default: the runtime's, or on docker a host-side one (see streamProber). */
+  /** The prober the stream uses; default: the lab prober's stream prober (see streamProber). */
   prober?: Prober;
   /** For tests: the settings instead of reading the proxy's haproxy.cfg. */
   settings?: (proxy: ProxyKind, backend: BackendSpec, server: string) => Promise<FailoverSettings>;
@@ -86,14 +88,12 @@ const STREAM_PATH = '/';
 const FAULT_LIMIT_MS = 90_000;
 
 /**
- * The stream sends one request per call, every 50 ms: the docker prober runs each call as
- * a `docker exec` in the probe container (hundreds of ms), so on docker the stream goes from
- * this host to the proxies' published 127.0.0.1 ports instead. Source addresses do not
- * matter to failover.
+ * The stream sends one request per proxy every 50 ms: it goes through the prober's stream
+ * prober (Prober.forStream), which the runtime makes cheap per call. Source addresses do
+ * not matter to failover.
  */
 function streamProber(ctx: ModelContext, options: FailoverOptions): Prober {
-  if (options.prober) return options.prober;
-  return ctx.instance.runtime === 'docker' ? new LocalProber(ctx.instance) : ctx.prober;
+  return options.prober ?? ctx.prober.forStream?.() ?? ctx.prober;
 }
 
 /** The HTTP frontend that sends to the primary backend by default, without rules. */
@@ -385,7 +385,8 @@ function describeSettings(proxy: ProxyKind, s: FailoverSettings): string {
 
 /** One disruption (stop or pause) on every proxy at once; checks per proxy. */
 async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec, how: ChaosHow, options: FailoverOptions, faults: ChaosFaults, notes: string[]): Promise<Map<ProxyKind, { checks: Check[]; records: StreamRecord[] }>> {
-  const run = new ChaosRun(ctx, frontend, backend, options, streamProber(ctx, options));
+  const prober = streamProber(ctx, options);
+  const run = new ChaosRun(ctx, frontend, backend, options, prober);
   const clock = run.clock;
   const out = new Map<ProxyKind, { checks: Check[]; records: StreamRecord[] }>();
 
@@ -399,14 +400,14 @@ async function runOne(ctx: ModelContext, frontend: string, backend: BackendSpec,
   run.currentServer = target.server;
   const shares = Object.entries(target.counts).map(([a, n]) => `${a} ${n}`).join(', ') || 'no answers';
   notes.push(`chaos ${how}: ${target.server} (${target.app}) disrupted, the checked server that answered most of the baseline stream (${shares})`);
-  if (ctx.instance.runtime === 'docker' && !options.prober) notes.push(`chaos ${how}: the stream goes from this host to the proxies' published ports (one request per ${run.cadence} ms per proxy)`);
+  if (prober !== ctx.prober && prober.origin) notes.push(`chaos ${how}: the stream goes from ${prober.origin} (one request per ${run.cadence} ms per proxy)`);
 
   for (const stream of run.streams) {
     const settings = await (options.settings ?? ((p, b, s) => readFailoverSettings(ctx.instance, p, b, s)))(stream.proxy, backend, target.server);
     stream.settings = settings;
     measureShare(run, stream, target.app, baselineEnd, run.cadence);
     stream.expectation = impliedFailover(settings, how, {
-      runtime: ctx.instance.runtime, cadenceMs: run.cadence, share: stream.share || 1 / activeServers(backend).length, appDelayMs: appDelayMs(ctx.spec, target.app),
+      stoppedApp: faults.stoppedApp, cadenceMs: run.cadence, share: stream.share || 1 / activeServers(backend).length, appDelayMs: appDelayMs(ctx.spec, target.app),
     });
     measureSlow(run, stream, target.app, baselineEnd, stream.expectation);
     stream.timeoutMs = stream.expectation.requestTimeoutMs;

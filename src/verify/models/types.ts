@@ -5,7 +5,7 @@
  * pure judge functions (responses → checks).
  */
 import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../spec/types.js';
-import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober } from '../../runtime/types.js';
+import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
 import type { BalanceOracle, RouteOracle } from '../oracles.js';
 import type { Check } from '../report/types.js';
 import type { Rng } from '../rng.js';
@@ -33,6 +33,8 @@ export type PerProxy<T> = Map<ProxyKind, T>;
 export interface FaultInjector {
   stop(app: string): Promise<void>;
   start(app: string): Promise<void>;
+  /** How a stopped app looks to a proxy: Runtime.stoppedApp. */
+  readonly stoppedApp: StoppedApp;
 }
 
 export interface StatsPolicy {

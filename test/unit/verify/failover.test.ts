@@ -82,6 +82,8 @@ function faultsOf(clock: Clock, fault: Fault): ChaosFaults {
     async resume() {
       fault.resumedAt = clock.now();
     },
+    // The simulated lab is a local one: a stopped app's port refuses at once.
+    stoppedApp: 'refused',
   };
 }
 
@@ -121,6 +123,20 @@ describe('failover model (--chaos), virtual time', async () => {
     // ≈ +4.9 s and unanswered for longer than any normal answer, was a quiet second before).
     expect(fault.resumedAt! - fault.disruptedAt!).toBeGreaterThanOrEqual(8000);
     expect(fault.resumedAt! - fault.disruptedAt!).toBeLessThan(8100);
+  });
+
+  it('the stream goes through the lab prober\'s stream prober (Prober.forStream), and the report says from where', async () => {
+    const clock = virtualClock();
+    const fault: Fault = {};
+    const { behaviour } = simulatedProxy(ep05, fault, { removeAfter: 5000, backAfter: 3000 });
+    const stream = fakeLab(ep05, { haproxy: behaviour }, { runtime: 'local', clock: clock.now });
+    const lab = fakeLab(ep05, { haproxy: () => ({ status: 0, error: 'the lab prober must not carry the stream' }) }, { runtime: 'local', clock: clock.now });
+    const prober = { ...lab.prober, forStream: () => ({ ...stream.prober, origin: 'a stand-in host' }) };
+    const { outcomes, notes } = await runModel(failoverModel(ep05, { mode: 'stop', faults: faultsOf(clock, fault), clock }), { ...lab, prober });
+    expect(failing(outcomes.get('haproxy')!.checks)).toEqual([]);
+    expect(lab.sent).toHaveLength(0);
+    expect(stream.sent.length).toBeGreaterThan(100);
+    expect(notes.join('\n')).toContain('chaos stop: the stream goes from a stand-in host (one request per 50 ms per proxy)');
   });
 
   it('stop: a proxy that never drops the server fails out-of-rotation', async () => {
@@ -218,22 +234,22 @@ describe('what the config implies', async () => {
 
   it('bounds: stop refuses at once locally, a killed container times the check out; pause needs httpchk', () => {
     const ctx = { cadenceMs: 50, share: 1 / 3, appDelayMs: 0 };
-    const local = impliedFailover(DEFAULTS, 'stop', { ...ctx, runtime: 'local' });
+    const local = impliedFailover(DEFAULTS, 'stop', { ...ctx, stoppedApp: 'refused' });
     expect(local).toMatchObject({ detect: true, outBoundMs: 8000, backBoundMs: 6150, failingCheckMs: 0 });
     expect(local.maxLost).toBeGreaterThan(0);
     expect(local.retryLatencyMs).toBe(800);
-    const docker = impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'docker' });
+    const docker = impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, stoppedApp: 'unanswered' });
     expect(docker).toMatchObject({ detect: true, outBoundMs: 14_000, failingCheckMs: 2000, maxLost: 0, requestTimeoutMs: 7000 });
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, runtime: 'local' }).retryLatencyMs).toBeUndefined();
-    expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, runtime: 'docker' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
-    const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, runtime: 'local' });
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).retryLatencyMs).toBeUndefined();
+    expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, stoppedApp: 'unanswered' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
+    const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, stoppedApp: 'refused' });
     expect(http).toMatchObject({ detect: true, failingCheckMs: 1000, outBoundMs: 11_000 });
     expect(http.maxLost).toBeGreaterThan(0);
     // A hash backend redispatches only on the last retry: the client waits the retries out.
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, runtime: 'local' }).requestTimeoutMs).toBe(5000);
-    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, runtime: 'docker' }).requestTimeoutMs).toBe(25_000);
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).requestTimeoutMs).toBe(5000);
+    expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, stoppedApp: 'unanswered' }).requestTimeoutMs).toBe(25_000);
     // Without redispatch the losses are expected: the client does not wait HAProxy's 503 out.
-    expect(impliedFailover(DEFAULTS, 'stop', { ...ctx, runtime: 'docker' }).requestTimeoutMs).toBe(6000);
+    expect(impliedFailover(DEFAULTS, 'stop', { ...ctx, stoppedApp: 'unanswered' }).requestTimeoutMs).toBe(6000);
   });
 
   it('parses --chaos', () => {

@@ -71,6 +71,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
   let batch = 0;
   const clocks = new Map<ProxyKind, number>();
   const prober: Prober = {
+    // A lab on the local runtime is probed from loopback only (the runtime's HostProber says so).
+    sourceRange: options.runtime === 'local' ? '127.0.0.0/8' : undefined,
     async clientAddresses(count, subnet) {
       addressCalls.push({ count, subnet });
       if (options.addresses) return options.addresses(count, subnet);

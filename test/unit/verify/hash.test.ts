@@ -14,6 +14,7 @@ function hashingLab(backend: BackendSpec, method: 'consistent' | 'map-based') {
   const faults: FaultInjector = {
     async stop(app) { stopped.add(app); },
     async start(app) { stopped.delete(app); },
+    stoppedApp: 'refused',
   };
   const behaviour = (req: ProbeRequest) => {
     const down = backend.servers.filter((s) => stopped.has(s.app)).map((s) => s.name);

@@ -1,10 +1,18 @@
-/** Sends probe traffic to a local lab from loopback client addresses, in this process. */
+/**
+ * A Prober that sends from this host, in this process, to a lab's published endpoints,
+ * from loopback client addresses. The local runtime's prober; the docker runtime's stream
+ * prober (its own prober runs each batch as a `docker exec`, too slow per call for a steady
+ * stream, and the stream's source address does not matter).
+ */
 import { sendBatch, type ResolvedRequest } from '../../probe/send.js';
 import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober } from '../types.js';
-import { loopbackAddresses } from './client-addresses.js';
+import { LOOPBACK_NET, loopbackAddresses } from './loopback-addresses.js';
 
-export class LocalProber implements Prober {
-  constructor(private readonly instance: LabInstance) {}
+export class HostProber implements Prober {
+  readonly sourceRange = LOOPBACK_NET;
+
+  /** `origin`: said in reports where this prober stands in for a runtime's own one. */
+  constructor(private readonly instance: LabInstance, readonly origin?: string) {}
 
   async clientAddresses(count: number, subnet?: string): Promise<string[]> {
     return loopbackAddresses(count, subnet);
@@ -21,6 +29,11 @@ export class LocalProber implements Prober {
     return requests.map((r, i) =>
       resolved[i] ? answers[next++]! : { status: 0, body: '', error: `no ${r.proxy} endpoint for frontend ${r.frontend}`, sentAtMs: 0, doneAtMs: 0 },
     );
+  }
+
+  /** Already in-process and fast per call. */
+  forStream(): Prober {
+    return this;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * Client addresses for the local runtime. Linux routes all of 127.0.0.0/8 to `lo`, so a
- * socket can bind any of them with no set-up: that is the whole pool. A subnet outside it
+ * Client addresses on this host (the local runtime's, and any host-side prober's). Linux
+ * routes all of 127.0.0.0/8 to `lo`, so a socket can bind any of them with no set-up: that
+ * is the whole pool. A subnet outside it
  * (ep04's 192.168.1.0/24) cannot be spoken from without touching the host's network, so
  * asking for one is an error the verifier reports as a skipped check.
  */
