@@ -8,24 +8,16 @@
 import got from 'got';
 import type { Check } from './report/types.js';
 import { skippedCheck } from './report/types.js';
+import { statsRows } from './stats-csv.js';
 
 /** "backend/server" → lbtot. */
 export type LbTotals = Map<string, number>;
 
 export function parseStatsCsv(text: string): LbTotals {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim().length > 0);
-  const header = lines.shift()?.replace(/^#\s*/, '').split(',') ?? [];
-  const px = header.indexOf('pxname');
-  const sv = header.indexOf('svname');
-  const lb = header.indexOf('lbtot');
   const out: LbTotals = new Map();
-  if (px < 0 || sv < 0 || lb < 0) return out;
-  for (const line of lines) {
-    const cols = line.split(',');
-    const name = cols[sv];
-    if (!name || name === 'FRONTEND' || name === 'BACKEND') continue;
-    const n = Number(cols[lb]);
-    if (Number.isFinite(n)) out.set(`${cols[px]}/${name}`, n);
+  for (const [key, row] of statsRows(text)) {
+    const n = row.lbtot === undefined || row.lbtot === '' ? NaN : Number(row.lbtot);
+    if (Number.isFinite(n)) out.set(key, n);
   }
   return out;
 }

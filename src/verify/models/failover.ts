@@ -19,6 +19,9 @@
  */
 import type { FetchText } from '../lbstats.js';
 import { csvUrl } from '../lbstats.js';
+import { serverStatus } from '../stats-csv.js';
+
+export { serverStatus } from '../stats-csv.js';
 import got from 'got';
 import type { ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
 import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../spec/types.js';
@@ -120,21 +123,6 @@ function skippedAll(how: ChaosHow, reason: string): Check[] {
 interface Poll {
   at: number;
   status?: string;
-}
-
-/** The `status` column of one server's row in a stats CSV. */
-export function serverStatus(csv: string, backend: string, server: string): string | undefined {
-  const lines = csv.split(/\r?\n/).filter((l) => l.trim());
-  const header = lines.shift()?.replace(/^#\s*/, '').split(',') ?? [];
-  const px = header.indexOf('pxname');
-  const sv = header.indexOf('svname');
-  const st = header.indexOf('status');
-  if (px < 0 || sv < 0 || st < 0) return undefined;
-  for (const line of lines) {
-    const cols = line.split(',');
-    if (cols[px] === backend && cols[sv] === server) return cols[st];
-  }
-  return undefined;
 }
 
 const defaultFetch: FetchText = (url) => got(url, { timeout: { request: 1500 }, retry: { limit: 0 } }).text();
