@@ -18,21 +18,22 @@
  * covered as well as the rotating ones.
  */
 import type { FetchText } from '../lbstats.js';
-import { csvUrl } from '../lbstats.js';
-import { serverStatus } from '../stats-csv.js';
 
 export { serverStatus } from '../stats-csv.js';
-import got from 'got';
 import type { ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
 import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../spec/types.js';
 import { activeServers } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import {
-  chaosHows, fmtMs, impliedFailover, isOk, judgeBackInRotation, judgeNoLoss, judgeOutOfRotation, readFailoverSettings, reachedServer,
-  type ChaosHow, type ChaosMode, type ChaosTimeline, type FailoverExpectation, type FailoverSettings, type StreamRecord,
+  chaosHows, fmtMs, impliedFailover, isOk, judgeBackInRotation, judgeNoLoss, judgeOutOfRotation, readFailoverSettings,
+  type ChaosHow, type ChaosMode, type FailoverSettings, type StreamRecord,
 } from './failover-judge.js';
 import type { FaultInjector, Model, ModelContext, ModelResult, ProxyOutcome } from './types.js';
 import { tallyServed } from './types.js';
+import { appDelayMs, BASELINE_MS, ChaosRun, MAX_IN_FLIGHT, ProxyStream, type Clock, type Disruption } from './failover-stream.js';
+import { describeSettings, measureShare, measureSlow, pickTarget, statsView, timelineOf } from './failover-measure.js';
+
+export { CADENCE_MS, realClock, type Clock } from './failover-stream.js';
 
 export type { ChaosHow, ChaosMode } from './failover-judge.js';
 
@@ -56,16 +57,6 @@ export function chaosFaultsFrom(faults: FaultInjector | undefined): ChaosFaults 
 }
 
 /** Time for the stream: real by default, virtual in unit tests. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
 export interface FailoverOptions {
   mode: ChaosMode;
   faults?: ChaosFaults;
@@ -80,21 +71,6 @@ export interface FailoverOptions {
   settings?: (proxy: ProxyKind, backend: BackendSpec, server: string) => Promise<FailoverSettings>;
 }
 
-export const CADENCE_MS = 50;
-const BASELINE_MS = 1000;
-const STATS_EVERY_MS = 100;
-const MAX_IN_FLIGHT = 200;
-const MIN_QUIET_MS = 1000;
-const MAX_QUIET_MS = 3000;
-const STREAM_PATH = '/';
-/** How long a stop, pause or resume (with the app's readiness) may take. */
-const FAULT_LIMIT_MS = 90_000;
-
-/**
- * The stream sends one request per proxy every 50 ms: it goes through the prober's stream
- * prober (Prober.forStream), which the runtime makes cheap per call. Source addresses do
- * not matter to failover.
- */
 function streamProber(ctx: ModelContext, options: FailoverOptions): Prober {
   return options.prober ?? ctx.prober.forStream?.() ?? ctx.prober;
 }
@@ -105,12 +81,6 @@ export function chaosFrontend(spec: LabSpec, backend: BackendSpec): string | und
 }
 
 /** ms an app sleeps before answering the stream's path (ep06's slow apps). */
-function appDelayMs(spec: LabSpec, app: string): number {
-  const a = spec.apps.find((x) => x.name === app);
-  if (!a) return 0;
-  const route = a.routes.find((r) => r.path === STREAM_PATH);
-  return Math.round(((a.delaySeconds ?? 0) + (route?.delaySeconds ?? 0)) * 1000);
-}
 
 function skippedAll(how: ChaosHow, reason: string): Check[] {
   return [
@@ -118,257 +88,6 @@ function skippedAll(how: ChaosHow, reason: string): Check[] {
     skippedCheck(`failover.${how}.back-in-rotation`, 'the server is back in rotation in time', reason),
     skippedCheck(`failover.${how}.no-loss`, 'no idempotent request lost beyond what the config implies', reason),
   ];
-}
-
-interface Poll {
-  at: number;
-  status?: string;
-}
-
-const defaultFetch: FetchText = (url) => got(url, { timeout: { request: 1500 }, retry: { limit: 0 } }).text();
-
-/** One proxy's share of the running disruption. */
-class ProxyStream {
-  readonly records: StreamRecord[] = [];
-  /** Send times of requests whose answer has not come back. */
-  readonly pending = new Set<{ sentAt: number }>();
-  readonly polls: Poll[] = [];
-  statsBusy = false;
-  lastPollAt = -Infinity;
-  timeoutMs: number;
-  expectation?: FailoverExpectation;
-  settings?: FailoverSettings;
-  quietMs = MIN_QUIET_MS;
-  slowMs: Record<string, number> = {};
-  /** An unanswered request older than this met the disrupted server (set from the baseline). */
-  suspectMs = 3000;
-  share = 0;
-  skipped = 0;
-
-  constructor(readonly proxy: ProxyKind, readonly statsUrl: string | undefined, timeoutMs: number) {
-    this.timeoutMs = timeoutMs;
-  }
-
-  /** Answers known by `now` (in virtual time an answer is known only once its time has come). */
-  known(now: number): StreamRecord[] {
-    return this.records.filter((r) => r.doneAt <= now);
-  }
-
-  /**
-   * Where the stream stands on the disrupted server at `now`, for deciding when to resume:
-   * the latest send (from `since`) of a request that reached it — answered and failed or
-   * slowed, or still unanswered past `suspectMs` (no normal answer takes that long) — and
-   * the earliest send whose fate is still open (unanswered, younger than `suspectMs`).
-   */
-  standing(now: number, since: number): { lastReached?: number; openFrom: number } {
-    let lastReached: number | undefined;
-    let openFrom = now;
-    const reached = (at: number) => { if (at >= since) lastReached = Math.max(lastReached ?? at, at); };
-    const open = (at: number) => { if (now - at >= this.suspectMs) reached(at); else openFrom = Math.min(openFrom, at); };
-    for (const p of this.pending) open(p.sentAt);
-    for (const r of this.records) {
-      if (r.doneAt > now) open(r.sentAt);
-      else if (reachedServer({ slowMs: this.slowMs }, r)) reached(r.sentAt);
-    }
-    return { lastReached, openFrom };
-  }
-
-  /** Every request sent before this has its answer known. */
-  horizon(now: number): number {
-    let h = now;
-    for (const p of this.pending) h = Math.min(h, p.sentAt);
-    for (const r of this.records) if (r.doneAt > now) h = Math.min(h, r.sentAt);
-    return h;
-  }
-
-  inFlight(now: number): number {
-    return this.pending.size + this.records.filter((r) => r.doneAt > now).length;
-  }
-}
-
-interface Disruption {
-  how: ChaosHow;
-  server: string;
-  app: string;
-  disruptStart: number;
-  disruptEnd: number;
-  resumeStart: number;
-  resumeEnd?: number;
-  resumeError?: string;
-  streamEnd: number;
-}
-
-/** Runs the stream to every proxy and the disruption in between; all decisions here, all judging in failover-judge.ts. */
-class ChaosRun {
-  readonly clock: Clock;
-  readonly cadence: number;
-  readonly streams: ProxyStream[];
-  private next = 0;
-  private sending = true;
-  private polling = false;
-
-  constructor(
-    readonly ctx: ModelContext,
-    readonly frontend: string,
-    readonly backend: BackendSpec,
-    readonly options: FailoverOptions,
-    readonly prober: Prober,
-  ) {
-    this.clock = options.clock ?? realClock;
-    this.cadence = options.cadenceMs ?? CADENCE_MS;
-    const maxDelay = Math.max(0, ...ctx.spec.apps.map((a) => appDelayMs(ctx.spec, a.name)));
-    this.streams = ctx.proxies.map((p) => new ProxyStream(p, ctx.instance.stats.find((s) => s.proxy === p)?.url, 3000 + maxDelay));
-    this.next = this.clock.now();
-  }
-
-  private fire(stream: ProxyStream): void {
-    const now = this.clock.now();
-    if (stream.inFlight(now) >= MAX_IN_FLIGHT) {
-      stream.skipped++;
-      return;
-    }
-    const mark = { sentAt: now };
-    stream.pending.add(mark);
-    const request = { proxy: stream.proxy, frontend: this.frontend, method: 'GET', path: STREAM_PATH, connection: 'fresh' as const };
-    this.prober.send([request], { timeoutMs: stream.timeoutMs }).then(
-      ([r]) => {
-        stream.pending.delete(mark);
-        const took = r ? Math.max(0, r.doneAtMs - r.sentAtMs) : 0;
-        stream.records.push({ sentAt: now, doneAt: now + took, status: r?.status ?? 0, servedBy: r?.servedBy, error: r ? r.error : 'no response' });
-      },
-      (err: unknown) => {
-        stream.pending.delete(mark);
-        stream.records.push({ sentAt: now, doneAt: this.clock.now(), status: 0, error: err instanceof Error ? err.message : String(err) });
-      },
-    );
-  }
-
-  private poll(stream: ProxyStream): void {
-    const now = this.clock.now();
-    if (!stream.statsUrl || stream.statsBusy || now - stream.lastPollAt < STATS_EVERY_MS) return;
-    stream.statsBusy = true;
-    stream.lastPollAt = now;
-    (this.options.fetchText ?? defaultFetch)(csvUrl(stream.statsUrl)).then(
-      (csv) => {
-        stream.statsBusy = false;
-        stream.polls.push({ at: this.clock.now(), status: serverStatus(csv, this.backend.name, this.currentServer ?? '') });
-      },
-      () => {
-        stream.statsBusy = false;
-        stream.polls.push({ at: this.clock.now() });
-      },
-    );
-  }
-
-  currentServer?: string;
-
-  /** One tick: a request to every proxy (while sending), a stats read when due, then wait for the next tick. */
-  async step(): Promise<void> {
-    if (this.sending) for (const s of this.streams) this.fire(s);
-    if (this.polling) for (const s of this.streams) this.poll(s);
-    this.next += this.cadence;
-    const now = this.clock.now();
-    if (now > this.next + this.cadence) this.next = now; // fell behind: no burst to catch up
-    await this.clock.sleep(Math.max(0, this.next - now));
-  }
-
-  /** Ticks until `done` holds or `limitMs` has passed; true when `done` held. */
-  async until(done: () => boolean, limitMs: number): Promise<boolean> {
-    const start = this.clock.now();
-    for (;;) {
-      if (done()) return true;
-      if (this.clock.now() - start >= limitMs) return false;
-      await this.step();
-    }
-  }
-
-  /** Runs `action` while the stream keeps flowing; resolves with its end time (and error). */
-  async during(action: () => Promise<void>, what: string): Promise<{ end: number; error?: string }> {
-    let result: { end: number; error?: string } | undefined;
-    action().then(
-      () => { result ??= { end: this.clock.now() }; },
-      (err: unknown) => { result ??= { end: this.clock.now(), error: err instanceof Error ? err.message : String(err) }; },
-    );
-    await Promise.resolve(); // an action that is already done is seen as done now, not a tick later
-    if (!(await this.until(() => result !== undefined, FAULT_LIMIT_MS))) result = { end: this.clock.now(), error: `${what} did not finish in ${FAULT_LIMIT_MS / 1000} s` };
-    return result!;
-  }
-
-  /** Stops sending and waits (ticking) for every answer. */
-  async drain(): Promise<number> {
-    this.sending = false;
-    const end = this.clock.now();
-    const limit = Math.max(...this.streams.map((s) => s.timeoutMs)) + 2000;
-    await this.until(() => this.streams.every((s) => s.inFlight(this.clock.now()) === 0), limit);
-    return end;
-  }
-
-  startPolling(): void {
-    this.polling = true;
-  }
-}
-
-function pickTarget(backend: BackendSpec, run: ChaosRun, now: number): { server: string; app: string; counts: Record<string, number> } {
-  const checked = activeServers(backend).filter((s) => s.check);
-  const counts: Record<string, number> = {};
-  for (const s of run.streams) for (const r of s.known(now)) if (isOk(r) && r.servedBy) counts[r.servedBy] = (counts[r.servedBy] ?? 0) + 1;
-  let best = checked[checked.length - 1]!;
-  for (const s of checked) if ((counts[s.app] ?? 0) > (counts[best.app] ?? 0)) best = s;
-  return { server: best.name, app: best.app, counts };
-}
-
-function percentile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-function baselineOf(run: ChaosRun, stream: ProxyStream, baselineEnd: number): StreamRecord[] {
-  return stream.records.filter((r) => r.sentAt < baselineEnd && r.doneAt <= run.clock.now());
-}
-
-/** From the baseline: the target's share of the stream, and the quiet window that follows from it. */
-function measureShare(run: ChaosRun, stream: ProxyStream, app: string, baselineEnd: number, cadence: number): void {
-  const base = baselineOf(run, stream, baselineEnd);
-  stream.share = base.length ? base.filter((r) => isOk(r) && r.servedBy === app).length / base.length : 0;
-  stream.quietMs = Math.round(Math.min(MAX_QUIET_MS, Math.max(MIN_QUIET_MS, (4 * cadence) / Math.max(stream.share, 0.05))));
-}
-
-/**
- * Per app, the latency above which an answer must have waited on the disrupted server: for
- * that server itself (held while frozen or dead, answered once back), anything slower than a
- * normal answer; for the others, a normal answer plus a retry's delay — where a retry costs
- * time at all. And how long an unanswered request may be before it surely met the server.
- */
-function measureSlow(run: ChaosRun, stream: ProxyStream, target: string, baselineEnd: number, e: FailoverExpectation): void {
-  const spec = run.ctx.spec;
-  const ok = baselineOf(run, stream, baselineEnd).filter(isOk);
-  const overhead = Math.max(300, 3 * percentile(ok.map((r) => r.doneAt - r.sentAt - appDelayMs(spec, r.servedBy ?? '')), 0.95) + 200);
-  const maxDelay = Math.max(0, ...spec.apps.map((a) => appDelayMs(spec, a.name)));
-  stream.suspectMs = maxDelay + Math.max(e.retryLatencyMs ?? 0, overhead);
-  stream.slowMs = { [target]: appDelayMs(spec, target) + overhead };
-  if (e.retryLatencyMs === undefined) return;
-  for (const a of spec.apps) if (a.name !== target) stream.slowMs[a.name] = appDelayMs(spec, a.name) + Math.max(e.retryLatencyMs, overhead);
-}
-
-function statsView(stream: ProxyStream, d: Pick<Disruption, 'disruptStart' | 'resumeEnd'>): ChaosTimeline['stats'] {
-  const read = stream.polls.filter((p) => p.status !== undefined);
-  if (!stream.statsUrl || read.length === 0) return undefined;
-  const down = read.find((p) => p.at >= d.disruptStart && /^(DOWN|MAINT)/.test(p.status!));
-  const up = d.resumeEnd === undefined ? undefined : read.find((p) => p.at >= d.resumeEnd! && /^UP/.test(p.status!) && !/^UP \d/.test(p.status!));
-  return { downAt: down?.at, upAt: up?.at, polls: read.length };
-}
-
-function timelineOf(stream: ProxyStream, d: Disruption): ChaosTimeline {
-  return {
-    how: d.how, app: d.app, server: d.server, records: stream.records,
-    disruptStart: d.disruptStart, disruptEnd: d.disruptEnd, resumeStart: d.resumeStart, resumeEnd: d.resumeEnd, resumeError: d.resumeError,
-    streamEnd: d.streamEnd, quietMs: stream.quietMs, slowMs: stream.slowMs, stats: statsView(stream, d),
-  };
-}
-
-function describeSettings(proxy: ProxyKind, s: FailoverSettings): string {
-  return `${proxy}: ${s.source}: inter ${fmtMs(s.inter)} rise ${s.rise} fall ${s.fall}, ${s.httpCheck ? 'option httpchk' : 'TCP check'}, timeout connect ${fmtMs(s.timeoutConnect)}, check ${fmtMs(s.timeoutCheck)}, server ${fmtMs(s.timeoutServer)}, retries ${s.retries}, ${s.redispatch ? `option redispatch${s.redispatchInterval !== -1 ? ` ${s.redispatchInterval}` : ''}` : 'no option redispatch'}`;
 }
 
 /** One disruption (stop or pause) on every proxy at once; checks per proxy. */
