@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BadInputError } from '../../../src/errors.js';
-import { parseConfig } from '../../../src/proxy/config/index.js';
-import { HAPROXY, HAPROXY_BIN, itWithTool } from '../../helpers/require-tool.js';
+import { BadInputError } from '../../src/errors.js';
+import { parseConfig } from '../../src/proxy/config/index.js';
+import { HAPROXY, HAPROXY_BIN, itWithTool } from '../helpers/require-tool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haplab-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerProxyCommand } from '../../../src/cli/proxy.js';
-import { reservePort, waitForPort } from '../../helpers/ports.js';
+import { registerProxyCommand } from '../../src/cli/proxy.js';
+import { reservePort, waitForPort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'haplab-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
