@@ -57,7 +57,8 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
 
 /** Prints the report, writes --json/--junit, and returns the exit code its verdict gives. */
 export async function publishReport(report: Report, flags: VerifyFlags): Promise<number> {
-  process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) }));
+  // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
+  process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
   if (flags.json) {
     await writeJsonReport(flags.json, report);
     process.stdout.write(`report: ${flags.json}\n`);
