@@ -14,14 +14,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeLab } from '../../src/render/lab.js';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from '../../src/runtime/local/index.js';
-import { spawnRecorded, stopProcesses } from '../../src/runtime/local/lifecycle.js';
-import { waitReady } from '../../src/runtime/local/readiness.js';
-import { runsOfDir } from '../../src/runtime/local/run-record.js';
 import type { LabInstance } from '../../src/runtime/types.js';
 import { loadEpisode } from '../../src/spec/catalogue.js';
 import { customizeSpec } from '../../src/spec/customize.js';
 import type { LabSpec } from '../../src/spec/types.js';
-import { runningConfigPath } from '../../src/verify/models/failover-judge.js';
 import type { Check, Report } from '../../src/verify/report/types.js';
 import { verifyLab } from '../../src/verify/run.js';
 import { specOracles } from '../../src/verify/spec-oracles.js';
@@ -67,17 +63,19 @@ function keepalive(report: Report, proxy: 'haproxy' | 'ts'): Check {
 }
 
 /** Rewrites each proxy's running config (`mode tcp` → `mode http` in defaults) and restarts it. */
-async function switchToModeHttp(runtime: LocalRuntime, instance: LabInstance): Promise<void> {
-  const run = (await runsOfDir(registryDir, instance.dir)).find((r) => r.phase === 'running')!;
-  for (const proc of run.processes.filter((p) => p.role === 'proxy')) {
-    const cfg = runningConfigPath(instance, proc.name as 'haproxy' | 'ts');
+/**
+ * The lab's own haproxy.cfg files (both proxies') switched to `mode http`, and the lab
+ * brought up again: the local runtime runs the files as they stand.
+ */
+async function upInModeHttp(runtime: LocalRuntime, instance: LabInstance): Promise<LabInstance> {
+  for (const service of ['haproxy', 'tsproxy']) {
+    const cfg = join(instance.dir, service, 'haproxy.cfg');
     const text = await readFile(cfg, 'utf8');
-    expect(text.match(/^ {4}mode {4}tcp$/gm)).toHaveLength(1);
-    await writeFile(cfg, text.replace(/^ {4}mode {4}tcp$/m, '    mode    http'));
-    await stopProcesses(run, runtime.options.stopGraceMs, proc);
-    await spawnRecorded(run, proc);
-    await waitReady(proc, Date.now() + 20_000);
+    expect(text.match(/^\s+mode\s+tcp$/gm)).toHaveLength(1);
+    await writeFile(cfg, text.replace(/^(\s+)mode\s+tcp$/m, '$1mode    http'));
   }
+  await runtime.down(instance.dir);
+  return runtime.up(instance.dir);
 }
 
 const flavors: { name: string; options: LocalRuntimeOptions; tools: Tool[]; apps: RegExp }[] = [
@@ -98,8 +96,8 @@ describe.each(flavors)('ep02 on the local runtime: $name', (flavor) => {
       }
       expect(report.verdict).toBe('pass');
 
-      await switchToModeHttp(runtime, instance);
-      const mutated = await verify(runtime, instance);
+      const httpInstance = await upInModeHttp(runtime, instance);
+      const mutated = await verify(runtime, httpInstance);
       for (const proxy of ['haproxy', 'ts'] as const) {
         const check = keepalive(mutated, proxy);
         expect(check.pass, `${proxy}: ${check.observed}; ${check.detail}`).toBe(false);
