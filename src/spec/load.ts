@@ -2,7 +2,7 @@
  * Loads a lab spec from YAML. Every error names file:line:column: YAML syntax errors from
  * the parser's own positions, validation errors from the node the bad value came from.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { BadInputError } from '../errors.js';
 import type { LabSpec } from './types.js';
@@ -10,11 +10,20 @@ import { validateSpec, type SpecProblem } from './validate.js';
 
 export type SpecPath = (string | number)[];
 
+/** A lab spec is a page of YAML; one larger than this is a mistake, refused before it is read. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
 export async function loadSpecFile(file: string): Promise<LabSpec> {
   let text: string;
   try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new BadInputError('a lab spec must be a file, not a directory or device', { file });
+    if (info.size > MAX_SPEC_BYTES) {
+      throw new BadInputError(`lab spec is ${(info.size / 1024 / 1024).toFixed(1)} MiB, above the limit of ${MAX_SPEC_BYTES / 1024 / 1024} MiB`, { file }, 'a lab spec is a page of YAML; shorten the long strings in it');
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof BadInputError) throw err;
     throw new BadInputError(`cannot read lab spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file });
   }
   return parseSpec(text, file);
