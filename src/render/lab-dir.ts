@@ -7,7 +7,7 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, realpath, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { BadInputError, EnvironmentError } from '../errors.js';
 
 export const SPEC_FILE = 'lab.yaml';
@@ -104,8 +104,14 @@ export async function writeInside(lab: PreparedDir, rel: string, content: string
   const outside = () => new BadInputError(`refusing to write ${JSON.stringify(rel)}: it resolves outside the lab directory ${lab.dir}`, {}, 'name files inside the app directory, without ".." or a leading /');
   if (!isInside(lab.dir, file) || file === lab.dir) throw outside();
   try {
-    await mkdir(dirname(file), { recursive: true });
-    if (!isInside(lab.real, await realpath(dirname(file)))) throw outside();
+    // One level at a time, each checked before the next is made under it: a recursive
+    // mkdir would first create directories wherever a symlinked one points.
+    let level = lab.dir;
+    for (const part of relative(lab.dir, dirname(file)).split(sep).filter(Boolean)) {
+      level = join(level, part);
+      await mkdir(level).catch((err: unknown) => { if (errno(err) !== 'EEXIST') throw err; });
+      if (!isInside(lab.real, await realpath(level))) throw outside();
+    }
     const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
     try {
       await handle.writeFile(content);
