@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BadInputError, EnvironmentError } from '../errors.js';
 import { createDockerRuntime } from '../runtime/docker/index.js';
@@ -30,6 +31,7 @@ export function registerDownCommand(program: Command): void {
       if (!flags.all && !dir) throw new BadInputError('no lab directory given', {}, 'run `haplab down DIR`, or `haplab down --all` for every lab');
       if (flags.all) return downAll(Boolean(flags.images));
       const abs = resolve(dir!);
+      await assertExistingDirectory(abs);
       const state = await readLabState(abs).catch(() => undefined);
       if (state?.runtime === 'local') {
         await createLocalRuntime().down(abs);
@@ -52,6 +54,16 @@ export function registerDownCommand(program: Command): void {
       const lab = [...removed.labs][0] ?? state?.lab;
       process.stdout.write(lab ? `took down lab ${lab} (${docker.describe()}): removed ${summary(removed)}\n` : `no lab is up in ${abs}\n`);
     }));
+}
+
+/**
+ * `down` must work on a damaged lab (its lab.yaml broken or gone) to clean up, so only a
+ * path that is not a directory at all is refused: that is a typo, not a lab to take down.
+ */
+async function assertExistingDirectory(abs: string): Promise<void> {
+  const info = await stat(abs).catch(() => undefined);
+  if (!info) throw new BadInputError(`no lab directory at ${abs}: the path does not exist`, {}, 'check the path (haplab status lists running labs; haplab down --all takes every lab down)');
+  if (!info.isDirectory()) throw new BadInputError(`${abs} is a file, not a lab directory`, {}, 'give the directory `haplab new` wrote (haplab status lists running labs)');
 }
 
 async function downAll(images: boolean): Promise<void> {

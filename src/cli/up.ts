@@ -3,6 +3,7 @@ import { Listr } from 'listr2';
 import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { parseRuntimeChoice, selectRuntime } from '../runtime/select.js';
+import { loadLabDirectorySpec } from '../spec/load.js';
 import type { LabInstance } from '../runtime/types.js';
 import type { DockerUpOptions } from '../runtime/docker/index.js';
 import { action } from './run-command.js';
@@ -22,7 +23,9 @@ export function registerUpCommand(program: Command): void {
     .action(action(async (dir: string, flags: UpFlags) => {
       const timeout = Number(flags.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new BadInputError(`timeout ${JSON.stringify(flags.timeout)} is not a positive number of seconds`, { flag: '--timeout' });
-      const { runtime, reason } = await selectRuntime(parseRuntimeChoice(flags.runtime));
+      const choice = parseRuntimeChoice(flags.runtime);
+      await loadLabDirectorySpec(resolve(dir), dir); // a missing or broken lab is named before any runtime starts
+      const { runtime, reason } = await selectRuntime(choice);
       process.stdout.write(`${reason}\n`);
 
       // Ctrl-C: `up` removes what it made, then exits 130. A second Ctrl-C does not wait.

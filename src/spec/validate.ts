@@ -108,6 +108,10 @@ export function weightProblem(value: unknown): string | undefined {
 
 export function validateSpec(raw: unknown): SpecProblem[] {
   const c = new Checker();
+  if (raw === null || raw === undefined) {
+    c.fail([], 'the lab spec is empty', 'write one in the format of labs/*.yaml, or rewrite the lab with `haplab new EPISODE --force`');
+    return c.problems;
+  }
   if (!isObj(raw)) {
     c.fail([], 'a lab spec must be a YAML mapping');
     return c.problems;

@@ -80,3 +80,55 @@ describe('haplab new: bad input is one line, exit 2, nothing left behind', () =>
     expect(tree(root)).toEqual(before);
   });
 });
+
+describe('verify, up and down: the flag or the lab directory is named before any runtime is asked', () => {
+  const sandbox = join(root, 'labs');
+  const lab = join(sandbox, 'lab');
+  const good = () => readFileSync(join(lab, 'lab.yaml'), 'utf8');
+  let written = '';
+
+  interface LabCase {
+    name: string;
+    args: string[];
+    /** Damage done to the lab directory (restored from `written` first). */
+    damage?: (text: string) => string | undefined;
+    line: RegExp;
+  }
+  const labCases: LabCase[] = [
+    { name: 'verify on a path that does not exist', args: ['verify', 'nowhere'], line: /^haplab: no lab directory at \S+\/nowhere: the path does not exist — make one with `haplab new EPISODE --dir nowhere`/ },
+    { name: 'verify on a file', args: ['verify', 'afile'], line: /^haplab: \S+\/afile is a file, not a lab directory/ },
+    { name: 'verify with lab.yaml deleted', args: ['verify', 'lab'], damage: () => undefined, line: /^haplab: \S+\/lab holds no lab\.yaml: it is not a haplab lab directory/ },
+    { name: 'verify with lab.yaml emptied', args: ['verify', 'lab'], damage: () => '', line: /^haplab: \S+\/lab\/lab\.yaml:1:1: the lab spec is empty/ },
+    { name: 'verify with lab.yaml broken', args: ['verify', 'lab'], damage: (t) => t.replace(/^apps:/m, 'apps: [\n'), line: /^haplab: \S+\/lab\/lab\.yaml:\d+:\d+: YAML syntax error/ },
+    { name: 'verify with port 99999', args: ['verify', 'lab'], damage: (t) => t.replace('port: 5001', 'port: 99999'), line: /^haplab: \S+\/lab\/lab\.yaml:\d+:\d+: port 99999 is out of range/ },
+    { name: 'verify with id ../../evil', args: ['verify', 'lab'], damage: (t) => t.replace(/^id: ep09$/m, 'id: ../../evil'), line: /^haplab: \S+\/lab\/lab\.yaml:\d+:\d+: 'id' "\.\.\/\.\.\/evil" is not a valid name/ },
+    { name: 'verify --requests -5', args: ['verify', 'lab', '--requests', '-5'], line: /^haplab: flag --requests: request count "-5" is not a whole number/ },
+    { name: 'verify --requests abc', args: ['verify', 'lab', '--requests', 'abc'], line: /^haplab: flag --requests: request count "abc"/ },
+    { name: 'verify --proxy nginx', args: ['verify', 'lab', '--proxy', 'nginx'], line: /^haplab: flag --proxy: unknown proxy "nginx" — use haproxy, ts or both/ },
+    { name: 'up with lab.yaml deleted', args: ['up', 'lab'], damage: () => undefined, line: /^haplab: \S+\/lab holds no lab\.yaml/ },
+    { name: 'up on a path that does not exist', args: ['up', 'nowhere'], line: /^haplab: no lab directory at \S+\/nowhere/ },
+    { name: 'down on a path that does not exist', args: ['down', 'nowhere'], line: /^haplab: no lab directory at \S+\/nowhere: the path does not exist/ },
+    { name: 'down on a file', args: ['down', 'afile'], line: /^haplab: \S+\/afile is a file, not a lab directory/ },
+  ];
+
+  it.each(labCases)('$name', async ({ args, damage, line }) => {
+    if (!written) {
+      mkdirSync(sandbox, { recursive: true });
+      writeFileSync(join(sandbox, 'afile'), 'mine');
+      const made = await runCli(['new', 'ep09', '--yes', '--dir', lab]);
+      expect(made.code, made.stderr).toBe(0);
+      written = good();
+    }
+    rmSync(join(lab, 'lab.yaml'), { force: true });
+    const text = damage ? damage(written) : written;
+    if (text !== undefined) {
+      expect(damage === undefined || text !== written || text === '').toBe(true);
+      writeFileSync(join(lab, 'lab.yaml'), text);
+    }
+    const result = await runCli(args, { cwd: sandbox, timeoutMs: 30_000 });
+    expect(result.code, result.stderr).toBe(2);
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(line);
+  });
+});
