@@ -105,6 +105,8 @@ describe('verify, up and down: the flag or the lab directory is named before any
     { name: 'verify --requests -5', args: ['verify', 'lab', '--requests', '-5'], line: /^haplab: flag --requests: request count "-5" is not a whole number/ },
     { name: 'verify --requests abc', args: ['verify', 'lab', '--requests', 'abc'], line: /^haplab: flag --requests: request count "abc"/ },
     { name: 'verify --proxy nginx', args: ['verify', 'lab', '--proxy', 'nginx'], line: /^haplab: flag --proxy: unknown proxy "nginx" — use haproxy, ts or both/ },
+    { name: 'check with port 99999 (refused before anything starts)', args: ['check', 'lab'], damage: (t) => t.replace('port: 5001', 'port: 99999'), line: /^haplab: \S+\/lab\/lab\.yaml:\d+:\d+: port 99999 is out of range/ },
+    { name: 'check --requests abc', args: ['check', 'lab', '--requests', 'abc'], line: /^haplab: flag --requests: request count "abc"/ },
     { name: 'up with lab.yaml deleted', args: ['up', 'lab'], damage: () => undefined, line: /^haplab: \S+\/lab holds no lab\.yaml/ },
     { name: 'up on a path that does not exist', args: ['up', 'nowhere'], line: /^haplab: no lab directory at \S+\/nowhere/ },
     { name: 'down on a path that does not exist', args: ['down', 'nowhere'], line: /^haplab: no lab directory at \S+\/nowhere: the path does not exist/ },
