@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { BadInputError } from '../../src/errors.js';
 import { prepareLabDir, writeInside } from '../../src/render/lab-dir.js';
 import { writeLab } from '../../src/render/lab.js';
@@ -74,6 +75,13 @@ describe('spec files: refused at the line that holds the value', () => {
     const err = refusal(() => parseSpec(text, 'lab.yaml'));
     expect(err.oneLine()).toMatch(/balance uri needs HTTP, but backend \S+ serves tcp frontend/);
     expect(err.where.line).toBe(lineOf('balance: uri', text));
+  });
+
+  it('the lab.yaml `haplab new` writes passes the strict schema again (verify and up read it back)', async () => {
+    for (const id of ['ep02', 'ep04', 'ep08', 'ep09']) {
+      const spec = customizeSpec(await loadEpisode(id), id === 'ep09' ? { servers: 5, weights: [1, 2, 3, 4, 5], algorithm: 'random(3)', proxy: 'both' } : { proxy: 'both' });
+      expect(() => parseSpec(stringify(spec), `${id}/lab.yaml`)).not.toThrow();
+    }
   });
 
   it('every catalogue spec still passes the strict schema', () => {
