@@ -34,7 +34,7 @@ export function registerNewCommand(program: Command): void {
     .option('--dir <dir>', 'where to write the lab (default: ./<episode>)')
     .option('--algorithm <name>', 'balancing algorithm, e.g. roundrobin, source, uri, random(2), hdr(User-Agent)')
     .option('--servers <n>', 'number of servers in the balanced backend')
-    .option('--weights <list>', 'server weights, e.g. 2,1,3 (0..256)')
+    .option('--weights <list>', 'server weights, one per server, e.g. 2,1,3 (0..256; not all 0)')
     .option('--proxy <which>', 'haproxy | ts | both')
     .option('--images <flavor>', 'official | offline (built by `haplab images --offline`)')
     .option('-y, --yes', 'take the episode defaults for anything not given; ask nothing')
