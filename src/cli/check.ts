@@ -10,10 +10,11 @@ import { parseRuntimeChoice, RUNTIME_CHOICES, runtimeForLab, selectRuntime, type
 import type { LabInstance } from '../runtime/types.js';
 import { catalogueIds, loadEpisode } from '../spec/catalogue.js';
 import { customizeSpec } from '../spec/customize.js';
+import { loadLabDirectorySpec } from '../spec/load.js';
 import type { ImageFlavor } from '../spec/types.js';
 import type { Report } from '../verify/report/types.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
-import { parseProxyChoice, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { action } from './run-command.js';
 
 interface CheckFlags extends VerifyFlags {
@@ -44,12 +45,14 @@ export function registerCheckCommand(program: Command): void {
     .option('--junit <file>', 'write the report as JUnit XML')
     .action(action(async (target: string, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
+      parseRequests(flags.requests);
       parseChaosMode(flags.chaos); // a bad --chaos is refused before anything is built
       const choice = parseRuntimeChoice(flags.runtime);
       const isDir = existsSync(join(target, SPEC_FILE));
       if (!isDir && !(await catalogueIds()).includes(target)) {
         throw new BadInputError(`${JSON.stringify(target)} is neither an episode nor a lab directory`, { flag: 'LAB' }, `use one of: ${(await catalogueIds()).join(', ')}, or a directory made by haplab new`);
       }
+      if (isDir) await loadLabDirectorySpec(resolve(target), target); // a broken lab.yaml is named before any runtime starts
       const selected = isDir ? await runtimeForLab(resolve(target), choice) : await selectRuntime(choice);
       process.stdout.write(`${selected.reason}\n`);
       const scratch = isDir ? undefined : await mkdtemp(join(tmpdir(), 'haplab-check-'));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { downEveryLab, downLab } from '../runtime/every.js';
@@ -24,10 +25,21 @@ export function registerDownCommand(program: Command): void {
       if (!flags.all && !dir) throw new BadInputError('no lab directory given', {}, 'run `haplab down DIR`, or `haplab down --all` for every lab');
       if (flags.all) return downAll(Boolean(flags.images));
       const abs = resolve(dir!);
+      await assertExistingDirectory(abs);
       const reports = await downLab(abs, { images: flags.images });
       if (reports.length === 0) process.stdout.write(`no lab is up in ${abs}\n`);
       for (const r of reports) process.stdout.write(`took down lab ${r.labs.join(', ')} (${r.where})${removedText(r)}\n`);
     }));
+}
+
+/**
+ * `down` must work on a damaged lab (its lab.yaml broken or gone) to clean up, so only a
+ * path that is not a directory at all is refused: that is a typo, not a lab to take down.
+ */
+async function assertExistingDirectory(abs: string): Promise<void> {
+  const info = await stat(abs).catch(() => undefined);
+  if (!info) throw new BadInputError(`no lab directory at ${abs}: the path does not exist`, {}, 'check the path (haplab status lists running labs; haplab down --all takes every lab down)');
+  if (!info.isDirectory()) throw new BadInputError(`${abs} is a file, not a lab directory`, {}, 'give the directory `haplab new` wrote (haplab status lists running labs)');
 }
 
 async function downAll(images: boolean): Promise<void> {

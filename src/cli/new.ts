@@ -5,7 +5,7 @@ import { labNameOf, writeLab } from '../render/lab.js';
 import { describeAlgorithm, loadEpisode } from '../spec/catalogue.js';
 import { loadSpecFile } from '../spec/load.js';
 import { normalizeSpec } from '../spec/normalize.js';
-import { customizeSpec, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
+import { customizeSpec, parseAlgorithm, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
 import { primaryBackend, type ImageFlavor, type ProxyChoice } from '../spec/types.js';
 import { askChoices, askEpisode } from './prompts.js';
 import { action } from './run-command.js';
@@ -34,7 +34,7 @@ export function registerNewCommand(program: Command): void {
     .option('--dir <dir>', 'where to write the lab (default: ./<episode>)')
     .option('--algorithm <name>', 'balancing algorithm, e.g. roundrobin, source, uri, random(2), hdr(User-Agent)')
     .option('--servers <n>', 'number of servers in the balanced backend')
-    .option('--weights <list>', 'server weights, e.g. 2,1,3 (0..256)')
+    .option('--weights <list>', 'server weights, one per server, e.g. 2,1,3 (0..256; not all 0)')
     .option('--proxy <which>', 'haproxy | ts | both')
     .option('--images <flavor>', 'official | offline (built by `haplab images --offline`)')
     .option('-y, --yes', 'take the episode defaults for anything not given; ask nothing')
@@ -42,12 +42,15 @@ export function registerNewCommand(program: Command): void {
     .option('--spec <file>', 'scaffold from your own lab spec (YAML, the format of labs/*.yaml) instead of an episode')
     .action(action(async (episode: string | undefined, flags: NewFlags) => {
       const interactive = isInteractive(flags.yes);
+      if (episode && flags.spec) {
+        throw new BadInputError(`both episode ${JSON.stringify(episode)} and --spec ${flags.spec} given`, { flag: '--spec' }, 'give either an episode (haplab new ep09) or your own spec (haplab new --spec FILE), not both');
+      }
       if (!episode && !flags.spec && !interactive) throw new BadInputError('no episode given', {}, 'name one, e.g. `haplab new ep09 --yes` (see haplab list)');
+      const given = parseFlags(flags);
       const base = flags.spec
         ? normalizeSpec(await loadSpecFile(flags.spec))
         : await loadEpisode(episode ?? (await askEpisode()), { flag: 'EPISODE' });
       const id = base.id;
-      const given = parseFlags(flags);
       const choices = interactive ? await askChoices(base, given) : given;
       const spec = customizeSpec(base, choices);
       const dir = resolve(flags.dir ?? id);
@@ -64,7 +67,10 @@ export function registerNewCommand(program: Command): void {
 
 function parseFlags(flags: NewFlags): LabChoices {
   const choices: LabChoices = {};
-  if (flags.algorithm !== undefined) choices.algorithm = flags.algorithm;
+  if (flags.algorithm !== undefined) {
+    parseAlgorithm(flags.algorithm); // refuses an empty or malformed value before anything is read or written
+    choices.algorithm = flags.algorithm;
+  }
   if (flags.servers !== undefined) choices.servers = parseServerCount(flags.servers);
   if (flags.weights !== undefined) choices.weights = parseWeights(flags.weights);
   if (flags.proxy !== undefined) {

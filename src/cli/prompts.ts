@@ -1,8 +1,8 @@
 /** The questions `haplab new` asks on a TTY for whatever its flags did not say. */
 import { input, select } from '@inquirer/prompts';
 import { describeAlgorithm, listCatalogue } from '../spec/catalogue.js';
-import { isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
-import { ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../spec/types.js';
+import { checkWeightCount, isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
+import { ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../spec/types.js';
 import { HaplabError } from '../errors.js';
 
 export async function askEpisode(): Promise<string> {
@@ -18,10 +18,12 @@ export async function askChoices(spec: LabSpec, given: LabChoices): Promise<LabC
   const choices: LabChoices = { ...given };
   if (!isAclLab(spec)) {
     const backend = primaryBackend(spec);
+    // A TCP lab cannot hash HTTP: HAProxy would fall back to roundrobin, so those are not offered.
+    const offered = backendModeOf(spec, backend) === 'tcp' ? ALGORITHMS.filter((a) => !(HTTP_ONLY_ALGORITHMS as readonly string[]).includes(a)) : ALGORITHMS;
     choices.algorithm ??= await select({
       message: 'Balancing algorithm?',
       default: backend.balance,
-      choices: ALGORITHMS.map((a) => ({ name: a === backend.balance ? `${a} (the episode's)` : a, value: a })),
+      choices: offered.map((a) => ({ name: a === backend.balance ? `${a} (the episode's)` : a, value: a })),
     });
     choices.servers ??= parseServerCount(await input({
       message: `How many servers (1-${MAX_SERVERS})?`,
@@ -30,11 +32,12 @@ export async function askChoices(spec: LabSpec, given: LabChoices): Promise<LabC
     }));
     if (!choices.weights) {
       const current = backend.servers.map((s) => s.weight);
-      const defaults = Array.from({ length: choices.servers }, (_, i) => current[i] ?? 1).join(',');
+      const servers = choices.servers;
+      const defaults = Array.from({ length: servers }, (_, i) => current[i] ?? 1).join(',');
       choices.weights = parseWeights(await input({
         message: 'Weights, comma-separated (0-256; 0 takes no new traffic)?',
         default: defaults,
-        validate: (v) => valid(() => parseWeights(v)),
+        validate: (v) => valid(() => checkWeightCount(parseWeights(v), servers)),
       }));
     }
   }

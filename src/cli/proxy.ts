@@ -1,7 +1,7 @@
 /** `haplab proxy -f haproxy.cfg [-c]`: runs (or only checks) haplab's TypeScript proxy, like `haproxy -db -f`. */
 import type { Command } from 'commander';
 import { BadInputError, ExitCode, formatWhere } from '../errors.js';
-import { loadConfigFile, startProxy } from '../proxy/index.js';
+import { checkStartable, loadConfigFile, startProxy } from '../proxy/index.js';
 import type { ProxyConfig } from '../proxy/config/model.js';
 import { action } from './run-command.js';
 
@@ -25,6 +25,7 @@ export function registerProxyCommand(program: Command): void {
         if (!flags.file) throw new BadInputError('missing configuration file', { flag: '-f' }, 'run haplab proxy -f haproxy.cfg');
         const config = await loadConfigFile(flags.file);
         printWarnings(config);
+        await checkStartable(config, flags.file);
         if (flags.check) {
           process.stdout.write('Configuration file is valid\n');
           return ExitCode.ok;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { parseRuntimeChoice, RUNTIME_CHOICES, selectRuntime } from '../runtime/select.js';
 import type { LabInstance, UpOptions } from '../runtime/types.js';
+import { loadLabDirectorySpec } from '../spec/load.js';
 import { action } from './run-command.js';
 
 interface UpFlags {
@@ -21,7 +22,9 @@ export function registerUpCommand(program: Command): void {
     .action(action(async (dir: string, flags: UpFlags) => {
       const timeout = Number(flags.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new BadInputError(`timeout ${JSON.stringify(flags.timeout)} is not a positive number of seconds`, { flag: '--timeout' });
-      const { runtime, reason } = await selectRuntime(parseRuntimeChoice(flags.runtime));
+      const choice = parseRuntimeChoice(flags.runtime);
+      await loadLabDirectorySpec(resolve(dir), dir); // a missing or broken lab is named before any runtime starts
+      const { runtime, reason } = await selectRuntime(choice);
       process.stdout.write(`${reason}\n`);
 
       // Ctrl-C: `up` removes what it made, then exits 130. A second Ctrl-C does not wait.

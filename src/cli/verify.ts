@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { runtimeForLab } from '../runtime/select.js';
-import { publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { loadLabDirectorySpec } from '../spec/load.js';
+import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { action } from './run-command.js';
 
@@ -18,8 +19,12 @@ export function registerVerifyCommand(program: Command): void {
     .option('--json <file>', 'write the report as JSON')
     .option('--junit <file>', 'write the report as JUnit XML')
     .action(action(async (dir: string, flags: VerifyFlags) => {
-      parseChaosMode(flags.chaos); // refused before the lab is touched
+      // Flags, then the lab directory, are refused before any runtime is asked.
+      parseChaosMode(flags.chaos);
+      parseRequests(flags.requests);
+      parseProxyChoice(flags.proxy);
       const abs = resolve(dir);
+      await loadLabDirectorySpec(abs, dir);
       const { runtime } = await runtimeForLab(abs);
       const instance = await runtime.inspect(abs);
       if (!instance) throw new EnvironmentError(`no lab is up in ${abs}`, `start it with \`haplab up ${dir}\`, or run \`haplab check ${dir}\``);

@@ -12,7 +12,7 @@ import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './
 import type { StatsSource } from './stats.js';
 import { TcpFrontend } from './tcp.js';
 
-export { loadConfigFile, parseConfig } from './config/index.js';
+export { checkStartable, loadConfigFile, parseConfig } from './config/index.js';
 export type { ProxyConfig } from './config/model.js';
 export { routeRequest } from './acl/evaluate.js';
 

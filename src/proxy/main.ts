@@ -6,7 +6,7 @@
  * exit codes are those of `haplab proxy`.
  */
 import { ExitCode, HaplabError, formatWhere } from '../errors.js';
-import { loadConfigFile } from './config/index.js';
+import { checkStartable, loadConfigFile } from './config/index.js';
 import { startProxy } from './index.js';
 
 const IGNORED_FLAGS = new Set(['-db', '-W', '-Ws', '-q']);
@@ -29,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const config = await loadConfigFile(file);
   for (const w of config.warnings) process.stderr.write(`haplab: warning: ${formatWhere(w.where)}: ${w.message}\n`);
+  await checkStartable(config, file);
   if (checkOnly) {
     process.stdout.write('Configuration file is valid\n');
     return ExitCode.ok;

@@ -1,6 +1,6 @@
 /** haproxy.cfg from a lab spec: the file both HAProxy and haplab's TypeScript proxy read. */
-import type { BackendSpec, FrontendSpec, LabSpec, Mode, ServerSpec } from '../spec/types.js';
-import { STATS_BIND_PORT } from '../spec/types.js';
+import type { BackendSpec, FrontendSpec, LabSpec, ServerSpec } from '../spec/types.js';
+import { backendModeOf, STATS_BIND_PORT } from '../spec/types.js';
 import { renderTemplate } from './engine.js';
 
 export interface CfgTarget {
@@ -34,17 +34,12 @@ export function balanceLine(b: BackendSpec): string {
   }
 }
 
-function backendMode(spec: LabSpec, backend: BackendSpec): Mode {
-  const user = spec.frontends.find((f) => f.defaultBackend === backend.name || f.rules?.some((r) => r.split(/\s+/)[1] === backend.name));
-  return user?.mode ?? spec.frontends[0]!.mode;
-}
-
 export function renderHaproxyCfg(spec: LabSpec, target: CfgTarget = containerTarget): string {
   const apps = new Map(spec.apps.map((a) => [a.name, a]));
   const backends = spec.backends.map((b) => ({
     ...b,
     balanceNote: b.balance === 'random' && b.balanceArg && b.balanceArg !== '1'
-      ? `The episode writes "balance random" + "random draw ${b.balanceArg}"; HAProxy 2.6 rejects "random draw" (unknown keyword), so the draws go here.`
+      ? `random(${b.balanceArg}): draw ${b.balanceArg} servers at random and send to the least loaded of them ("random draw ${b.balanceArg}" is not a keyword HAProxy 2.6 knows).`
       : undefined,
   }));
   return renderTemplate('haproxy.cfg', {
@@ -53,7 +48,7 @@ export function renderHaproxyCfg(spec: LabSpec, target: CfgTarget = containerTar
     bindHost: target.bindHost,
     bindPort: target.bindPort,
     statsPort: target.statsPort,
-    backendMode: (b: BackendSpec) => backendMode(spec, b),
+    backendMode: (b: BackendSpec) => backendModeOf(spec, b),
     balanceLine,
     serverAddress: (s: ServerSpec) => target.serverAddress(apps.get(s.app)!),
     notes: spec.notes ?? [],

@@ -1,9 +1,9 @@
 /** Writes a self-contained lab directory from a spec: every later command needs only this directory. */
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { BadInputError, EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../errors.js';
 import { distDir } from '../paths.js';
 import { BASE_IMAGES } from '../spec/images.js';
 import type { LabSpec } from '../spec/types.js';
@@ -11,8 +11,9 @@ import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compo
 import { renderTemplate } from './engine.js';
 import { renderAppDockerfile, renderFlaskApp } from './flask.js';
 import { renderHaproxyCfg } from './haproxy-cfg.js';
+import { prepareLabDir, SPEC_FILE, writeInside, type PreparedDir } from './lab-dir.js';
 
-export const SPEC_FILE = 'lab.yaml';
+export { SPEC_FILE };
 
 /** The lab's name: its directory's name, made safe for Docker labels and names. */
 export function labNameOf(dir: string): string {
@@ -24,14 +25,23 @@ export interface WriteOptions {
   force?: boolean;
 }
 
+/** Writes the lab into `dir`; if that fails, a directory this run created is removed again. */
 export async function writeLab(spec: LabSpec, dir: string, options: WriteOptions = {}): Promise<string[]> {
-  await ensureWritable(dir, options.force ?? false);
+  const target = await prepareLabDir(resolve(dir), options.force ?? false);
+  try {
+    return await writeLabFiles(spec, target);
+  } catch (err) {
+    if (target.created) await rm(target.created, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string[]> {
+  const { dir } = target;
   const lab = labNameOf(dir);
   const written: string[] = [];
   const put = async (rel: string, content: string) => {
-    const file = join(dir, rel);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, content);
+    await writeInside(target, rel, content);
     written.push(rel);
   };
 
@@ -58,19 +68,6 @@ export async function writeLab(spec: LabSpec, dir: string, options: WriteOptions
   await put('docker-compose.yml', renderCompose(spec, lab));
   await put('README.md', renderTemplate('lab-readme.md', { spec, lab, notes: spec.notes ?? [], proxies: proxiesOf(spec), ports: (p: 'haproxy' | 'ts') => publishedPorts(spec, p) }));
   return written;
-}
-
-async function ensureWritable(dir: string, force: boolean): Promise<void> {
-  if (!existsSync(dir)) return;
-  const entries = await readdir(dir);
-  if (entries.length === 0) return;
-  if (!force) {
-    throw new BadInputError(`directory ${dir} is not empty`, { flag: '--dir' }, 'choose another --dir, or pass --force to overwrite the lab in it');
-  }
-  if (!existsSync(join(dir, SPEC_FILE))) {
-    throw new BadInputError(`directory ${dir} is not empty and holds no ${SPEC_FILE}`, { flag: '--dir' }, '--force only overwrites a haplab lab directory; choose another --dir');
-  }
-  for (const entry of ['apps', 'haproxy', 'tsproxy']) await rm(join(dir, entry), { recursive: true, force: true });
 }
 
 /** The proxy image gets only the compiled proxy and what it imports (no node_modules). */

@@ -5,7 +5,7 @@
 import { BadInputError } from '../errors.js';
 import { weightProblem } from './validate.js';
 import {
-  ALGORITHMS, MAX_WEIGHT, primaryBackend,
+  ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, primaryBackend,
   type Algorithm, type AppSpec, type ImageFlavor, type LabSpec, type ProxyChoice, type ServerSpec,
 } from './types.js';
 
@@ -21,12 +21,38 @@ export const MAX_SERVERS = 32;
 
 /** Parses `--algorithm` values: roundrobin, source, random(3), hdr(User-Agent), url_param(id). */
 export function parseAlgorithm(value: string): { balance: Algorithm; arg?: string } {
-  const m = /^([a-z_-]+)(?:\(([^()]+)\))?$/.exec(value.trim());
-  const name = m?.[1] as Algorithm | undefined;
-  if (!m || !name || !ALGORITHMS.includes(name)) {
-    throw new BadInputError(`unknown algorithm ${JSON.stringify(value)}`, { flag: '--algorithm' }, `use one of: ${ALGORITHMS.join(', ')}`);
+  const bad = (message: string, hint = `use one of: ${ALGORITHMS.join(', ')}; e.g. random(2), hdr(User-Agent), url_param(id)`) =>
+    new BadInputError(message, { flag: '--algorithm' }, hint);
+  const text = value.trim();
+  if (text === '') throw bad('no algorithm given (the value is empty)');
+  const m = /^([A-Za-z_-]+)(?:\((.*)\))?$/s.exec(text);
+  const shown = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
+  if (!m) throw bad(`${shown} is not an algorithm: write NAME or NAME(ARGUMENT)`);
+  const name = m[1] as Algorithm;
+  if (!ALGORITHMS.includes(name)) throw bad(`unknown algorithm ${shown}`);
+  const arg = m[2];
+  if (arg === undefined) return { balance: name };
+  const problem = algorithmArgProblem(name, arg.trim());
+  if (problem) throw bad(`${shown}: ${problem.message}`, problem.hint);
+  return { balance: name, arg: arg.trim() };
+}
+
+/** What HAProxy would refuse (or silently misread) in the argument of `balance NAME(ARG)`. */
+function algorithmArgProblem(name: Algorithm, arg: string): { message: string; hint: string } | undefined {
+  switch (name) {
+    case 'random':
+      // HAProxy: "number of draws must be at least 1"; more than the servers gains nothing.
+      return /^[1-9][0-9]{0,2}$/.test(arg) ? undefined
+        : { message: `the number of draws ${JSON.stringify(arg)} must be a whole number from 1 to 999`, hint: 'e.g. random(2) for power-of-two-choices, or random for one draw' };
+    case 'hdr':
+      return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(arg) ? undefined
+        : { message: arg === '' ? 'hdr() needs a header name' : `${JSON.stringify(arg)} is not a header name`, hint: 'e.g. hdr(User-Agent) or hdr(Host)' };
+    case 'url_param':
+      return /^[A-Za-z0-9._~-]+$/.test(arg) ? undefined
+        : { message: arg === '' ? 'url_param() needs a parameter name' : `${JSON.stringify(arg)} is not a query parameter name`, hint: 'e.g. url_param(user)' };
+    default:
+      return { message: `${name} takes no argument`, hint: `write just ${name}` };
   }
-  return m[2] === undefined ? { balance: name } : { balance: name, arg: m[2] };
 }
 
 export function parseWeights(value: string): number[] {
@@ -37,6 +63,16 @@ export function parseWeights(value: string): number[] {
     if (problem) throw new BadInputError(`weight #${i + 1}: ${problem}`, { flag: '--weights' }, `give whole numbers from 0 to ${MAX_WEIGHT}, e.g. --weights 2,1,3`);
     return n;
   });
+}
+
+/** One weight per server, and at least one that takes traffic. */
+export function checkWeightCount(weights: number[], servers: number): void {
+  if (weights.length !== servers) {
+    throw new BadInputError(`${weights.length} weight${weights.length === 1 ? '' : 's'} given for ${servers} servers`, { flag: '--weights' }, `give one weight per server (${servers}), or change --servers`);
+  }
+  if (weights.every((w) => w === 0)) {
+    throw new BadInputError('every weight is 0: no server would take traffic', { flag: '--weights' }, 'give at least one server a weight from 1 to 256');
+  }
 }
 
 export function parseServerCount(value: string): number {
@@ -63,7 +99,7 @@ export function customizeSpec(base: LabSpec, choices: LabChoices): LabSpec {
   // Backends over the very same servers (ep08's plain-random comparison) follow the primary's size and weights.
   const serverKey = (b: { servers: ServerSpec[] }) => JSON.stringify(b.servers);
   const twins = spec.backends.filter((b) => b !== backend && serverKey(b) === serverKey(backend));
-  if (choices.algorithm) {
+  if (choices.algorithm !== undefined) {
     const { balance, arg } = parseAlgorithm(choices.algorithm);
     backend.balance = balance;
     if (arg !== undefined) backend.balanceArg = arg;
@@ -71,12 +107,14 @@ export function customizeSpec(base: LabSpec, choices: LabChoices): LabSpec {
     else if (balance === 'url_param') backend.balanceArg = 'user';
     else if (balance !== 'random') delete backend.balanceArg;
     if (!['source', 'uri', 'hdr', 'url_param', 'random'].includes(balance)) delete backend.hashType;
+    const mode = backendModeOf(spec, backend);
+    if (mode === 'tcp' && (HTTP_ONLY_ALGORITHMS as readonly string[]).includes(balance)) {
+      throw new BadInputError(`${balance} hashes HTTP requests, but ${spec.id} is a TCP lab: HAProxy would warn and balance round robin instead`, { flag: '--algorithm' }, 'on a TCP lab use roundrobin, static-rr, leastconn, first, random or source');
+    }
   }
   if (choices.servers !== undefined) scaleServers(spec, choices.servers);
   if (choices.weights) {
-    if (choices.weights.length > backend.servers.length) {
-      throw new BadInputError(`${choices.weights.length} weights given for ${backend.servers.length} servers`, { flag: '--weights' }, `give at most ${backend.servers.length} weights, or raise --servers`);
-    }
+    checkWeightCount(choices.weights, backend.servers.length);
     choices.weights.forEach((w, i) => { backend.servers[i]!.weight = w; });
   }
   for (const twin of twins) twin.servers = structuredClone(backend.servers);

@@ -2,7 +2,8 @@
  * Loads a lab spec from YAML. Every error names file:line:column: YAML syntax errors from
  * the parser's own positions, validation errors from the node the bad value came from.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { BadInputError } from '../errors.js';
 import type { LabSpec } from './types.js';
@@ -10,14 +11,49 @@ import { validateSpec, type SpecProblem } from './validate.js';
 
 export type SpecPath = (string | number)[];
 
+/** A lab spec is a page of YAML; one larger than this is a mistake, refused before it is read. */
+export const MAX_SPEC_BYTES = 1024 * 1024;
+
 export async function loadSpecFile(file: string): Promise<LabSpec> {
   let text: string;
   try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new BadInputError('a lab spec must be a file, not a directory or device', { file });
+    if (info.size > MAX_SPEC_BYTES) {
+      throw new BadInputError(`lab spec is ${(info.size / 1024 / 1024).toFixed(1)} MiB, above the limit of ${MAX_SPEC_BYTES / 1024 / 1024} MiB`, { file }, 'a lab spec is a page of YAML; shorten the long strings in it');
+    }
     text = await readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof BadInputError) throw err;
     throw new BadInputError(`cannot read lab spec: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { file });
   }
   return parseSpec(text, file);
+}
+
+/** The spec file every lab directory holds (written by `haplab new`). */
+export const LAB_SPEC_FILE = 'lab.yaml';
+
+/**
+ * Checks that `dir` is a lab directory before any runtime is asked about it: a path that
+ * does not exist, a file, a directory without lab.yaml, or a lab.yaml that is broken is
+ * bad input named here, rather than "no lab is up" from a runtime that looked for nothing.
+ */
+export async function assertLabDirectory(dir: string, shown: string = dir): Promise<void> {
+  const info = await stat(dir).catch((err: unknown) => err as NodeJS.ErrnoException);
+  const make = `make one with \`haplab new EPISODE --dir ${shown}\``;
+  if (info instanceof Error) {
+    if (info.code === 'ENOENT' || info.code === 'ENOTDIR') throw new BadInputError(`no lab directory at ${dir}: the path does not exist`, {}, make);
+    throw new BadInputError(`cannot read the lab directory ${dir}: ${info.code ?? info.message}`);
+  }
+  if (!info.isDirectory()) throw new BadInputError(`${dir} is a file, not a lab directory`, {}, `give the directory \`haplab new\` wrote, or ${make}`);
+  const spec = await stat(join(dir, LAB_SPEC_FILE)).catch(() => undefined);
+  if (!spec) throw new BadInputError(`${dir} holds no ${LAB_SPEC_FILE}: it is not a haplab lab directory`, {}, make);
+}
+
+/** The spec of the lab in `dir`, after assertLabDirectory's checks. */
+export async function loadLabDirectorySpec(dir: string, shown: string = dir): Promise<LabSpec> {
+  await assertLabDirectory(dir, shown);
+  return loadSpecFile(join(dir, LAB_SPEC_FILE));
 }
 
 export function parseSpec(text: string, file: string): LabSpec {

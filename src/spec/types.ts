@@ -17,6 +17,9 @@ export const ALGORITHMS = [
 ] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 
+/** Algorithms that hash what only HTTP carries; HAProxy falls back to roundrobin on a TCP backend. */
+export const HTTP_ONLY_ALGORITHMS = ['uri', 'hdr', 'url_param'] as const satisfies readonly Algorithm[];
+
 export const HASH_TYPES = ['map-based', 'consistent'] as const;
 export type HashType = (typeof HASH_TYPES)[number];
 
@@ -139,4 +142,10 @@ export const SERVED_BY_HEADER = 'X-Served-By';
 /** The backend whose balancing the lab is about: the first with more than one server, else the first. */
 export function primaryBackend(spec: LabSpec): BackendSpec {
   return spec.backends.find((b) => b.servers.length > 1) ?? spec.backends[0]!;
+}
+
+/** The mode a backend runs in: that of the first frontend sending to it (default or use_backend), else the first frontend's. */
+export function backendModeOf(spec: LabSpec, backend: BackendSpec): Mode {
+  const user = spec.frontends.find((f) => f.defaultBackend === backend.name || f.rules?.some((r) => r.trim().split(/\s+/)[1] === backend.name));
+  return user?.mode ?? spec.frontends[0]!.mode;
 }

@@ -7,70 +7,18 @@ import { BadInputError } from '../errors.js';
 import { parseNetwork } from '../proxy/acl/ip.js';
 import { parseAclExpression } from '../proxy/acl/parse.js';
 import { tokenizeLine } from '../proxy/config/tokenize.js';
-import { ALGORITHMS, HASH_TYPES, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
+import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
+import { labPathProblem } from './lab-paths.js';
+import { ALGORITHMS, HASH_TYPES, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
 
-export interface SpecProblem {
-  path: (string | number)[];
-  message: string;
-  hint?: string;
-}
+export type { SpecProblem } from './checker.js';
 
-type Obj = Record<string, unknown>;
 const NAME = /^[a-z][a-z0-9_-]*$/;
 const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
 export const ACL_FETCHES = [
   'path', 'path_beg', 'path_end', 'path_sub', 'path_reg', 'path_dir', 'url', 'url_beg',
   'src', 'method', 'hdr', 'req.hdr',
 ] as const;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-class Checker {
-  readonly problems: SpecProblem[] = [];
-  fail(path: (string | number)[], message: string, hint?: string): void {
-    this.problems.push({ path, message, hint });
-  }
-  string(o: Obj, key: string, path: (string | number)[], pattern?: RegExp): string | undefined {
-    const v = o[key];
-    if (typeof v !== 'string' || v.length === 0) {
-      this.fail([...path, key], `'${key}' must be a non-empty string`);
-      return undefined;
-    }
-    if (pattern && !pattern.test(v)) this.fail([...path, key], `'${key}' ${JSON.stringify(v)} is not a valid name`, `use ${pattern.source}`);
-    return v;
-  }
-  port(o: Obj, key: string, path: (string | number)[]): number | undefined {
-    const v = o[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 65535) {
-      this.fail([...path, key], `port ${JSON.stringify(v)} is out of range`, 'use a whole number from 1 to 65535');
-      return undefined;
-    }
-    return v;
-  }
-  oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[], path: (string | number)[], what: string): T | undefined {
-    const v = o[key];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || !allowed.includes(v as T)) {
-      this.fail([...path, key], `unknown ${what} ${JSON.stringify(v)}`, `use one of: ${allowed.join(', ')}`);
-      return undefined;
-    }
-    return v as T;
-  }
-  list(o: Obj, key: string, path: (string | number)[], required = true): unknown[] {
-    const v = o[key];
-    if (v === undefined && !required) return [];
-    if (!Array.isArray(v) || (required && v.length === 0)) {
-      this.fail([...path, key], `'${key}' must be a non-empty list`);
-      return [];
-    }
-    return v;
-  }
-  unique(seen: Map<string | number, string>, key: string | number, path: (string | number)[], what: string, owner: string): void {
-    const before = seen.get(key);
-    if (before !== undefined) this.fail(path, `duplicate ${what} ${JSON.stringify(key)} (also used by ${before})`, `give each a different ${what.split(' ').pop()}`);
-    else seen.set(key, owner);
-  }
-}
 
 /** Validates a weight as HAProxy does: an integer 0..256. */
 export function weightProblem(value: unknown): string | undefined {
@@ -82,17 +30,23 @@ export function weightProblem(value: unknown): string | undefined {
 
 export function validateSpec(raw: unknown): SpecProblem[] {
   const c = new Checker();
+  if (raw === null || raw === undefined) {
+    c.fail([], 'the lab spec is empty', 'write one in the format of labs/*.yaml, or rewrite the lab with `haplab new EPISODE --force`');
+    return c.problems;
+  }
   if (!isObj(raw)) {
     c.fail([], 'a lab spec must be a YAML mapping');
     return c.problems;
   }
-  c.string(raw, 'id', [], /^[a-z0-9][a-z0-9_-]*$/);
-  for (const key of ['title', 'episode', 'proves']) c.string(raw, key, []);
+  c.strict(raw, 'spec', [], 'the lab spec');
+  c.string(raw, 'id', [], /^[a-z0-9][a-z0-9_-]*$/, MAX_LENGTH.id);
+  for (const key of ['title', 'episode', 'proves'] as const) c.string(raw, key, [], undefined, MAX_LENGTH[key]);
   c.oneOf(raw, 'proxy', ['haproxy', 'ts', 'both'], [], 'proxy');
   c.oneOf(raw, 'images', ['official', 'offline'], [], 'image flavor');
   if (raw.timeouts !== undefined) {
     if (!isObj(raw.timeouts)) c.fail(['timeouts'], "'timeouts' must be a mapping of connect/client/server in ms");
-    else for (const k of ['connect', 'client', 'server']) {
+    else c.strict(raw.timeouts, 'timeouts', ['timeouts'], 'timeouts');
+    if (isObj(raw.timeouts)) for (const k of ['connect', 'client', 'server']) {
       const v = raw.timeouts[k];
       // Rendered as `timeout … <v>ms`: HAProxy takes whole milliseconds up to 2^31 − 1.
       if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > 2_147_483_647) {
@@ -102,6 +56,11 @@ export function validateSpec(raw: unknown): SpecProblem[] {
   }
   if (raw.notes !== undefined && (!Array.isArray(raw.notes) || !raw.notes.every((n) => typeof n === 'string'))) {
     c.fail(['notes'], "'notes' must be a list of strings");
+  } else if (raw.notes !== undefined) {
+    raw.notes.forEach((note: string, i: number) => {
+      const long = tooLong(note, MAX_LENGTH.note);
+      if (long) c.fail(['notes', i], `note #${i + 1} ${long}`, `shorten it to at most ${MAX_LENGTH.note} characters`);
+    });
   }
   if (raw.clientSubnet !== undefined) {
     const subnet = raw.clientSubnet;
@@ -125,12 +84,15 @@ export function validateSpec(raw: unknown): SpecProblem[] {
   backends.forEach((b, i) => checkBackend(c, b, ['backends', i], appNames));
 
   const frontendNames = new Map<string | number, string>();
-  c.list(raw, 'frontends', []).forEach((f, i) => checkFrontend(c, f, ['frontends', i], backendNames, frontendNames, ports));
+  const frontends = c.list(raw, 'frontends', []);
+  frontends.forEach((f, i) => checkFrontend(c, f, ['frontends', i], backendNames, frontendNames, ports));
+  backends.forEach((b, i) => checkBackendMode(c, b, ['backends', i], frontends));
   return c.problems;
 }
 
 function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Map<string | number, string>, ports: Map<string | number, string>): void {
   if (!isObj(app)) return c.fail(path, 'an app must be a mapping with name, port and routes');
+  c.strict(app, 'app', path, `app #${Number(path[1]) + 1}`);
   const name = c.string(app, 'name', path, NAME);
   if (name) c.unique(names, name, [...path, 'name'], 'app name', `app #${Number(path[1]) + 1}`);
   const port = c.port(app, 'port', path);
@@ -141,6 +103,15 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
   c.list(app, 'routes', path).forEach((route, j) => {
     const at = [...path, 'routes', j];
     if (!isObj(route)) return c.fail(at, 'a route must be a mapping');
+    c.strict(route, 'route', at, `route #${j + 1} of app ${String(app.name)}`);
+    if (typeof route.text === 'string') {
+      const long = tooLong(route.text, MAX_LENGTH.text);
+      if (long) c.fail([...at, 'text'], `route text ${long}`, `shorten it, or ship it under files: and serve it with staticDir`);
+    }
+    if (route.staticDir !== undefined) {
+      const problem = typeof route.staticDir === 'string' ? labPathProblem(route.staticDir) : 'is not a string';
+      if (problem) c.fail([...at, 'staticDir'], `staticDir ${JSON.stringify(route.staticDir)} ${problem}`, "name a directory inside the app's own directory, e.g. static");
+    }
     const p = c.string(route, 'path', at);
     if (p && !p.startsWith('/')) c.fail([...at, 'path'], `route path ${JSON.stringify(p)} must start with /`);
     const bodies = ['text', 'json', 'staticDir'].filter((k) => route[k] !== undefined);
@@ -154,11 +125,19 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
   });
   if (app.files !== undefined && (!isObj(app.files) || !Object.values(app.files).every((v) => typeof v === 'string'))) {
     c.fail([...path, 'files'], 'files must map a relative path to its text content');
+  } else if (app.files !== undefined) {
+    for (const [rel, content] of Object.entries(app.files)) {
+      const problem = labPathProblem(rel) ?? (['app.py', 'Dockerfile'].includes(rel.replace(/^(\.\/)+/, '')) ? 'would replace the generated one' : undefined);
+      if (problem) c.fail([...path, 'files', rel], `file name ${JSON.stringify(rel.length > 60 ? `${rel.slice(0, 60)}…` : rel)} ${problem}`, "name a path inside the app's own directory, e.g. static/index.html");
+      const long = tooLong(content as string, MAX_LENGTH.fileContent);
+      if (long) c.fail([...path, 'files', rel], `file ${JSON.stringify(rel.slice(0, 60))} ${long}`);
+    }
   }
 }
 
 function checkBackend(c: Checker, b: unknown, path: (string | number)[], apps: Map<string | number, string>): void {
   if (!isObj(b)) return c.fail(path, 'a backend must be a mapping');
+  c.strict(b, 'backend', path, `backend #${Number(path[1]) + 1}`);
   c.string(b, 'name', path, HAPROXY_NAME);
   if (b.balance === undefined) c.fail([...path, 'balance'], "'balance' is required");
   const balance = c.oneOf(b, 'balance', ALGORITHMS, path, 'algorithm');
@@ -170,9 +149,15 @@ function checkBackend(c: Checker, b: unknown, path: (string | number)[], apps: M
     c.fail([...path, 'balanceArg'], `random draws ${JSON.stringify(b.balanceArg)} must be a positive whole number`);
   }
   const serverNames = new Map<string | number, string>();
-  c.list(b, 'servers', path).forEach((s, j) => {
+  const servers = c.list(b, 'servers', path);
+  if (servers.length > 0 && servers.every((s) => isObj(s) && s.weight === 0)) {
+    c.fail([...path, 'servers'], `every server of backend ${String(b.name)} has weight 0: none would take traffic`, 'give at least one server a weight from 1 to 256');
+  }
+  servers.forEach((s, j) => {
     const at = [...path, 'servers', j];
     if (!isObj(s)) return c.fail(at, 'a server must be a mapping with name and app');
+    c.strict(s, 'server', at, `server #${j + 1} of backend ${String(b.name)}`);
+    for (const key of ['check', 'backup', 'disabled']) c.flag(s, key, at);
     const name = c.string(s, 'name', at, HAPROXY_NAME);
     if (name) c.unique(serverNames, name, [...at, 'name'], 'server name', `server #${j + 1}`);
     const app = c.string(s, 'app', at);
@@ -189,6 +174,8 @@ function checkFrontend(
   names: Map<string | number, string>, ports: Map<string | number, string>,
 ): void {
   if (!isObj(f)) return c.fail(path, 'a frontend must be a mapping');
+  c.strict(f, 'frontend', path, `frontend #${Number(path[1]) + 1}`);
+  if (f.description !== undefined) c.string(f, 'description', path, undefined, MAX_LENGTH.description);
   const name = c.string(f, 'name', path, HAPROXY_NAME);
   if (name) c.unique(names, name, [...path, 'name'], 'frontend name', `frontend #${Number(path[1]) + 1}`);
   if (f.mode === undefined) c.fail([...path, 'mode'], "'mode' is required (http or tcp)");
@@ -211,9 +198,10 @@ function checkFrontend(
   c.list(f, 'acls', path, false).forEach((acl, j) => {
     const at = [...path, 'acls', j];
     if (!isObj(acl)) return c.fail(at, 'an acl must be a mapping with name and criterion');
+    c.strict(acl, 'acl', at, `acl #${j + 1} of frontend ${name ?? '?'}`);
     const aclName = c.string(acl, 'name', at, HAPROXY_NAME);
     if (aclName) acls.add(aclName);
-    const criterion = c.string(acl, 'criterion', at);
+    const criterion = c.string(acl, 'criterion', at, undefined, MAX_LENGTH.criterion);
     const fetch = criterion?.trim().split(/\s+/)[0]?.replace(/\(.*$/, '');
     if (fetch !== undefined && !(ACL_FETCHES as readonly string[]).includes(fetch)) {
       c.fail([...at, 'criterion'], `unknown ACL fetch ${JSON.stringify(fetch)}`, `use one of: ${ACL_FETCHES.join(', ')}`);
@@ -225,8 +213,23 @@ function checkFrontend(
   c.list(f, 'rules', path, false).forEach((rule, j) => {
     const at = [...path, 'rules', j];
     if (typeof rule !== 'string') return c.fail(at, 'a rule must be a string such as "use_backend NAME if ACL"');
+    const long = tooLong(rule, MAX_LENGTH.rule);
+    if (long) return c.fail(at, `rule #${j + 1} ${long}`);
     checkRule(c, rule, at, backends, acls);
   });
+}
+
+/**
+ * uri, hdr and url_param hash what only HTTP carries: on a TCP backend HAProxy warns and
+ * balances round robin instead, so the lab would not run the algorithm it names.
+ */
+function checkBackendMode(c: Checker, b: unknown, path: (string | number)[], frontends: unknown[]): void {
+  if (!isObj(b) || !(HTTP_ONLY_ALGORITHMS as readonly unknown[]).includes(b.balance)) return;
+  const users = frontends.filter(isObj).filter((f) => f.defaultBackend === b.name || (Array.isArray(f.rules) && f.rules.some((r) => typeof r === 'string' && r.trim().split(/\s+/)[1] === b.name)));
+  const user = users[0] ?? frontends.find(isObj);
+  if (user?.mode === 'tcp') {
+    c.fail([...path, 'balance'], `balance ${String(b.balance)} needs HTTP, but backend ${String(b.name)} serves tcp frontend ${String(user.name)}`, 'HAProxy would warn and fall back to roundrobin; use roundrobin, static-rr, leastconn, first, random or source');
+  }
 }
 
 function checkRule(c: Checker, rule: string, at: (string | number)[], backends: Set<string>, acls: Set<string>): void {

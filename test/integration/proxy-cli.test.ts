@@ -36,10 +36,18 @@ function file(name: string, text: string): string {
 
 describe('haplab proxy', () => {
   it('-c says the configuration is valid, like haproxy -c', async () => {
-    const path = file('good.cfg', 'defaults\n    mode http\nbackend b\n    server s 127.0.0.1:1\n');
+    const path = file('good.cfg', 'defaults\n    mode http\nfrontend f\n    bind 127.0.0.1:8080\n    default_backend b\nbackend b\n    server s 127.0.0.1:1\n');
     const r = await run(['-f', path, '-c']);
     expect(r.stdout).toBe('Configuration file is valid\n');
     expect(r.code).toBe(0);
+  });
+
+  it('-c refuses a file with nothing to listen on, as haproxy -c does ("no listener")', async () => {
+    const path = file('no-listener.cfg', 'defaults\n    mode http\nbackend b\n    server s 127.0.0.1:1\n');
+    const r = await run(['-f', path, '-c']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n').at(-1)).toBe(`haplab: ${path}: configuration has no error but will not start (no listener): no frontend or listen section has a bind line — add e.g. \`frontend web\` with \`bind *:8080\` and a default_backend`);
   });
 
   it('-c prints the one error line and exits 2', async () => {
