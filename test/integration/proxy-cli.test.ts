@@ -1,3 +1,7 @@
+/**
+ * `haplab proxy` as a command: -c validates a haproxy.cfg like `haproxy -c` (one error line,
+ * exit 2), an unreadable file is named, and a running proxy closes cleanly on SIGTERM.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -54,31 +54,31 @@ function misbehave(name: string, req: http.IncomingMessage, res: http.ServerResp
   return false;
 }
 
-describe('proxy robustness', () => {
-  let backends: NamedBackends;
-  let proxy: RunningProxy;
-  let httpPort: number;
-  let tcpPort: number;
-  let tcpHttpPort: number;
-  let echo: net.Server;
-  const echoSockets = new Set<net.Socket>();
+/** One proxy serves every describe below, so the last can check that none of them left a socket behind. */
+let backends: NamedBackends;
+let proxy: RunningProxy;
+let httpPort: number;
+let tcpPort: number;
+let tcpHttpPort: number;
+let echo: net.Server;
+const echoSockets = new Set<net.Socket>();
 
-  beforeAll(async () => {
-    backends = await startNamedBackends(['app1', 'app2'], misbehave);
-    echo = net.createServer({ allowHalfOpen: true }, (s) => {
-      echoSockets.add(s);
-      s.once('close', () => echoSockets.delete(s));
-      s.on('data', (d) => s.write(d));
-      // after the client's FIN, say goodbye and only then close our side
-      s.on('end', () => s.end('bye'));
-    });
-    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    const echoPort = (echo.address() as net.AddressInfo).port;
-    httpPort = await reservePort();
-    tcpPort = await reservePort();
-    tcpHttpPort = await reservePort();
-    proxy = await startProxy(
-      parseConfig(`
+beforeAll(async () => {
+  backends = await startNamedBackends(['app1', 'app2'], misbehave);
+  echo = net.createServer({ allowHalfOpen: true }, (s) => {
+    echoSockets.add(s);
+    s.once('close', () => echoSockets.delete(s));
+    s.on('data', (d) => s.write(d));
+    // after the client's FIN, say goodbye and only then close our side
+    s.on('end', () => s.end('bye'));
+  });
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  const echoPort = (echo.address() as net.AddressInfo).port;
+  httpPort = await reservePort();
+  tcpPort = await reservePort();
+  tcpHttpPort = await reservePort();
+  proxy = await startProxy(
+    parseConfig(`
 defaults
     mode http
     timeout connect 1s
@@ -107,19 +107,20 @@ listen tcp_apps
     server app1 127.0.0.1:${backends.ports.app1}
     server app2 127.0.0.1:${backends.ports.app2}
 `),
-    );
-  });
+  );
+});
 
-  afterAll(async () => {
-    await proxy?.close();
-    for (const s of echoSockets) s.destroy();
-    await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()));
-    await backends?.close();
-  });
+afterAll(async () => {
+  await proxy?.close();
+  for (const s of echoSockets) s.destroy();
+  await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()));
+  await backends?.close();
+});
 
-  const activeOnServers = () => [...proxy.backends.values()].flatMap((b) => b.servers.map((s) => s.activeConns));
-  const idle = () => activeOnServers().every((n) => n === 0);
+const activeOnServers = () => [...proxy.backends.values()].flatMap((b) => b.servers.map((s) => s.activeConns));
+const idle = () => activeOnServers().every((n) => n === 0);
 
+describe('proxy robustness: peers that misbehave', () => {
   it('survives a client that disconnects mid-request', async () => {
     const socket = net.connect(httpPort, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
@@ -202,6 +203,9 @@ listen tcp_apps
     expect(await eventually(idle)).toBe(true);
   });
 
+});
+
+describe('proxy robustness: keep-alive, X-Forwarded-For and request bodies', () => {
   it('keeps client connections alive and pools server connections, balancing per request', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const acceptedBefore = backends.acceptedConnections();
@@ -244,6 +248,9 @@ listen tcp_apps
     expect(chunked).toMatch(/ got 1500$/);
   });
 
+});
+
+describe('proxy robustness: tcp mode', () => {
   it('pipes TCP both ways and passes a half-close on', async () => {
     const reply = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({ port: tcpPort, host: '127.0.0.1', allowHalfOpen: true });
@@ -277,6 +284,9 @@ listen tcp_apps
     expect(second[0]).not.toBe(first[0]);
   });
 
+});
+
+describe('proxy robustness: after all of the above', () => {
   it('leaves no sockets behind', async () => {
     expect(await eventually(idle)).toBe(true);
     // only pooled idle connections may remain open to the servers: at most one per server

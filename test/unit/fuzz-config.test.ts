@@ -20,6 +20,7 @@ import { normalizeSpec } from '../../src/spec/normalize.js';
 import { HAPROXY, HAPROXY_BIN, itWithTool } from '../helpers/require-tool.js';
 import { seedConfigs } from '../helpers/seed-configs.js';
 import { expectWellBehaved, lineCount, Sandbox, type Outcome } from './fuzz-sandbox.js';
+import { lineMutation, mutateLines, type LineEdits, type LineMutation } from './fuzz-mutations.js';
 
 const LABS = new URL('../../labs/', import.meta.url);
 
@@ -133,56 +134,20 @@ const token = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
 );
 
-type Mutation =
-  | { kind: 'delete' | 'duplicate' | 'truncate'; at: number; pos: number }
-  | { kind: 'swap'; at: number; other: number }
-  | { kind: 'insert' | 'replace' | 'newline'; at: number; pos: number; token: string };
+const mutation = lineMutation(token);
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const, 'truncate' as const), at: fc.nat(), pos: fc.nat() }),
-  fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
-  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const), at: fc.nat(), pos: fc.nat(), token }),
-);
+/** haproxy.cfg edits: a token goes in as a word of its own, a new line as an indented keyword. */
+const CFG_EDITS: LineEdits = {
+  insert: (line, p, token) => `${line.slice(0, p)} ${token} ${line.slice(p)}`,
+  replace: (line, pos, token) => {
+    const words = line.split(/(\s+)/);
+    words[(pos % Math.max(1, Math.ceil(words.length / 2))) * 2] = token;
+    return words.join('');
+  },
+  newline: (_pos, token) => `    ${token}`,
+};
 
-/** Applies one mutation to a config's lines (indices wrap around). */
-function mutate(lines: string[], m: Mutation): string[] {
-  if (lines.length === 0) return [m.kind === 'insert' || m.kind === 'replace' || m.kind === 'newline' ? m.token : ''];
-  const out = [...lines];
-  const i = m.at % out.length;
-  const line = out[i]!;
-  switch (m.kind) {
-    case 'delete':
-      out.splice(i, 1);
-      break;
-    case 'duplicate':
-      out.splice(i, 0, line);
-      break;
-    case 'truncate':
-      out[i] = line.slice(0, m.pos % (line.length + 1));
-      break;
-    case 'swap': {
-      const j = m.other % out.length;
-      [out[i], out[j]] = [out[j]!, line];
-      break;
-    }
-    case 'insert': {
-      const p = m.pos % (line.length + 1);
-      out[i] = `${line.slice(0, p)} ${m.token} ${line.slice(p)}`;
-      break;
-    }
-    case 'replace': {
-      const words = line.split(/(\s+)/);
-      const w = (m.pos % Math.max(1, Math.ceil(words.length / 2))) * 2;
-      words[w] = m.token;
-      out[i] = words.join('');
-      break;
-    }
-    case 'newline':
-      out.splice(i, 0, `    ${m.token}`);
-      break;
-  }
-  return out;
-}
+const mutate = (lines: string[], m: LineMutation): string[] => mutateLines(lines, m, CFG_EDITS);
 
 const ENTRY = `
 import { parseConfig } from './src/proxy/config/index.js';

@@ -16,6 +16,7 @@ import { normalizeSpec } from '../../src/spec/normalize.js';
 import type { LabSpec } from '../../src/spec/types.js';
 import { ALGORITHMS } from '../../src/spec/types.js';
 import { lineCount, Sandbox, type Outcome, expectWellBehaved } from './fuzz-sandbox.js';
+import { lineMutation, mutateLines, type LineEdits, type LineMutation } from './fuzz-mutations.js';
 
 const LABS = new URL('../../labs/', import.meta.url);
 const SEEDS = readdirSync(LABS)
@@ -43,66 +44,35 @@ const token = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 6 }) },
 );
 
-type Mutation =
-  | { kind: 'delete' | 'duplicate' | 'truncate' | 'dedent' | 'indent'; at: number; pos: number }
-  | { kind: 'swap'; at: number; other: number }
-  | { kind: 'insert' | 'replace' | 'newline' | 'value'; at: number; pos: number; token: string };
+const mutation = lineMutation(token, { plain: ['dedent', 'indent'] as const, withToken: ['value'] as const });
+type Mutation = LineMutation<'dedent' | 'indent', 'value'>;
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('delete' as const, 'duplicate' as const, 'truncate' as const, 'dedent' as const, 'indent' as const), at: fc.nat(), pos: fc.nat() }),
-  fc.record({ kind: fc.constant('swap' as const), at: fc.nat(), other: fc.nat() }),
-  fc.record({ kind: fc.constantFrom('insert' as const, 'replace' as const, 'newline' as const, 'value' as const), at: fc.nat(), pos: fc.nat(), token }),
-);
+/** YAML edits: a token goes in where the values are, and lines move between indent levels. */
+const YAML_EDITS: LineEdits<'dedent' | 'indent', 'value'> = {
+  insert: (line, p, token) => line.slice(0, p) + token + line.slice(p),
+  replace: (line, _pos, token) => {
+    // a scalar after a colon, where the values are
+    const colon = line.indexOf(': ');
+    return colon < 0 ? line + token : `${line.slice(0, colon + 2)}${token}`;
+  },
+  newline: (pos, token) => `${' '.repeat(pos % 7)}${token}`,
+  own: (line, m) => {
+    switch (m.kind) {
+      case 'dedent':
+        return line.replace(/^ {1,2}/, '');
+      case 'indent':
+        return `  ${line}`;
+      case 'value': {
+        // one value of a block or flow mapping, keeping the YAML around it intact
+        const values = [...line.matchAll(/: ([^,}\n]+)/g)];
+        const v = values[m.pos % Math.max(1, values.length)];
+        return v && 'token' in m ? `${line.slice(0, v.index! + 2)}${m.token}${line.slice(v.index! + v[0].length)}` : line;
+      }
+    }
+  },
+};
 
-function mutate(lines: string[], m: Mutation): string[] {
-  const out = lines.length ? [...lines] : [''];
-  const i = m.at % out.length;
-  const line = out[i]!;
-  switch (m.kind) {
-    case 'delete':
-      out.splice(i, 1);
-      break;
-    case 'duplicate':
-      out.splice(i, 0, line);
-      break;
-    case 'truncate':
-      out[i] = line.slice(0, m.pos % (line.length + 1));
-      break;
-    case 'dedent':
-      out[i] = line.replace(/^ {1,2}/, '');
-      break;
-    case 'indent':
-      out[i] = `  ${line}`;
-      break;
-    case 'swap': {
-      const j = m.other % out.length;
-      [out[i], out[j]] = [out[j]!, line];
-      break;
-    }
-    case 'insert': {
-      const p = m.pos % (line.length + 1);
-      out[i] = line.slice(0, p) + m.token + line.slice(p);
-      break;
-    }
-    case 'replace': {
-      // a scalar after a colon, where the values are
-      const colon = line.indexOf(': ');
-      out[i] = colon < 0 ? line + m.token : `${line.slice(0, colon + 2)}${m.token}`;
-      break;
-    }
-    case 'newline':
-      out.splice(i, 0, `${' '.repeat(m.pos % 7)}${m.token}`);
-      break;
-    case 'value': {
-      // one value of a block or flow mapping, keeping the YAML around it intact
-      const values = [...line.matchAll(/: ([^,}\n]+)/g)];
-      const v = values[m.pos % Math.max(1, values.length)];
-      if (v) out[i] = `${line.slice(0, v.index! + 2)}${m.token}${line.slice(v.index! + v[0].length)}`;
-      break;
-    }
-  }
-  return out;
-}
+const mutate = (lines: string[], m: Mutation): string[] => mutateLines(lines, m, YAML_EDITS);
 
 const ENTRY = `
 import { parseSpec } from './src/spec/load.js';

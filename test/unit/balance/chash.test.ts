@@ -1,3 +1,8 @@
+/**
+ * The consistent-hash ring matches HAProxy's lb_chash.c: points keyed full_hash(puid × 4096 + j),
+ * ties and wrap-around, only a downed server's keys moving, weight changes, the avoided server
+ * skipped, the round-robin walk and the backup fallback.
+ */
 import { describe, expect, it } from 'vitest';
 import { ConsistentRing } from '../../../src/proxy/balance/chash.js';
 import { fullHash } from '../../../src/proxy/balance/hash.js';

@@ -1,3 +1,7 @@
+/**
+ * sdbm, djb2, wt6, crc32 and full_hash give the values HAProxy 2.6 computes for the same
+ * bytes (latin1 byte for byte, wider characters as UTF-8), over any requested range.
+ */
 import { describe, expect, it } from 'vitest';
 import { ByteScratch, crc32, djb2, fullHash, sdbm, wt6 } from '../../../src/proxy/balance/hash.js';
 // Reference values computed by the real HAProxy 2.6: scripts/hash-vectors.ts reproduces

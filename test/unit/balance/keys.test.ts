@@ -1,3 +1,7 @@
+/**
+ * The hash keys HAProxy extracts for uri, url_param, hdr and source balancing (get_server_uh,
+ * _ph, _hh, _sh): which part of a request is hashed, and when a key is missing.
+ */
 import { describe, expect, it } from 'vitest';
 import { fullHash } from '../../../src/proxy/balance/hash.js';
 import { KeyHasher, MISSING } from '../../../src/proxy/balance/keys.js';

@@ -1,3 +1,7 @@
+/**
+ * leastconn (lb_fwlc.c) and first (lb_fas.c) pick as HAProxy does: fewest connections per
+ * weight with idle servers rotating, lowest usable id for first, backups only when no active is up.
+ */
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
 import type { Balancer, LbServer } from '../../../src/proxy/balance/types.js';

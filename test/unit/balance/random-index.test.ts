@@ -1,3 +1,8 @@
+/**
+ * balance random draws in proportion to weight (power of N draws, repeatable with a seeded
+ * generator); hash algorithms through createBalancer fall back to round-robin when a key is
+ * missing; assignServerIds numbers servers as cfgparse.c does.
+ */
 import { describe, expect, it } from 'vitest';
 import { assignServerIds } from '../../../src/proxy/balance/ids.js';
 import { createBalancer } from '../../../src/proxy/balance/index.js';

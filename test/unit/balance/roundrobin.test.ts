@@ -1,3 +1,8 @@
+/**
+ * Weighted round-robin follows HAProxy 2.6's lb_fwrr.c order exactly (ep09's 2,1,3), stays
+ * within one pick of the weights, skips weight 0, down and avoided servers, uses the first
+ * backup only when no active is up, and follows weight changes.
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';

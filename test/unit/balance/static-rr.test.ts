@@ -1,3 +1,7 @@
+/**
+ * The server map of lb_map.c (slots dealt smoothly, weights divided by their GCD, backups)
+ * and static-rr walking it in HAProxy's order through state changes and the avoided server.
+ */
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
 import { ServerMap } from '../../../src/proxy/balance/map.js';

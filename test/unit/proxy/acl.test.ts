@@ -1,3 +1,8 @@
+/**
+ * ACLs evaluate as HAProxy's do: path and hdr() fetches, IPv4/IPv6 matching, the match
+ * methods and their flags, conditions (and, or, !, unless, predefined ACLs) and the routing
+ * rules (first allow or deny wins, use_backend, listen sections, nothing layer-7 in tcp mode).
+ */
 import { describe, expect, it } from 'vitest';
 import { headerValues, parseIp, parseNetwork, addressInNetwork, routeRequest, uriPath } from '../../../src/proxy/acl/index.js';
 import type { RequestFacts } from '../../../src/proxy/acl/index.js';

@@ -1,3 +1,7 @@
+/**
+ * parseConfig reads the seed configs (refusing ep08, as HAProxy 2.6 does) and HAProxy's
+ * sections, defaults, time units, server options, balance forms and routing rules into the model.
+ */
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';

@@ -1,3 +1,7 @@
+/**
+ * The health-check state machine follows HAProxy's check.c (rise/fall, disabled servers), and
+ * retries are planned as HAProxy 2.6.12 does, with redispatch on the last one.
+ */
 import { describe, expect, it } from 'vitest';
 import type { Balancer, LbServer } from '../../../src/proxy/balance/types.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';

@@ -1,3 +1,7 @@
+/**
+ * tokenizeLine splits a haproxy.cfg line as HAProxy's parse_line does: columns, quotes, escapes,
+ * comments, environment variables, CR, and a clear error for an unclosed quote or bad escape.
+ */
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
 import { tokenizeLine } from '../../../src/proxy/config/tokenize.js';

@@ -1,3 +1,7 @@
+/**
+ * The ACL bypass warnings: a path deny rule that //, percent-encoding or case would slip past is
+ * named with its ACL, according to its polarity and match, and nothing else is warned of.
+ */
 import { describe, expect, it } from 'vitest';
 import { routeRequest } from '../../../src/proxy/acl/evaluate.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';

@@ -1,3 +1,8 @@
+/**
+ * Rule-line coverage: every routing line of ep03 and ep04 is changed every way, each change is
+ * exercised by a probe (or reported not covered, with the reason), and each changed spec fails a
+ * check that names its line.
+ */
 import { describe, expect, it } from 'vitest';
 import type { FrontendSpec, LabSpec } from '../../../src/spec/types.js';
 import { coverageCheck, judgeAcl } from '../../../src/verify/models/acl-judge.js';

@@ -1,3 +1,7 @@
+/**
+ * ACL criteria parse and write back, and probe candidates generated from the rules match and miss
+ * every ACL of ep03 and ep04, with near misses at each edge and a seeded sample when there are too many.
+ */
 import { describe, expect, it } from 'vitest';
 import type { FrontendSpec, LabSpec } from '../../../src/spec/types.js';
 import { formatCidr } from '../../../src/verify/cidr.js';

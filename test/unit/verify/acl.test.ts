@@ -1,3 +1,7 @@
+/**
+ * The ACL model on ep04 and ep03: a proxy applying the rules passes and names the lines covered;
+ * a deleted or changed rule fails the check that names it; what cannot be probed is skipped, never passed.
+ */
 import { describe, expect, it } from 'vitest';
 import type { LabSpec } from '../../../src/spec/types.js';
 import type { ProbeRequest } from '../../../src/runtime/types.js';

@@ -1,3 +1,8 @@
+/**
+ * The hash model on ep07: consistent hashing passes; round-robin, map-based or a missing server
+ * fails the check that sees it; the map-based moved share agrees with a simulation; hash parity
+ * across proxies passes only when they agree.
+ */
 import { describe, expect, it } from 'vitest';
 import { primaryBackend, type BackendSpec } from '../../../src/spec/types.js';
 import type { ProbeRequest } from '../../../src/runtime/types.js';

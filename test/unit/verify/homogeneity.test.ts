@@ -1,3 +1,7 @@
+/**
+ * The two-sample chi-square homogeneity test: its statistic by hand, empty categories and unequal
+ * sizes, rejection at about α under the null, and the power and sample size it computes (seeded).
+ */
 import { describe, expect, it } from 'vitest';
 import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../../src/verify/stats.js';
 import { createRng } from '../../../src/verify/rng.js';

@@ -1,3 +1,7 @@
+/**
+ * balancerOracle maps a lab spec onto src/proxy/balance with HAProxy's defaults and answers
+ * sequences, assignments with servers down, and shares.
+ */
 import { describe, expect, it } from 'vitest';
 import type { Balancer, BalanceSettings, LbServer, PickContext } from '../../../src/proxy/balance/types.js';
 import { balanceSettings, balancerOracle, SHARE_SAMPLES } from '../../../src/verify/balance-oracle.js';

@@ -1,3 +1,7 @@
+/**
+ * The report writers: JSON in the documented schema (non-finite numbers as strings), well-formed
+ * and escaped JUnit, the rule lines each check covers, and the terminal bar chart and table.
+ */
 import { describe, expect, it } from 'vitest';
 import { primaryBackend } from '../../../src/spec/types.js';
 import { barChart } from '../../../src/verify/report/barchart.js';

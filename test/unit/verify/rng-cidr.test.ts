@@ -1,3 +1,7 @@
+/**
+ * The seeded PRNG (xoshiro128**) repeats for a seed, draws uniformly and forks independent streams;
+ * CIDR containment finds a block of the lab subnet outside the rule ranges.
+ */
 import { describe, expect, it } from 'vitest';
 import { blockOutside, cidrContains, formatCidr, parseCidr } from '../../../src/verify/cidr.js';
 import { createRng } from '../../../src/verify/rng.js';

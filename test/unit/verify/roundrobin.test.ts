@@ -1,3 +1,7 @@
+/**
+ * The round-robin model on ep09: whole cycles sent, a correct lab passes at any phase; swapped
+ * weights, a wrong order or a missing server fail the right check; no order oracle means skipped.
+ */
 import { describe, expect, it } from 'vitest';
 import { primaryBackend } from '../../../src/spec/types.js';
 import { bestPhase, roundRobinModel, roundRobinRequests } from '../../../src/verify/models/roundrobin.js';

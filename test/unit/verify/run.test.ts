@@ -1,3 +1,8 @@
+/**
+ * verifyLab over a fake lab: --proxy both judges each proxy on the same traffic, lbtot is
+ * cross-checked, --requests and --seed take effect, α is split over the checks, and a proxy
+ * the lab does not run is refused (exit 2).
+ */
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
 import { primaryBackend, type LabSpec, type ProxyKind } from '../../../src/spec/types.js';

@@ -1,3 +1,7 @@
+/**
+ * The statistics under the checks agree with reference values (mpmath, scipy): logGamma, chi-square
+ * and noncentral chi-square tails, goodness of fit and the binomial tests and sample sizes.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   binomialAcceptance, binomialCdf, binomialSampleSize, binomialSf, binomialTestTwoSided,

@@ -1,3 +1,8 @@
+/**
+ * The tcp model on ep02: the connections × requests plan lets a proxy that balances each
+ * request (by rotation or at random) escape at most α of the time; a correct TCP proxy passes,
+ * and apps that close connections fail keepalive-sticks with the reason.
+ */
 import { describe, expect, it } from 'vitest';
 import type { ProbeRequest } from '../../../src/runtime/types.js';
 import type { BackendSpec } from '../../../src/spec/types.js';
