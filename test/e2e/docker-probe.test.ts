@@ -94,7 +94,7 @@ describeDocker('docker runtime: source-address ACLs on an internal client networ
     const [network] = await runtime.docker.listNetworks({ filters: { label: ['io.haplab.lab=e2e-ep04'], name: ['haplab-e2e-ep04-clients'] } });
     const info = await runtime.docker.getNetwork(network!.Id).inspect();
     expect(info.Internal).toBe(true);
-    expect(info.IPAM.Config[0].Subnet).toBe('192.168.0.0/20');
+    expect(info.IPAM?.Config?.[0]?.Subnet).toBe('192.168.0.0/20');
   });
 
   it('speaks from 192.168.1.x (denied), 192.168.10.x (admin allowed) and elsewhere', async () => {

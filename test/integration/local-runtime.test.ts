@@ -231,7 +231,7 @@ describe('lifecycle', () => {
   itWithTool(DIST, 'client addresses come from 127.0.0.0/8; another subnet is an UnreachableSubnetError', async () => {
     const runtime = createLocalRuntime(options);
     const instance = await runtime.up(dir);
-    onTestFinished(() => runtime.down(dir));
+    onTestFinished(async () => { await runtime.down(dir); });
     const prober = await runtime.prober(instance);
     const addresses = await prober.clientAddresses(300);
     expect(new Set(addresses).size).toBe(300);
@@ -274,7 +274,7 @@ describe('lifecycle', () => {
     const runtime = createLocalRuntime({ registryDir });
     const steps: string[] = [];
     const instance = await runtime.up(racy, { onStep: (s) => steps.push(s) });
-    onTestFinished(() => runtime.down(racy));
+    onTestFinished(async () => { await runtime.down(racy); });
     expect(steps).toContain('a port was taken while starting; choosing ports again');
     const rs = await (await runtime.prober(instance)).send(Array.from({ length: 6 }, () => ({ proxy: 'haproxy', frontend: 'http_front', method: 'GET', path: '/' })));
     expect(count(served(rs))).toEqual({ app1: 2, app2: 1, app3: 3 });
