@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeLab } from '../src/render/lab.js';
 import { createDockerRuntime } from '../src/runtime/docker/index.js';
-import { loadEpisode } from '../src/spec/catalogue.js';
-import { customizeSpec } from '../src/spec/customize.js';
-import type { ProxyChoice } from '../src/spec/types.js';
+import { loadEpisode } from '../src/lab-schema/catalogue.js';
+import { customizeSpec } from '../src/lab-schema/customize.js';
+import type { ProxyChoice } from '../src/lab-schema/types.js';
 
 function flag(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -4,13 +4,13 @@ import { resolve } from 'node:path';
 import { BadInputError, EnvironmentError, ExitCode } from '../errors.js';
 import { runtimeForLab } from '../runtime/select.js';
 import { createBalancer } from '../proxy/balance/index.js';
-import type { ProxyKind } from '../spec/types.js';
+import type { ProxyKind } from '../lab-schema/types.js';
 import { balancerOracle } from '../verify/balance-oracle.js';
 import { identify, type IdentifyResult } from '../verify/identify/index.js';
 import { renderIdentify } from '../verify/identify/render.js';
 import { labSender, serverNamer, urlSender, type Sender } from '../verify/identify/targets.js';
 import { createRng, randomSeed } from '../verify/rng.js';
-import { DEFAULT_ALPHA } from '../verify/stats.js';
+import { DEFAULT_ALPHA } from '../verify/statistics.js';
 import { action } from './run-command.js';
 
 interface IdentifyFlags {

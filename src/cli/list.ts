@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listCatalogue } from '../spec/catalogue.js';
+import { listCatalogue } from '../lab-schema/catalogue.js';
 import { action } from './run-command.js';
 
 export function registerListCommand(program: Command): void {

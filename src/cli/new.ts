@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { BadInputError } from '../errors.js';
 import { labNameOf, writeLab } from '../render/lab.js';
-import { describeAlgorithm, loadEpisode } from '../spec/catalogue.js';
-import { loadSpecFile } from '../spec/load.js';
-import { normalizeSpec } from '../spec/normalize.js';
-import { customizeSpec, parseAlgorithm, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
-import { primaryBackend, type ImageFlavor, type ProxyChoice } from '../spec/types.js';
+import { describeAlgorithm, loadEpisode } from '../lab-schema/catalogue.js';
+import { loadSpecFile } from '../lab-schema/load.js';
+import { normalizeSpec } from '../lab-schema/normalize.js';
+import { customizeSpec, parseAlgorithm, parseServerCount, parseWeights, type LabChoices } from '../lab-schema/customize.js';
+import { primaryBackend, type ImageFlavor, type ProxyChoice } from '../lab-schema/types.js';
 import { askChoices, askEpisode } from './prompts.js';
 import { action } from './run-command.js';
 

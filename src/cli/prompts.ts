@@ -1,8 +1,8 @@
 /** The questions `haplab new` asks on a TTY for whatever its flags did not say. */
 import { input, select } from '@inquirer/prompts';
-import { describeAlgorithm, listCatalogue } from '../spec/catalogue.js';
-import { checkWeightCount, isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../spec/customize.js';
-import { ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../spec/types.js';
+import { describeAlgorithm, listCatalogue } from '../lab-schema/catalogue.js';
+import { checkWeightCount, isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../lab-schema/customize.js';
+import { ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../lab-schema/types.js';
 import { HaplabError } from '../errors.js';
 
 export async function askEpisode(): Promise<string> {

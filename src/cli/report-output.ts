@@ -8,7 +8,7 @@ import type { Report } from '../verify/report/types.js';
 import { verifyLab } from '../verify/run.js';
 import { specOracles } from '../verify/spec-oracles.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
-import type { ProxyChoice } from '../spec/types.js';
+import type { ProxyChoice } from '../lab-schema/types.js';
 
 export interface VerifyFlags {
   requests?: string;

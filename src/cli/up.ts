@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { BadInputError, ExitCode } from '../errors.js';
 import { parseRuntimeChoice, RUNTIME_CHOICES, selectRuntime } from '../runtime/select.js';
 import type { LabInstance, UpOptions } from '../runtime/types.js';
-import { loadLabDirectorySpec } from '../spec/load.js';
+import { loadLabDirectorySpec } from '../lab-schema/load.js';
 import { action } from './run-command.js';
 
 interface UpFlags {

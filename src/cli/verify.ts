@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { EnvironmentError } from '../errors.js';
 import { runtimeForLab } from '../runtime/select.js';
-import { loadLabDirectorySpec } from '../spec/load.js';
+import { loadLabDirectorySpec } from '../lab-schema/load.js';
 import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { action } from './run-command.js';

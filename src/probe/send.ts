@@ -7,7 +7,7 @@ import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import got from 'got';
 import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from './types.js';
-import { SERVED_BY_HEADER } from '../spec/types.js';
+import { SERVED_BY_HEADER } from '../lab-schema/types.js';
 
 export interface Target {
   host: string;

@@ -4,7 +4,7 @@
  * the probe, which also runs alone inside the docker runtime's probe container, needs
  * nothing above it.
  */
-import type { ProxyKind } from '../spec/types.js';
+import type { ProxyKind } from '../lab-schema/types.js';
 
 /** One request the verifier wants sent. */
 export interface ProbeRequest {

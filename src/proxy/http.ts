@@ -15,7 +15,7 @@ import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { hasHeader, hostConflict } from './http-headers.js';
 import { refusedHead } from './http-limits.js';
 import { Counters, type RuntimeBackend } from './runtime.js';
-import { serveStats, type StatsSource } from './stats.js';
+import { serveStats, type StatsSource } from './stats-page.js';
 
 export interface HttpContext {
   backends: ReadonlyMap<string, RuntimeBackend>;

@@ -9,7 +9,7 @@ import type { ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
 import { HttpFrontend } from './http.js';
 import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
-import type { StatsSource } from './stats.js';
+import type { StatsSource } from './stats-page.js';
 import { TcpFrontend } from './tcp.js';
 
 export { checkStartable, loadConfigFile, parseConfig } from './config/index.js';

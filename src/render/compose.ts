@@ -4,7 +4,7 @@
  * same services with dockerode and the same labels.
  */
 import { stringify } from 'yaml';
-import { STATS_BIND_PORT, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec, type ProxyKind } from '../spec/types.js';
+import { STATS_BIND_PORT, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec, type ProxyKind } from '../lab-schema/types.js';
 
 export const LABEL_LAB = 'io.haplab.lab';
 export const LABEL_EPISODE = 'io.haplab.episode';

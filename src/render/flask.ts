@@ -1,7 +1,7 @@
 /** The Flask app and its Dockerfile, one per app in the spec. */
-import type { AppSpec, ImageFlavor, LabSpec } from '../spec/types.js';
-import { SERVED_BY_HEADER } from '../spec/types.js';
-import { BASE_IMAGES } from '../spec/images.js';
+import type { AppSpec, ImageFlavor, LabSpec } from '../lab-schema/types.js';
+import { SERVED_BY_HEADER } from '../lab-schema/types.js';
+import { BASE_IMAGES } from '../lab-schema/images.js';
 import { pyString, renderTemplate } from './engine.js';
 
 /**

@@ -1,6 +1,6 @@
 /** haproxy.cfg from a lab spec: the file both HAProxy and haplab's TypeScript proxy read. */
-import type { BackendSpec, FrontendSpec, LabSpec, ServerSpec } from '../spec/types.js';
-import { backendModeOf, STATS_BIND_PORT } from '../spec/types.js';
+import type { BackendSpec, FrontendSpec, LabSpec, ServerSpec } from '../lab-schema/types.js';
+import { backendModeOf, STATS_BIND_PORT } from '../lab-schema/types.js';
 import { renderTemplate } from './engine.js';
 
 export interface CfgTarget {

@@ -5,7 +5,7 @@
  * never learns which runtime it holds, and a third runtime is added without touching
  * src/cli or src/verify (docs/architecture.md).
  */
-import type { ImageFlavor, LabSpec, Mode, ProxyKind } from '../spec/types.js';
+import type { ImageFlavor, LabSpec, Mode, ProxyKind } from '../lab-schema/types.js';
 
 export type RuntimeKind = 'docker' | 'local';
 

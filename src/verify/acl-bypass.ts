@@ -6,7 +6,7 @@
  * `/admin` before routing. Only ACLs that make a deny rule fire are looked at: a missed
  * use_backend routes elsewhere, a missed deny serves what was meant to be refused.
  */
-import type { AclSpec, FrontendSpec } from '../spec/types.js';
+import type { AclSpec, FrontendSpec } from '../lab-schema/types.js';
 import { effectiveMatch, parseAcl, sampleOf, type AclMatch } from './models/acl-criterion.js';
 
 type Match = Extract<AclMatch, 'str' | 'beg' | 'end' | 'sub' | 'reg' | 'dir' | 'dom'>;

@@ -1,5 +1,5 @@
 /** The algorithm as HAProxy's `balance` line says it, for reports and candidate labels. */
-import type { BackendSpec } from '../spec/types.js';
+import type { BackendSpec } from '../lab-schema/types.js';
 
 export function randomAlgorithmName(backend: BackendSpec): string {
   return backend.balanceArg ? `random(${backend.balanceArg})` : 'random';

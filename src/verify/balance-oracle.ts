@@ -3,10 +3,10 @@
  * `balancerOracle(createBalancer)` from src/proxy/balance; taking the factory as a parameter
  * lets unit tests pass a fake one.
  */
-import type { BackendSpec } from '../spec/types.js';
+import type { BackendSpec } from '../lab-schema/types.js';
 import type { Balancer, BalanceSettings, LbServer } from '../proxy/balance/types.js';
 import type { BalanceOracle } from './oracles.js';
-import { keyContext, keyKind, randomKeyValue } from './keys.js';
+import { keyContext, keyKind, randomKeyValue } from './hash-keys.js';
 import type { Rng } from './rng.js';
 
 export type CreateBalancer = (settings: BalanceSettings, servers: LbServer[], random?: () => number) => Balancer;

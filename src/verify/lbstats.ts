@@ -8,7 +8,7 @@
 import got from 'got';
 import type { Check } from './report/types.js';
 import { skippedCheck } from './report/types.js';
-import { statsRows } from './stats-csv.js';
+import { statsRows } from './stats-page-csv.js';
 
 /** "backend/server" → lbtot. */
 export type LbTotals = Map<string, number>;

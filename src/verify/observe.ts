@@ -2,7 +2,7 @@
  * From responses to servers: X-Served-By names the app that answered; the spec says which
  * server of which backend points at that app. Shared by every model.
  */
-import type { BackendSpec, LabSpec, ServerSpec } from '../spec/types.js';
+import type { BackendSpec, LabSpec, ServerSpec } from '../lab-schema/types.js';
 import type { ProbeResponse } from '../runtime/types.js';
 import type { Check } from './report/types.js';
 

@@ -9,7 +9,7 @@
  *    agree with itself.
  * A check whose oracle is missing is reported as skipped with that reason, never passed.
  */
-import type { BackendSpec, FrontendSpec } from '../spec/types.js';
+import type { BackendSpec, FrontendSpec } from '../lab-schema/types.js';
 import type { Balancer, LbServer, PickContext } from '../proxy/balance/types.js';
 import type { Rng } from './rng.js';
 

@@ -9,7 +9,7 @@
  * sizes are computed at the per-check α.
  */
 import { BadInputError } from '../errors.js';
-import type { ProxyChoice, ProxyKind } from '../spec/types.js';
+import type { ProxyChoice, ProxyKind } from '../lab-schema/types.js';
 import type { LabInstance, ProbeResponse, Prober } from '../runtime/types.js';
 import { fetchLbTotals, judgeLbTotals, lbTotalsSkipped, type FetchText, type LbTotals } from './lbstats.js';
 import type { Batch, FaultInjector, ModelContext, PerProxy, ProxyOutcome } from './models/types.js';
@@ -17,11 +17,11 @@ import type { BalanceOracle, RouteOracle } from './oracles.js';
 import { skippedCheck, verdictOf, type Check, type Report } from './report/types.js';
 import { judgeCandidates, type CandidateReport } from './candidates/judge.js';
 import type { Rng } from './rng.js';
-import type { LabSpec } from '../spec/types.js';
+import type { LabSpec } from '../lab-schema/types.js';
 import { createRng, randomSeed } from './rng.js';
-import { algorithmName, selectModels } from './select.js';
-import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './stats.js';
-import { primaryBackend } from '../spec/types.js';
+import { algorithmName, selectModels } from './model-selection.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER, DEFAULT_SKEW } from './statistics.js';
+import { primaryBackend } from '../lab-schema/types.js';
 import { chaosFaultsFrom, failoverModel, type ChaosFaults, type ChaosMode } from './models/failover.js';
 import { configDriftNotes, readConfigDrift } from './running-config.js';
 

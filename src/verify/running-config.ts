@@ -7,8 +7,8 @@ import { relative } from 'node:path';
 import { parseConfig } from '../proxy/config/index.js';
 import { renderHaproxyCfg } from '../render/haproxy-cfg.js';
 import type { LabInstance } from '../runtime/types.js';
-import { normalizeSpec } from '../spec/normalize.js';
-import type { LabSpec, ProxyKind } from '../spec/types.js';
+import { normalizeSpec } from '../lab-schema/normalize.js';
+import type { LabSpec, ProxyKind } from '../lab-schema/types.js';
 import { configDrift, driftNote, type ParsedConfig } from './config-drift.js';
 import type { ConfigDriftReport } from './report/types.js';
 

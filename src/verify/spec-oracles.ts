@@ -13,7 +13,7 @@ import { createBalancer } from '../proxy/balance/index.js';
 import { routeRequest, type RoutableProxy } from '../proxy/acl/index.js';
 import { parseConfig } from '../proxy/config/index.js';
 import { renderHaproxyCfg } from '../render/haproxy-cfg.js';
-import type { FrontendSpec, LabSpec } from '../spec/types.js';
+import type { FrontendSpec, LabSpec } from '../lab-schema/types.js';
 import { balancerOracle } from './balance-oracle.js';
 import type { BalanceOracle, RouteOracle } from './oracles.js';
 

@@ -12,9 +12,9 @@ import Docker from 'dockerode';
 import { writeLab } from '../../src/render/lab.js';
 import { findEngine } from '../../src/runtime/docker/engine.js';
 import { labelledObjects } from '../../src/runtime/docker/teardown.js';
-import { loadEpisode } from '../../src/spec/catalogue.js';
-import { customizeSpec, type LabChoices } from '../../src/spec/customize.js';
-import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../src/spec/images.js';
+import { loadEpisode } from '../../src/lab-schema/catalogue.js';
+import { customizeSpec, type LabChoices } from '../../src/lab-schema/customize.js';
+import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../src/lab-schema/images.js';
 import { describeWithTool, knownTool } from '../helpers/require-tool.js';
 import { repoRoot } from '../helpers/cli.js';
 

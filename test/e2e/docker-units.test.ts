@@ -9,7 +9,7 @@ import { portFromStartError } from '../../src/runtime/docker/ports.js';
 import { parseIpAddrShow } from '../../src/runtime/docker/prober.js';
 import { serversNotUp } from '../../src/runtime/docker/ready.js';
 import { debianMirror } from '../../src/runtime/images/apt-mirror.js';
-import { loadEpisode } from '../../src/spec/catalogue.js';
+import { loadEpisode } from '../../src/lab-schema/catalogue.js';
 
 describe('client addresses', () => {
   it('takes the top of the range, skipping taken, gateway, network and broadcast addresses', () => {

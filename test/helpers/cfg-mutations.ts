@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
-import type { ProxyKind } from '../../src/spec/types.js';
+import type { ProxyKind } from '../../src/lab-schema/types.js';
 import type { Check, Report } from '../../src/verify/report/types.js';
 
 export interface Mutation {

@@ -16,7 +16,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { ephemeralRange, isPortFree, MOVED_PORTS, overlaps, type PortRange } from '../../src/runtime/local/ports.js';
-import { STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/spec/types.js';
+import { STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/lab-schema/types.js';
 
 export const TEST_PORTS: PortRange = { first: 16_000, last: 23_999 };
 export const TEST_PORT_BLOCK = 500;

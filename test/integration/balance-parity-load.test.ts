@@ -18,7 +18,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createBalancer } from '../../src/proxy/balance/index.js';
 import type { LbServer } from '../../src/proxy/balance/types.js';
 import { createRng } from '../../src/verify/rng.js';
-import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../src/verify/stats.js';
+import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../src/verify/statistics.js';
 import { reservePort } from '../helpers/ports.js';
 import { describeWithTool, HAPROXY } from '../helpers/require-tool.js';
 import { haplabSide, haproxyRandom, haproxySide, hold, probe, seededRandom, settle, type LoadSection, type Side } from './held-load.js';

@@ -6,7 +6,7 @@
  */
 import { expect, it } from 'vitest';
 import { bytesWithCrc32, haproxyHashVectors } from '../../scripts/hash-vectors.js';
-import { crc32 } from '../../src/proxy/balance/hash.js';
+import { crc32 } from '../../src/proxy/balance/hash-functions.js';
 import { FULL_HASH_EXPECTED, FULL_HASH_INPUTS, HASH_EXPECTED, HASH_INPUTS } from '../unit/balance/hash-vectors.js';
 import { reservePort } from '../helpers/ports.js';
 import { describeWithTool, HAPROXY, HAPROXY_BIN } from '../helpers/require-tool.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished } from 'vitest';
 import { EnvironmentError } from '../../src/errors.js';
 import { writeLab } from '../../src/render/lab.js';
-import { loadEpisode } from '../../src/spec/catalogue.js';
+import { loadEpisode } from '../../src/lab-schema/catalogue.js';
 import { readLabState } from '../../src/runtime/state.js';
 import { createLocalRuntime, UnreachableSubnetError, type LocalRuntimeOptions } from '../../src/runtime/local/index.js';
 import { ephemeralRange, isPortFree, MOVED_PORTS, overlaps } from '../../src/runtime/local/ports.js';
@@ -19,7 +19,7 @@ import { findByEnviron, readStat } from '../../src/runtime/local/procfs.js';
 import { processAlive } from '../../src/runtime/local/processes.js';
 import { ENV_DIR, ENV_REGISTRY, runFileInLab, readRun } from '../../src/runtime/local/run-record.js';
 import type { LabInstance, ProbeRequest, ProbeResponse } from '../../src/runtime/types.js';
-import type { LabSpec } from '../../src/spec/types.js';
+import type { LabSpec } from '../../src/lab-schema/types.js';
 import { labOnTestPorts } from '../helpers/ports.js';
 import { DIST, FLASK, HAPROXY, itWithTool, type Tool } from '../helpers/require-tool.js';
 

@@ -8,7 +8,7 @@ import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
-import { STAT_COLUMNS } from '../../src/proxy/stats.js';
+import { STAT_COLUMNS } from '../../src/proxy/stats-page.js';
 import { describeWithTool, HAPROXY } from '../helpers/require-tool.js';
 import { eventually, reservePort, send, startHaproxy, type HaproxyProcess } from './proxy-helpers.js';
 

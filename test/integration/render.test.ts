@@ -11,9 +11,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfigFile } from '../../src/proxy/config/index.js';
 import { writeLab } from '../../src/render/lab.js';
-import { catalogueIds, loadEpisode } from '../../src/spec/catalogue.js';
-import { customizeSpec, type LabChoices } from '../../src/spec/customize.js';
-import { primaryBackend, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/spec/types.js';
+import { catalogueIds, loadEpisode } from '../../src/lab-schema/catalogue.js';
+import { customizeSpec, type LabChoices } from '../../src/lab-schema/customize.js';
+import { primaryBackend, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/lab-schema/types.js';
 import { describeWithTool, DIST, HAPROXY, HAPROXY_BIN, itWithTool, PYTHON, PYTHON3 } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-render-'));

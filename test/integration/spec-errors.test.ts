@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
-import { parseSpec } from '../../src/spec/load.js';
+import { parseSpec } from '../../src/lab-schema/load.js';
 import { runCli, repoRoot } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-errors-'));

@@ -5,7 +5,7 @@
  * line, target). Also: outside src/runtime no source branches on the runtime kind.
  *
  * Layers, lowest first: src/errors.ts and src/paths.ts (the base: import nothing of src) ·
- * src/proxy (a leaf: only itself and the base) · src/spec (the lab schema) · src/render and
+ * src/proxy (a leaf: only itself and the base) · src/lab-schema (the lab schema) · src/render and
  * src/probe · src/runtime · src/verify · src/cli. A module may import its own layer and the
  * layers below it, never above.
  */
@@ -62,7 +62,7 @@ function layerOf(path: string): string {
 }
 
 /** Lowest first: a layer may import itself and any layer with a lower rank. */
-const RANK: Record<string, number> = { base: 0, proxy: 1, spec: 2, render: 3, probe: 3, runtime: 4, verify: 5, cli: 6 };
+const RANK: Record<string, number> = { base: 0, proxy: 1, 'lab-schema': 2, render: 3, probe: 3, runtime: 4, verify: 5, cli: 6 };
 
 /** What src/runtime offers the layers above it; everything else in it is the runtimes' own. */
 const RUNTIME_ENTRY_POINTS = ['src/runtime/types.ts', 'src/runtime/select.ts', 'src/runtime/every.ts', 'src/runtime/images/index.ts'];
@@ -84,7 +84,7 @@ describe('layer rules (docs/architecture.md)', () => {
     expect(show(imports.filter((i) => under(i.to, 'src') && !known.has(i.to)))).toEqual([]);
   });
 
-  it('every import goes to the same layer or one below (cli → verify → runtime → render/probe → spec → proxy → base)', () => {
+  it('every import goes to the same layer or one below (cli → verify → runtime → render/probe → lab-schema → proxy → base)', () => {
     const upward = imports.filter((i) => {
       if (!under(i.to, 'src')) return true; // nothing under src/ reaches outside it
       const from = RANK[layerOf(i.from)];
@@ -102,8 +102,8 @@ describe('layer rules (docs/architecture.md)', () => {
     expect(show(imports.filter((i) => layerOf(i.from) === 'proxy' && !['proxy', 'base'].includes(layerOf(i.to))))).toEqual([]);
   });
 
-  it('src/spec imports only itself and the base (and the proxy\'s parsers, listed with their reason)', () => {
-    const bad = imports.filter((i) => layerOf(i.from) === 'spec' && !['spec', 'base'].includes(layerOf(i.to)) && !SPEC_USES_PROXY_PARSERS.has(i.to));
+  it('src/lab-schema imports only itself and the base (and the proxy\'s parsers, listed with their reason)', () => {
+    const bad = imports.filter((i) => layerOf(i.from) === 'lab-schema' && !['lab-schema', 'base'].includes(layerOf(i.to)) && !SPEC_USES_PROXY_PARSERS.has(i.to));
     expect(show(bad)).toEqual([]);
   });
 

@@ -12,11 +12,11 @@ import { BadInputError } from '../../src/errors.js';
 import { prepareLabDir, writeInside } from '../../src/render/lab-dir.js';
 import { writeLab } from '../../src/render/lab.js';
 import { renderHaproxyCfg } from '../../src/render/haproxy-cfg.js';
-import { loadEpisode } from '../../src/spec/catalogue.js';
-import { checkWeightCount, customizeSpec, parseAlgorithm } from '../../src/spec/customize.js';
-import { labPathProblem } from '../../src/spec/lab-paths.js';
-import { parseSpec } from '../../src/spec/load.js';
-import { editDistance, nearest, SPEC_KEYS } from '../../src/spec/strict-keys.js';
+import { loadEpisode } from '../../src/lab-schema/catalogue.js';
+import { checkWeightCount, customizeSpec, parseAlgorithm } from '../../src/lab-schema/customize.js';
+import { labPathProblem } from '../../src/lab-schema/lab-paths.js';
+import { parseSpec } from '../../src/lab-schema/load.js';
+import { editDistance, nearest, SPEC_KEYS } from '../../src/lab-schema/strict-keys.js';
 import { repoRoot } from '../helpers/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-badinput-'));

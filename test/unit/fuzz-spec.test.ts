@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadInputError } from '../../src/errors.js';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { renderHaproxyCfg } from '../../src/render/haproxy-cfg.js';
-import { parseSpec } from '../../src/spec/load.js';
-import { normalizeSpec } from '../../src/spec/normalize.js';
-import type { LabSpec } from '../../src/spec/types.js';
-import { ALGORITHMS } from '../../src/spec/types.js';
+import { parseSpec } from '../../src/lab-schema/load.js';
+import { normalizeSpec } from '../../src/lab-schema/normalize.js';
+import type { LabSpec } from '../../src/lab-schema/types.js';
+import { ALGORITHMS } from '../../src/lab-schema/types.js';
 import { lineCount, Sandbox, type Outcome, expectWellBehaved } from './fuzz-sandbox.js';
 import { lineMutation, mutateLines, type LineEdits, type LineMutation } from './fuzz-mutations.js';
 
@@ -75,7 +75,7 @@ const YAML_EDITS: LineEdits<'dedent' | 'indent', 'value'> = {
 const mutate = (lines: string[], m: Mutation): string[] => mutateLines(lines, m, YAML_EDITS);
 
 const ENTRY = `
-import { parseSpec } from './src/spec/load.js';
+import { parseSpec } from './src/lab-schema/load.js';
 function parse(text: string): unknown {
   const spec = parseSpec(text, 'lab.yaml');
   return { id: spec.id, weights: spec.backends.flatMap((b) => b.servers.map((s) => s.weight)) };

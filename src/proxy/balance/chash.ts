@@ -12,7 +12,7 @@
  * sorted array searched by bisection. Equal keys stay in insertion order, as ebtree
  * keeps them, though full_hash is a bijection so distinct points never collide.
  */
-import { fullHash } from './hash.js';
+import { fullHash } from './hash-functions.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_RANGE } from './pool.js';
 import type { LbServer } from './types.js';
 

@@ -7,10 +7,10 @@
  * construction and backup selection depend on); `id` is HAProxy's puid, which the
  * consistent-hash points and `first` depend on.
  */
-import { FasBalancer } from './fas.js';
-import { FwlcBalancer } from './fwlc.js';
-import { FwrrBalancer } from './fwrr.js';
-import { HashBalancer } from './hashing.js';
+import { FasBalancer } from './first.js';
+import { FwlcBalancer } from './leastconn.js';
+import { FwrrBalancer } from './roundrobin.js';
+import { HashBalancer } from './hash.js';
 import { RandomBalancer } from './random.js';
 import { StaticRrBalancer } from './static-rr.js';
 import type { Balancer, BalanceSettings, LbServer } from './types.js';

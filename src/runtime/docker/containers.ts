@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, publishedPorts } from '../../render/compose.js';
-import type { AppSpec, LabSpec, ProxyKind } from '../../spec/types.js';
+import type { AppSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { containerName, imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from './labels.js';
 import type { LabNetworks } from './network.js';
 

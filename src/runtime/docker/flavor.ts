@@ -4,8 +4,8 @@
  * machine with no registry, after `haplab images --offline`).
  */
 import type Docker from 'dockerode';
-import { BASE_IMAGES } from '../../spec/images.js';
-import type { ImageFlavor } from '../../spec/types.js';
+import { BASE_IMAGES } from '../../lab-schema/images.js';
+import type { ImageFlavor } from '../../lab-schema/types.js';
 
 async function present(docker: Docker, image: string): Promise<boolean> {
   try {

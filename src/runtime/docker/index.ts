@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
-import type { ImageFlavor } from '../../spec/types.js';
+import type { ImageFlavor } from '../../lab-schema/types.js';
 import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import type { LabSpec } from '../../spec/types.js';
+import type { LabSpec } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import { LABEL_DIR, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE, labFilter } from './labels.js';
 import { LABEL_SPEC } from './containers.js';

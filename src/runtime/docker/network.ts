@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import type { LabSpec } from '../../spec/types.js';
+import type { LabSpec } from '../../lab-schema/types.js';
 import { clientNetworkName, labelsFor, labNetworkName, type LabIdentity } from './labels.js';
 
 export interface LabNetworks {

@@ -13,15 +13,15 @@ import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { distDir, packageRoot } from '../../paths.js';
-import { BASE_IMAGES } from '../../spec/images.js';
-import type { ImageFlavor } from '../../spec/types.js';
+import { BASE_IMAGES } from '../../lab-schema/images.js';
+import type { ImageFlavor } from '../../lab-schema/types.js';
 import { buildImage, imageExists } from './build.js';
 import { LABEL_IMAGE } from './labels.js';
 
 /** Where the agent lives inside the probe image. */
 export const AGENT_PATH = '/haplab/dist/src/probe/agent.js';
 const RUNTIME_PACKAGES = ['got'];
-const COMPILED = ['src/probe', 'src/runtime/types.js', 'src/spec/types.js'];
+const COMPILED = ['src/probe', 'src/runtime/types.js', 'src/lab-schema/types.js'];
 
 /** The package directories `name` needs at run time (itself and its dependencies, transitively). */
 export function productionTree(names: string[], from = packageRoot): string[] {

@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import type { ResolvedRequest } from '../../probe/send.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
-import type { ProxyKind } from '../../spec/types.js';
+import type { ProxyKind } from '../../lab-schema/types.js';
 import type { LabInstance, Prober, ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../types.js';
 import { HostProber } from '../shared/host-prober.js';
 import { contains, ipToInt, parseCidr, pickAddresses, within } from './addresses.js';

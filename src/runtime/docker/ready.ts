@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import type { LabSpec, ProxyKind } from '../../spec/types.js';
+import type { LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { frontendRoutes, httpGet, READY_PATH, tcpAnswers as tcpAnswersAt } from '../shared/readiness.js';
 import { runAgent } from './agent-client.js';
 import { DetailedEnvironmentError } from './detailed-error.js';

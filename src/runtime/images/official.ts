@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { BASE_IMAGES } from '../../spec/images.js';
+import { BASE_IMAGES } from '../../lab-schema/images.js';
 import { imageExists } from '../docker/build.js';
 import type { ImageStep } from './steps.js';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../spec/images.js';
+import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../lab-schema/images.js';
 import { buildImage, imageExists } from '../docker/build.js';
 import { LABEL_IMAGE } from '../docker/labels.js';
 import { debianMirror } from './apt-mirror.js';

@@ -8,9 +8,9 @@
 import { resolve, join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
 import { labNameOf } from '../../render/lab.js';
-import { loadSpecFile } from '../../spec/load.js';
-import { normalizeSpec } from '../../spec/normalize.js';
-import type { ImageFlavor, LabSpec } from '../../spec/types.js';
+import { loadSpecFile } from '../../lab-schema/load.js';
+import { normalizeSpec } from '../../lab-schema/normalize.js';
+import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
 import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';

@@ -15,7 +15,7 @@ import { BadInputError } from '../../errors.js';
 import { loadConfigFile, parseConfig, tokenizeLine, type ProxyConfig, type ProxySection, type ServerConfig, type Word } from '../../proxy/config/index.js';
 import { splitHostPort } from '../../proxy/config/values.js';
 import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
-import type { AppSpec, LabSpec } from '../../spec/types.js';
+import type { AppSpec, LabSpec } from '../../lab-schema/types.js';
 import { LOOPBACK } from './ports.js';
 import type { ReadyProbe } from './run-record.js';
 

@@ -6,7 +6,7 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../spec/types.js';
+import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import { boundPorts, readLabCfg, translateForLoopback } from './local-cfg.js';
 import type { ResolvedLocalOptions } from './options.js';

@@ -4,8 +4,8 @@
  * where the Flask app would (HAPLAB_HOST / HAPLAB_PORT, else 0.0.0.0 and the app's port).
  */
 import { join } from 'node:path';
-import { loadSpecFile } from '../../spec/load.js';
-import { normalizeSpec } from '../../spec/normalize.js';
+import { loadSpecFile } from '../../lab-schema/load.js';
+import { normalizeSpec } from '../../lab-schema/normalize.js';
 import { createReplicaServer } from './replica.js';
 
 async function main(argv: readonly string[]): Promise<void> {

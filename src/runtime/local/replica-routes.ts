@@ -5,7 +5,7 @@
  * variables before rules with them, then more static text first; a URL that matches a
  * rule only for other methods gives 405, not 404.
  */
-import type { RouteSpec } from '../../spec/types.js';
+import type { RouteSpec } from '../../lab-schema/types.js';
 
 const CONVERTERS: Record<string, string> = {
   string: '[^/]+',

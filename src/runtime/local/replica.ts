@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../spec/types.js';
+import { SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../lab-schema/types.js';
 import { compileRoutes, matchRoute } from './replica-routes.js';
 
 const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';

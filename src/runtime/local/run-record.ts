@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { dirname, join } from 'node:path';
 import { EnvironmentError } from '../../errors.js';
 import type { Endpoint, LabInstance } from '../types.js';
-import type { LabSpec } from '../../spec/types.js';
+import type { LabSpec } from '../../lab-schema/types.js';
 import { STATE_DIR } from '../state.js';
 
 /** What a listening port must do to count as ready. */

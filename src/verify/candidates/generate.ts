@@ -6,7 +6,7 @@
  * from the same balancers (src/proxy/balance, proven pick-for-pick identical to HAProxy 2.6)
  * through the same balance oracle as the configured one, never from a formula of its own.
  */
-import type { BackendSpec, Mode, ServerSpec } from '../../spec/types.js';
+import type { BackendSpec, Mode, ServerSpec } from '../../lab-schema/types.js';
 import { activeServers } from '../observe.js';
 import { algorithmName } from '../algorithm-name.js';
 

@@ -7,7 +7,7 @@
  * did not reject fails it. When the configured candidate itself is rejected, the candidates
  * that fit are named: that is what the lab is most likely running.
  */
-import type { BackendSpec, Mode } from '../../spec/types.js';
+import type { BackendSpec, Mode } from '../../lab-schema/types.js';
 import type { Check } from '../report/types.js';
 import type { BalanceEvidence } from './evidence.js';
 import { candidatesFor, type Candidate, type CandidateKind } from './generate.js';

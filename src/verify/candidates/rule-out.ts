@@ -4,12 +4,12 @@
  * the same thing for that traffic — so that what the schedule could never separate is told
  * apart from what it separated and failed to reject.
  */
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec } from '../../lab-schema/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers } from '../observe.js';
 import { bestPhase } from '../models/roundrobin.js';
 import type { Rng } from '../rng.js';
-import { binomialTestGreater, binomialTestTwoSided, chiSquareSf, chiSquareTest } from '../stats.js';
+import { binomialTestGreater, binomialTestTwoSided, chiSquareSf, chiSquareTest } from '../statistics.js';
 import type { KeyedEvidence, LoadedEvidence, SequentialEvidence } from './evidence.js';
 import type { Candidate } from './generate.js';
 import { independentPicks, sequentialPicks, simulateClosedLoop, type BalancerFactory } from './simulate.js';

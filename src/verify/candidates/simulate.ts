@@ -5,7 +5,7 @@
  * played as a discrete-event simulation whose service times come from the lab's apps.
  */
 import type { Balancer, LbServer, PickContext } from '../../proxy/balance/types.js';
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec } from '../../lab-schema/types.js';
 import type { Rng } from '../rng.js';
 
 export interface SimBalancer {

@@ -5,7 +5,7 @@
  * algorithm is tried over every order of the servers (up to MAX_ORDERED servers) and over
  * equal weights and the weights the counts suggest.
  */
-import type { BackendSpec, ServerSpec } from '../../spec/types.js';
+import type { BackendSpec, ServerSpec } from '../../lab-schema/types.js';
 import { algorithmShapes } from '../candidates/generate.js';
 import { algorithmName } from '../algorithm-name.js';
 

@@ -6,7 +6,7 @@
 import { BadInputError } from '../../errors.js';
 import { sendBatch } from '../../probe/send.js';
 import type { LabInstance, ProbeResponse, Prober } from '../../runtime/types.js';
-import { primaryBackend, type ProxyKind } from '../../spec/types.js';
+import { primaryBackend, type ProxyKind } from '../../lab-schema/types.js';
 import type { IdentifyOptions } from './index.js';
 
 export type Sender = Pick<IdentifyOptions, 'send' | 'addresses' | 'path'>;

@@ -8,9 +8,9 @@
  * probe it needs speaks from a range this runtime cannot use, the rule is shadowed by an
  * earlier one, or no answer could tell the two outcomes apart.
  */
-import type { FrontendSpec, LabSpec } from '../../spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../lab-schema/types.js';
 import { formatCidr } from '../cidr.js';
-import { DEFAULT_SOURCE } from '../keys.js';
+import { DEFAULT_SOURCE } from '../hash-keys.js';
 import type { RouteDecision, RouteOracle } from '../oracles.js';
 import { representativeAddress, type AclProbe, type SourceClass } from './acl-probes.js';
 import { mutants as lineMutants, ruleLines, type Mutant, type MutantWay, type RuleLine } from './acl-rules.js';

@@ -6,7 +6,7 @@
  * fails a check that names it. `acl.coverage FRONTEND` sums up which lines the probes
  * cover both ways, and which they cannot, with the reason.
  */
-import type { FrontendSpec, LabSpec } from '../../spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import type { RouteDecision } from '../oracles.js';
 import { skippedCheck, type Check } from '../report/types.js';

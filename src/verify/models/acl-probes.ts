@@ -8,9 +8,9 @@
  * get is not decided here: the RouteOracle decides it from the spec's rules; which of these
  * candidates are sent is decided by coverage (acl-coverage.ts).
  */
-import type { AppSpec, FrontendSpec, LabSpec } from '../../spec/types.js';
+import type { AppSpec, FrontendSpec, LabSpec } from '../../lab-schema/types.js';
 import { cidrContains, formatIpv4, parseCidr, type Cidr } from '../cidr.js';
-import { DEFAULT_SOURCE } from '../keys.js';
+import { DEFAULT_SOURCE } from '../hash-keys.js';
 import type { Rng } from '../rng.js';
 import { effectiveMatch, otherChar, parseAcl, sampleOf, shorterPattern, STRING_MATCHES, swapCase, type ParsedAcl } from './acl-criterion.js';
 

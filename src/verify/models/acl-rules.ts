@@ -8,7 +8,7 @@
  * outcome changes under it, which is what makes a check able to catch that line.
  */
 import { renderHaproxyCfg } from '../../render/haproxy-cfg.js';
-import type { FrontendSpec, LabSpec } from '../../spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../lab-schema/types.js';
 import { formatCidr, parseCidr } from '../cidr.js';
 import { effectiveMatch, formatAcl, parseAcl, sampleOf, shorterPattern, STRING_MATCHES, type ParsedAcl } from './acl-criterion.js';
 

@@ -9,7 +9,7 @@
  * rule on the local runtime — or addresses it fails to make) make their probes skipped,
  * never passed.
  */
-import type { FrontendSpec } from '../../spec/types.js';
+import type { FrontendSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { cidrContains, cidrWithin, blockOutside, formatCidr, parseCidr } from '../cidr.js';
 import { skippedCheck, type Check } from '../report/types.js';

@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../../errors.js';
 import { parseConfig } from '../../proxy/config/index.js';
 import type { LabInstance, StoppedApp } from '../../runtime/types.js';
-import type { BackendSpec, ProxyKind } from '../../spec/types.js';
+import type { BackendSpec, ProxyKind } from '../../lab-schema/types.js';
 import { RENDERED_CONFIG, renderedConfig, runningConfigFile } from '../running-config.js';
 import type { Check } from '../report/types.js';
 

@@ -3,7 +3,7 @@
  * disrupt, the baseline, the share and delay the stream measured, and the timeline the
  * judges (failover-judge.ts) take.
  */
-import type { BackendSpec, ProxyKind } from '../../spec/types.js';
+import type { BackendSpec, ProxyKind } from '../../lab-schema/types.js';
 import { activeServers } from '../observe.js';
 import { fmtMs, isOk, type ChaosTimeline, type FailoverExpectation, type FailoverSettings, type StreamRecord } from './failover-judge.js';
 import { appDelayMs, MAX_QUIET_MS, MIN_QUIET_MS, type ChaosRun, type Disruption, type ProxyStream } from './failover-stream.js';

@@ -7,9 +7,9 @@
 import got from 'got';
 import type { FetchText } from '../lbstats.js';
 import { csvUrl } from '../lbstats.js';
-import { serverStatus } from '../stats-csv.js';
+import { serverStatus } from '../stats-page-csv.js';
 import type { Prober } from '../../runtime/types.js';
-import type { BackendSpec, LabSpec, ProxyKind } from '../../spec/types.js';
+import type { BackendSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { reachedServer, type ChaosHow, type FailoverExpectation, type FailoverSettings, type StreamRecord } from './failover-judge.js';
 import type { FailoverOptions } from './failover.js';
 import type { ModelContext } from './types.js';

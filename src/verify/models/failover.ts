@@ -19,9 +19,9 @@
  */
 import type { FetchText } from '../lbstats.js';
 
-export { serverStatus } from '../stats-csv.js';
+export { serverStatus } from '../stats-page-csv.js';
 import type { ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
-import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../spec/types.js';
+import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
 import { activeServers } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import {

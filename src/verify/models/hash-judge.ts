@@ -2,12 +2,12 @@
  * Judges for the hashing algorithms (source, uri, hdr, url_param), pure functions of keys
  * and the servers they reached. See hash.ts for the traffic.
  */
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec } from '../../lab-schema/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers } from '../observe.js';
 import type { Check } from '../report/types.js';
-import { binomialAcceptance, binomialTestTwoSided } from '../stats.js';
-import { keyContext, type HashKey } from '../keys.js';
+import { binomialAcceptance, binomialTestTwoSided } from '../statistics.js';
+import { keyContext, type HashKey } from '../hash-keys.js';
 import { fmtP, fmtShare } from '../observe.js';
 
 /** Servers each key reached, over every round (undefined entries: no server answered). */

@@ -10,14 +10,14 @@
  * then after the stop: hash.consistent.only-stopped-moved, hash.<type>.moved-share
  * (exact binomial tolerance) and hash.model-after-stop (oracle).
  */
-import type { BackendSpec, ProxyKind } from '../../spec/types.js';
+import type { BackendSpec, ProxyKind } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { algorithmLabel } from '../algorithm-name.js';
 import { clientAddressOf } from '../candidates/evidence.js';
-import { keyContext, keyKind, keyRequest, randomKeyValue, type HashKey } from '../keys.js';
+import { keyContext, keyKind, keyRequest, randomKeyValue, type HashKey } from '../hash-keys.js';
 import { activeServers, answeredCheck, countByServer, serverOf } from '../observe.js';
 import { skippedCheck, type Check } from '../report/types.js';
-import { powerAt, requiredSampleSize } from '../stats.js';
+import { powerAt, requiredSampleSize } from '../statistics.js';
 import type { Rng } from '../rng.js';
 import {
   countMoves, judgeAgainstOracle, judgeMovedShare, judgeOnlyStoppedMoved, judgeSticky, mapBasedMovedShare, type KeyServers,

@@ -13,12 +13,12 @@
  * arrive together and spread evenly; only later ones can prefer the idle server. Time is
  * bounded by the slow servers: about one delay per wave of C/N clients stuck on them.
  */
-import type { AppSpec, BackendSpec, LabSpec } from '../../spec/types.js';
+import type { AppSpec, BackendSpec, LabSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, inFlightAtSends, serverOf, serverSequence } from '../observe.js';
 import { fixedContext } from '../candidates/evidence.js';
 import { skippedCheck, type Check } from '../report/types.js';
-import { binomialSampleSize, binomialTestGreater } from '../stats.js';
+import { binomialSampleSize, binomialTestGreater } from '../statistics.js';
 import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy } from './types.js';
 
 export const LEASTCONN_CLIENTS = 12;

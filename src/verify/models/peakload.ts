@@ -9,12 +9,12 @@
  * batch means — close to independent — are compared with Welch's one-sided t-test: the check
  * passes when random(2)'s mean is significantly lower at α. Absolute peaks go in the detail.
  */
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { fmtP, inFlightAtSends, serverSequence } from '../observe.js';
 import type { Check } from '../report/types.js';
 import type { Batch } from './types.js';
-import { welchTestLess } from '../stats.js';
+import { welchTestLess } from '../statistics.js';
 
 export const PEAK_BATCHES = 10;
 /** Clients in parallel for the comparison: as many as ep06 uses, several per server. */

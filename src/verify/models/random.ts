@@ -10,7 +10,7 @@
  *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */
-import type { BackendSpec, LabSpec, ProxyKind, RouteSpec } from '../../spec/types.js';
+import type { BackendSpec, LabSpec, ProxyKind, RouteSpec } from '../../lab-schema/types.js';
 import { randomAlgorithmName } from '../algorithm-name.js';
 import { comparePeakLoad, PEAK_CLIENTS, PEAK_REQUESTS, planPeakLoad } from './peakload.js';
 import type { ProbeResponse } from '../../runtime/types.js';
@@ -18,7 +18,7 @@ import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf }
 import { probeContexts, sequentialProbes } from './sequential.js';
 import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
-import { chiSquareTest, powerAt, requiredSampleSize } from '../stats.js';
+import { chiSquareTest, powerAt, requiredSampleSize } from '../statistics.js';
 import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy, type Probe } from './types.js';
 
 export { randomAlgorithmName } from '../algorithm-name.js';

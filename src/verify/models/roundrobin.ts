@@ -8,7 +8,7 @@
  *    have served requests: find the offset of the expected sequence that the first response
  *    matches, then require every later one to follow.
  */
-import type { BackendSpec } from '../../spec/types.js';
+import type { BackendSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, answeredCheck, countByServer, serverSequence } from '../observe.js';

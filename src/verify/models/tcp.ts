@@ -11,7 +11,7 @@
  *    A connection the apps close after one answer proves nothing, so it fails the check
  *    (with that reason); it is never skipped.
  */
-import type { BackendSpec, LabSpec } from '../../spec/types.js';
+import type { BackendSpec, LabSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, answerLabel, serverOf } from '../observe.js';

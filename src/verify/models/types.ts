@@ -4,7 +4,7 @@
  * from where, how), the sending (through ctx.send, to every proxy on the same traffic), and
  * pure judge functions (responses → checks).
  */
-import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../spec/types.js';
+import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober, StoppedApp } from '../../runtime/types.js';
 import type { BalanceOracle, RouteOracle } from '../oracles.js';
 import type { Check } from '../report/types.js';

@@ -10,7 +10,7 @@
  * `verdict` fails when any per-proxy report fails, `requests` and `counts` are the sums,
  * `checks` holds the cross-proxy checks (parity) and `notes` the run-wide notes.
  */
-import type { ProxyChoice } from '../../spec/types.js';
+import type { ProxyChoice } from '../../lab-schema/types.js';
 import type { RuntimeKind } from '../../runtime/types.js';
 import type { CandidateReport } from '../candidates/judge.js';
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConsistentRing } from '../../../src/proxy/balance/chash.js';
-import { fullHash } from '../../../src/proxy/balance/hash.js';
+import { fullHash } from '../../../src/proxy/balance/hash-functions.js';
 import { servers } from './helpers.js';
 
 /** All points of a ring setup, sorted, as HAProxy computes them. */

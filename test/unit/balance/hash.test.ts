@@ -3,7 +3,7 @@
  * bytes (latin1 byte for byte, wider characters as UTF-8), over any requested range.
  */
 import { describe, expect, it } from 'vitest';
-import { ByteScratch, crc32, djb2, fullHash, sdbm, wt6 } from '../../../src/proxy/balance/hash.js';
+import { ByteScratch, crc32, djb2, fullHash, sdbm, wt6 } from '../../../src/proxy/balance/hash-functions.js';
 // Reference values computed by the real HAProxy 2.6: scripts/hash-vectors.ts reproduces
 // them, test/integration/hash-vectors.test.ts checks them against HAProxy on every run.
 import { FULL_HASH_EXPECTED, FULL_HASH_INPUTS, HASH_EXPECTED as EXPECTED, HASH_INPUTS as INPUTS } from './hash-vectors.js';

@@ -3,8 +3,8 @@
  * _ph, _hh, _sh): which part of a request is hashed, and when a key is missing.
  */
 import { describe, expect, it } from 'vitest';
-import { fullHash } from '../../../src/proxy/balance/hash.js';
-import { KeyHasher, MISSING } from '../../../src/proxy/balance/keys.js';
+import { fullHash } from '../../../src/proxy/balance/hash-functions.js';
+import { KeyHasher, MISSING } from '../../../src/proxy/balance/request-keys.js';
 import { settings } from './helpers.js';
 
 const k = new KeyHasher(settings({ algorithm: 'uri' }));

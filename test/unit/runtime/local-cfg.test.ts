@@ -11,9 +11,9 @@ import { BadInputError } from '../../../src/errors.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';
 import { renderHaproxyCfg } from '../../../src/render/haproxy-cfg.js';
 import { readLabCfg, REFUSING_PORT, translateForLoopback, boundPorts, type LabCfg, type LoopbackPorts } from '../../../src/runtime/local/local-cfg.js';
-import { catalogueIds, loadEpisode } from '../../../src/spec/catalogue.js';
-import { normalizeSpec } from '../../../src/spec/normalize.js';
-import { STATS_BIND_PORT, type LabSpec } from '../../../src/spec/types.js';
+import { catalogueIds, loadEpisode } from '../../../src/lab-schema/catalogue.js';
+import { normalizeSpec } from '../../../src/lab-schema/normalize.js';
+import { STATS_BIND_PORT, type LabSpec } from '../../../src/lab-schema/types.js';
 import { configDrift } from '../../../src/verify/config-drift.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-cfg-'));

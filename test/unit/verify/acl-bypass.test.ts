@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { routeRequest } from '../../../src/proxy/acl/evaluate.js';
 import { parseConfig } from '../../../src/proxy/config/index.js';
-import type { FrontendSpec } from '../../../src/spec/types.js';
+import type { FrontendSpec } from '../../../src/lab-schema/types.js';
 import { aclBypassWarnings } from '../../../src/verify/acl-bypass.js';
 import { spec } from './fakes.js';
 

@@ -4,11 +4,11 @@
  * check that names its line.
  */
 import { describe, expect, it } from 'vitest';
-import type { FrontendSpec, LabSpec } from '../../../src/spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../../src/lab-schema/types.js';
 import { coverageCheck, judgeAcl } from '../../../src/verify/models/acl-judge.js';
 import { mutants, ruleLines } from '../../../src/verify/models/acl-rules.js';
 import { specOracles } from '../../../src/verify/spec-oracles.js';
-import { DEFAULT_SOURCE } from '../../../src/verify/keys.js';
+import { DEFAULT_SOURCE } from '../../../src/verify/hash-keys.js';
 import { answer, localLike, plan } from './acl-helpers.js';
 import { spec } from './fakes.js';
 

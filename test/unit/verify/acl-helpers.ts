@@ -1,5 +1,5 @@
 /** Shared by the ACL unit tests: source addresses as each runtime gives them, and plans. */
-import type { FrontendSpec, LabSpec } from '../../../src/spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../../src/lab-schema/types.js';
 import type { ProbeResponse } from '../../../src/runtime/types.js';
 import { formatIpv4 } from '../../../src/verify/cidr.js';
 import { planAclProbes, type AclPlan, type SourceAddresses } from '../../../src/verify/models/acl-coverage.js';

@@ -3,7 +3,7 @@
  * every ACL of ep03 and ep04, with near misses at each edge and a seeded sample when there are too many.
  */
 import { describe, expect, it } from 'vitest';
-import type { FrontendSpec, LabSpec } from '../../../src/spec/types.js';
+import type { FrontendSpec, LabSpec } from '../../../src/lab-schema/types.js';
 import { formatCidr } from '../../../src/verify/cidr.js';
 import { effectiveMatch, formatAcl, parseAcl } from '../../../src/verify/models/acl-criterion.js';
 import { aclCandidates, representativeAddress, sampleProbes, type AclProbe } from '../../../src/verify/models/acl-probes.js';

@@ -3,7 +3,7 @@
  * a deleted or changed rule fails the check that names it; what cannot be probed is skipped, never passed.
  */
 import { describe, expect, it } from 'vitest';
-import type { LabSpec } from '../../../src/spec/types.js';
+import type { LabSpec } from '../../../src/lab-schema/types.js';
 import type { ProbeRequest } from '../../../src/runtime/types.js';
 import { formatIpv4, parseCidr } from '../../../src/verify/cidr.js';
 import { aclModel } from '../../../src/verify/models/acl.js';

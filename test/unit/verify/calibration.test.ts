@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../../../src/verify/rng.js';
 import {
   binomialTestGreater, binomialTestLess, chiSquareTest, requiredSampleSize, skewedProbs,
-} from '../../../src/verify/stats.js';
+} from '../../../src/verify/statistics.js';
 
 const RUNS = 200;
 const ALPHA = 0.01;

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
-import { primaryBackend } from '../../../src/spec/types.js';
+import { primaryBackend } from '../../../src/lab-schema/types.js';
 import { balancerOracle } from '../../../src/verify/balance-oracle.js';
 import { judgeCandidates } from '../../../src/verify/candidates/judge.js';
 import { sequentialPicks } from '../../../src/verify/candidates/simulate.js';

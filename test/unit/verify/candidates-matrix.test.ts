@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
 import type { LbServer } from '../../../src/proxy/balance/types.js';
-import { primaryBackend, type BackendSpec, type LabSpec } from '../../../src/spec/types.js';
+import { primaryBackend, type BackendSpec, type LabSpec } from '../../../src/lab-schema/types.js';
 import { balancerOracle } from '../../../src/verify/balance-oracle.js';
 import { algorithmShapes, candidatesFor } from '../../../src/verify/candidates/generate.js';
 import { algorithmName } from '../../../src/verify/algorithm-name.js';

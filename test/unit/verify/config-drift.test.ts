@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/proxy/config/index.js';
 import { renderHaproxyCfg } from '../../../src/render/haproxy-cfg.js';
-import { loadEpisode } from '../../../src/spec/catalogue.js';
-import { normalizeSpec } from '../../../src/spec/normalize.js';
+import { loadEpisode } from '../../../src/lab-schema/catalogue.js';
+import { normalizeSpec } from '../../../src/lab-schema/normalize.js';
 import { configDrift, driftNote, type ParsedConfig } from '../../../src/verify/config-drift.js';
 
 async function rendered(id: string): Promise<string> {

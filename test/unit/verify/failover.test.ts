@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
 import { renderHaproxyCfg } from '../../../src/render/haproxy-cfg.js';
-import { normalizeSpec } from '../../../src/spec/normalize.js';
-import { primaryBackend, type LabSpec } from '../../../src/spec/types.js';
+import { normalizeSpec } from '../../../src/lab-schema/normalize.js';
+import { primaryBackend, type LabSpec } from '../../../src/lab-schema/types.js';
 import { failoverModel, serverStatus, type ChaosFaults, type Clock, type FailoverOptions } from '../../../src/verify/models/failover.js';
 import {
   impliedFailover, parseChaosMode, settingsFromConfig, type ChaosHow, type FailoverSettings,

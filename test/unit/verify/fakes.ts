@@ -3,12 +3,12 @@
  * servers are exact and instant), and stand-in oracles. For unit tests only; the real
  * Prober comes from the runtimes, the real oracles from src/proxy.
  */
-import { loadSpecFile } from '../../../src/spec/load.js';
-import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../../src/spec/types.js';
+import { loadSpecFile } from '../../../src/lab-schema/load.js';
+import type { BackendSpec, FrontendSpec, LabSpec, ProxyKind } from '../../../src/lab-schema/types.js';
 import type { LabInstance, ProbeBatchOptions, ProbeRequest, ProbeResponse, Prober } from '../../../src/runtime/types.js';
 import type { PickContext } from '../../../src/proxy/balance/types.js';
 import type { BalanceOracle } from '../../../src/verify/oracles.js';
-import { keyContext, keyKind, randomKeyValue } from '../../../src/verify/keys.js';
+import { keyContext, keyKind, randomKeyValue } from '../../../src/verify/hash-keys.js';
 import type { Rng } from '../../../src/verify/rng.js';
 
 export async function spec(id: string): Promise<LabSpec> {

@@ -1,5 +1,5 @@
 /** Runs one model against a fake lab, as run.ts would, and returns one proxy's outcome. */
-import type { ProxyKind } from '../../../src/spec/types.js';
+import type { ProxyKind } from '../../../src/lab-schema/types.js';
 import type { Model, ModelContext, ProxyOutcome, FaultInjector } from '../../../src/verify/models/types.js';
 import type { BalanceOracle, RouteOracle } from '../../../src/verify/oracles.js';
 import { createRng } from '../../../src/verify/rng.js';

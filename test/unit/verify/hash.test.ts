@@ -4,9 +4,9 @@
  * across proxies passes only when they agree.
  */
 import { describe, expect, it } from 'vitest';
-import { primaryBackend, type BackendSpec } from '../../../src/spec/types.js';
+import { primaryBackend, type BackendSpec } from '../../../src/lab-schema/types.js';
 import type { ProbeRequest } from '../../../src/runtime/types.js';
-import { keyContext } from '../../../src/verify/keys.js';
+import { keyContext } from '../../../src/verify/hash-keys.js';
 import { mapBasedMovedShare } from '../../../src/verify/models/hash-judge.js';
 import { hashModel } from '../../../src/verify/models/hash.js';
 import type { FaultInjector } from '../../../src/verify/models/types.js';

@@ -3,7 +3,7 @@
  * sizes, rejection at about α under the null, and the power and sample size it computes (seeded).
  */
 import { describe, expect, it } from 'vitest';
-import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../../src/verify/stats.js';
+import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../../src/verify/statistics.js';
 import { createRng } from '../../../src/verify/rng.js';
 
 function draw(n: number, p: readonly number[], rng: ReturnType<typeof createRng>): number[] {

@@ -1,6 +1,6 @@
 /** The load-aware models on a simulated lab: leastconn (the fast server takes the excess) and random(2)'s peak load against random(1). */
 import { describe, expect, it } from 'vitest';
-import { primaryBackend, type BackendSpec } from '../../../src/spec/types.js';
+import { primaryBackend, type BackendSpec } from '../../../src/lab-schema/types.js';
 import { fastServers, leastconnModel, leastconnRequests } from '../../../src/verify/models/leastconn.js';
 import { comparePeakLoad } from '../../../src/verify/models/peakload.js';
 import { randomModel } from '../../../src/verify/models/random.js';

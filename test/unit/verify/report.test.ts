@@ -3,7 +3,7 @@
  * and escaped JUnit, the rule lines each check covers, and the terminal bar chart and table.
  */
 import { describe, expect, it } from 'vitest';
-import { primaryBackend } from '../../../src/spec/types.js';
+import { primaryBackend } from '../../../src/lab-schema/types.js';
 import { barChart } from '../../../src/verify/report/barchart.js';
 import { reportToJson } from '../../../src/verify/report/json.js';
 import { reportToJunit, xmlEscape } from '../../../src/verify/report/junit.js';

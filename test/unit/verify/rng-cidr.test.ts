@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockOutside, cidrContains, formatCidr, parseCidr } from '../../../src/verify/cidr.js';
 import { createRng } from '../../../src/verify/rng.js';
-import { chiSquareTest } from '../../../src/verify/stats.js';
+import { chiSquareTest } from '../../../src/verify/statistics.js';
 
 describe('seeded PRNG (xoshiro128**)', () => {
   it('repeats exactly for a seed; "42" and 42 are one seed; seeds differ', () => {

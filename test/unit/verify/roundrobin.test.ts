@@ -3,7 +3,7 @@
  * weights, a wrong order or a missing server fail the right check; no order oracle means skipped.
  */
 import { describe, expect, it } from 'vitest';
-import { primaryBackend } from '../../../src/spec/types.js';
+import { primaryBackend } from '../../../src/lab-schema/types.js';
 import { bestPhase, roundRobinModel, roundRobinRequests } from '../../../src/verify/models/roundrobin.js';
 import { appOf, fakeLab, spec, swrr, testBalanceOracle } from './fakes.js';
 import { byName, failing, runModel } from './harness.js';

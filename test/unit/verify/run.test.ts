@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
-import { primaryBackend, type LabSpec, type ProxyKind } from '../../../src/spec/types.js';
+import { primaryBackend, type LabSpec, type ProxyKind } from '../../../src/lab-schema/types.js';
 import type { ProbeRequest } from '../../../src/runtime/types.js';
 import { parseStatsCsv } from '../../../src/verify/lbstats.js';
 import { verifyLab } from '../../../src/verify/run.js';

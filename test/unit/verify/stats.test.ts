@@ -7,7 +7,7 @@ import {
   binomialAcceptance, binomialCdf, binomialSampleSize, binomialSf, binomialTestTwoSided,
   chiSquareCdf, chiSquareCritical, chiSquareSf, chiSquareTest, gammaP, gammaQ, logGamma,
   noncentralChiSquareCdf, noncentralChiSquareSf, requiredSampleSize, studentTSf, skewedProbs,
-} from '../../../src/verify/stats.js';
+} from '../../../src/verify/statistics.js';
 
 /** |a − b| ≤ rel · |b|: relative accuracy, the only honest measure in the tails. */
 function close(actual: number, expected: number, rel = 1e-10): void {
@@ -124,7 +124,7 @@ describe('requiredSampleSize', () => {
     expect(s.n).toBe(2723);
   });
   it('is the smallest n: one fewer misses the power', async () => {
-    const { chiSquareTestPower } = await import('../../../src/verify/stats/power.js');
+    const { chiSquareTestPower } = await import('../../../src/verify/statistics/power.js');
     const p = [1 / 3, 1 / 3, 1 / 3];
     expect(chiSquareTestPower(1066, p, skewedProbs(p, 0, 0.2), 0.01)).toBeLessThan(0.95);
     expect(chiSquareTestPower(1067, p, skewedProbs(p, 0, 0.2), 0.01)).toBeGreaterThanOrEqual(0.95);
@@ -137,7 +137,7 @@ describe('requiredSampleSize', () => {
 });
 
 describe('power against a specific alternative (alternative covariance, Imhof)', async () => {
-  const { chiSquareTestPower } = await import('../../../src/verify/stats/power.js');
+  const { chiSquareTestPower } = await import('../../../src/verify/statistics/power.js');
   it('under the null it is the size α', () => {
     close(chiSquareTestPower(1000, [1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], 0.01), 0.01, 1e-6);
     close(chiSquareTestPower(300, [0.1, 0.2, 0.3, 0.4], [0.1, 0.2, 0.3, 0.4], 0.05), 0.05, 1e-6);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProbeRequest } from '../../../src/runtime/types.js';
-import type { BackendSpec } from '../../../src/spec/types.js';
+import type { BackendSpec } from '../../../src/lab-schema/types.js';
 import { createRng } from '../../../src/verify/rng.js';
 import { roundRobinRequests } from '../../../src/verify/models/roundrobin.js';
 import { keepalivePlan, longestRun, sameServerChance, tcpModel, tcpPlanFor } from '../../../src/verify/models/tcp.js';

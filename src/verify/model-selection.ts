@@ -2,7 +2,7 @@
  * Which models judge a lab, chosen from its spec: the primary backend's algorithm (through
  * the HTTP frontend that sends to it by default), every ACL frontend, every TCP frontend.
  */
-import { primaryBackend, type BackendSpec, type LabSpec } from '../spec/types.js';
+import { primaryBackend, type BackendSpec, type LabSpec } from '../lab-schema/types.js';
 import { activeServers } from './observe.js';
 import { aclModel } from './models/acl.js';
 import { aclBypassWarnings } from './acl-bypass.js';

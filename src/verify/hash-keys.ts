@@ -3,7 +3,7 @@
  * generated from the seeded PRNG, and turned into what the balancer sees (PickContext) and
  * what the prober sends. One place, so the oracle and the traffic can never disagree.
  */
-import type { BackendSpec } from '../spec/types.js';
+import type { BackendSpec } from '../lab-schema/types.js';
 import type { PickContext } from '../proxy/balance/types.js';
 import type { Rng } from './rng.js';
 

@@ -1,5 +1,5 @@
 /**
- * The bookkeeping of spec validation (src/spec/validate.ts): problems with the YAML path
+ * The bookkeeping of spec validation (src/lab-schema/validate.ts): problems with the YAML path
  * each came from, and the checks every mapping shares (strings with length limits, ports,
  * enumerations, lists, unique values, strict keys).
  */
@@ -45,7 +45,7 @@ export class Checker {
     if (pattern && !pattern.test(v)) this.fail([...path, key], `'${key}' ${JSON.stringify(v)} is not a valid name`, `use ${pattern.source}`);
     return v;
   }
-  /** Refuses keys the schema does not know (src/spec/strict-keys.ts), naming the nearest valid one. */
+  /** Refuses keys the schema does not know (src/lab-schema/strict-keys.ts), naming the nearest valid one. */
   strict(o: Obj, kind: SpecMapping, path: (string | number)[], where: string): void {
     for (const u of unknownKeys(o, kind, where)) this.fail([...path, u.key], u.message, u.hint);
   }

@@ -5,7 +5,7 @@
  * round-robin. Nothing here allocates on the common path.
  */
 import { ipv4At } from '../net/ipv4.js';
-import { ByteScratch, fullHash, HASH_FUNCTIONS, type ByteHash } from './hash.js';
+import { ByteScratch, fullHash, HASH_FUNCTIONS, type ByteHash } from './hash-functions.js';
 import type { BalanceSettings } from './types.js';
 
 export const MISSING = -1;

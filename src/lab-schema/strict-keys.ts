@@ -4,7 +4,7 @@
  * silently and the lab would run without what its author asked for.
  */
 
-/** The keys each mapping of a lab spec may hold (src/spec/types.ts describes them). */
+/** The keys each mapping of a lab spec may hold (src/lab-schema/types.ts describes them). */
 export const SPEC_KEYS = {
   spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet'],
   timeouts: ['connect', 'client', 'server'],
