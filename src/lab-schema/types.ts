@@ -3,6 +3,7 @@
  * as lab.yaml. Every other artifact (Flask apps, Dockerfiles, haproxy.cfg, compose file)
  * is rendered from it, and the verifier computes its expectations from it.
  */
+import { useBackendTarget } from './rule-words.js';
 
 export const ALGORITHMS = [
   'roundrobin',
@@ -146,6 +147,6 @@ export function primaryBackend(spec: LabSpec): BackendSpec {
 
 /** The mode a backend runs in: that of the first frontend sending to it (default or use_backend), else the first frontend's. */
 export function backendModeOf(spec: LabSpec, backend: BackendSpec): Mode {
-  const user = spec.frontends.find((f) => f.defaultBackend === backend.name || f.rules?.some((r) => r.trim().split(/\s+/)[1] === backend.name));
+  const user = spec.frontends.find((f) => f.defaultBackend === backend.name || f.rules?.some((r) => useBackendTarget(r) === backend.name));
   return user?.mode ?? spec.frontends[0]!.mode;
 }

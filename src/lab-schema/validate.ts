@@ -7,6 +7,7 @@ import { BadInputError } from '../errors.js';
 import { parseNetwork } from '../proxy/acl/ip.js';
 import { parseAclExpression } from '../proxy/acl/parse.js';
 import { tokenizeLine } from '../proxy/config/tokenize.js';
+import { ruleWords, useBackendTarget } from './rule-words.js';
 import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
 import { labPathProblem } from './lab-paths.js';
 import { ALGORITHMS, HASH_TYPES, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
@@ -202,7 +203,7 @@ function checkFrontend(
     const aclName = c.string(acl, 'name', at, HAPROXY_NAME);
     if (aclName) acls.add(aclName);
     const criterion = c.string(acl, 'criterion', at, undefined, MAX_LENGTH.criterion);
-    const fetch = criterion?.trim().split(/\s+/)[0]?.replace(/\(.*$/, '');
+    const fetch = (typeof criterion === 'string' ? (ruleWords(criterion)?.[0] ?? '') : undefined)?.replace(/\(.*$/, '');
     if (fetch !== undefined && !(ACL_FETCHES as readonly string[]).includes(fetch)) {
       c.fail([...at, 'criterion'], `unknown ACL fetch ${JSON.stringify(fetch)}`, `use one of: ${ACL_FETCHES.join(', ')}`);
     } else if (criterion !== undefined) {
@@ -225,7 +226,7 @@ function checkFrontend(
  */
 function checkBackendMode(c: Checker, b: unknown, path: (string | number)[], frontends: unknown[]): void {
   if (!isObj(b) || !(HTTP_ONLY_ALGORITHMS as readonly unknown[]).includes(b.balance)) return;
-  const users = frontends.filter(isObj).filter((f) => f.defaultBackend === b.name || (Array.isArray(f.rules) && f.rules.some((r) => typeof r === 'string' && r.trim().split(/\s+/)[1] === b.name)));
+  const users = frontends.filter(isObj).filter((f) => f.defaultBackend === b.name || (Array.isArray(f.rules) && f.rules.some((r) => typeof r === 'string' && useBackendTarget(r) === b.name)));
   const user = users[0] ?? frontends.find(isObj);
   if (user?.mode === 'tcp') {
     c.fail([...path, 'balance'], `balance ${String(b.balance)} needs HTTP, but backend ${String(b.name)} serves tcp frontend ${String(user.name)}`, 'HAProxy would warn and fall back to roundrobin; use roundrobin, static-rr, leastconn, first, random or source');
@@ -233,7 +234,8 @@ function checkBackendMode(c: Checker, b: unknown, path: (string | number)[], fro
 }
 
 function checkRule(c: Checker, rule: string, at: (string | number)[], backends: Set<string>, acls: Set<string>): void {
-  const words = rule.trim().split(/\s+/);
+  const words = ruleWords(rule);
+  if (!words) return c.fail(at, `rule ${JSON.stringify(rule)} cannot be read: a quote is left open`, 'close the quote, or write the rule without quotes');
   let rest: string[];
   if (words[0] === 'use_backend') {
     const target = words[1] ?? '';
