@@ -1,7 +1,9 @@
 /**
  * Failover under chaos (`verify --chaos`), the pure half: what the proxy's config implies
  * for a stopped or paused server, and the judges that compare a client-side timeline with
- * it. The stream and the fault injection live in failover.ts.
+ * it. The stream lives in failover-stream.ts, the phases of a run in failover.ts.
+ * Past ~300 lines because each judge sits beside the HAProxy rule it applies (below); the
+ * rules are one text and read best in one place.
  *
  * What HAProxy 2.6 does (src/check.c, src/tcpcheck.c, src/stream.c back_handle_st_cer,
  * doc/configuration.txt), and so what the TypeScript proxy must do:
