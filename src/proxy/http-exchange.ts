@@ -15,7 +15,7 @@
  *
  * Longer than the project's ~300 lines on purpose: one hot-path class whose states (connect,
  * retry, redispatch, stream the body, time out) share fields; split across files it would
- * pay for indirection on every request (measured in `npm run bench`).
+ * add indirection to every request.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
