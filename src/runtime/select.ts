@@ -32,13 +32,20 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRunt
     const runtime = await createDockerRuntime();
     return { runtime, reason: `docker runtime (asked for): ${runtime.describe()}` };
   }
+  let runtime;
   try {
-    const runtime = await createDockerRuntime();
-    return { runtime, reason: `docker runtime: ${runtime.describe()}` };
+    runtime = await createDockerRuntime();
   } catch (err) {
     if (!(err instanceof EnvironmentError)) throw err;
     return { runtime: createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
   }
+  // An engine that can neither find nor pull the base images would only fail at the build:
+  // `auto` runs the lab as local processes instead, and says how to make docker usable.
+  const cannot = await runtime.cannotBuildLabs();
+  if (cannot) {
+    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers, but ${cannot} — \`haplab images --offline\` builds them once, then labs run on docker` };
+  }
+  return { runtime, reason: `docker runtime: ${runtime.describe()}` };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport } from '
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { availableImageFlavor } from './flavor.js';
+import { officialImageSteps } from '../images/official.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
@@ -93,6 +94,24 @@ export class DockerRuntime implements Runtime {
 
   async preferredImages(): Promise<ImageFlavor> {
     return (await availableImageFlavor(this.docker)) ?? 'official';
+  }
+
+  /**
+   * Why this engine cannot build a lab now, or undefined when it can: the base images are
+   * there, or the first official one pulls (a registry answers; the build pulls the rest).
+   * A machine with an engine but no registry and no offline images is not a place for
+   * `auto` to pick docker (select.ts).
+   */
+  async cannotBuildLabs(): Promise<string | undefined> {
+    if (await availableImageFlavor(this.docker)) return undefined;
+    const [first] = officialImageSteps(this.docker);
+    if (!first) return undefined;
+    try {
+      await first.run(() => undefined);
+      return undefined;
+    } catch (err) {
+      return err instanceof EnvironmentError ? `it has no haplab base images and ${err.message}` : `it has no haplab base images (${String(err)})`;
+    }
   }
 
   disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
