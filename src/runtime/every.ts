@@ -7,7 +7,7 @@ import { EnvironmentError } from '../errors.js';
 import { createDockerRuntime } from './docker/index.js';
 import { createLocalRuntime } from './local/index.js';
 import { readLabState } from './state.js';
-import type { DownOptions, LabInstance, Runtime, RuntimeKind, TeardownReport } from './types.js';
+import type { DownOptions, LabInstance, PartialLab, Runtime, RuntimeKind, TeardownReport } from './types.js';
 
 const FACTORIES: Record<RuntimeKind, () => Promise<Runtime>> = {
   docker: () => createDockerRuntime(),
@@ -39,6 +39,11 @@ async function acrossRuntimes<T>(ask: (runtime: Runtime) => Promise<T>): Promise
 /** Running labs on every runtime. */
 export function listEveryLab(): Promise<PerRuntime<LabInstance[]>[]> {
   return acrossRuntimes((runtime) => runtime.list());
+}
+
+/** Partial labs on every runtime (status). */
+export function leftoversEverywhere(): Promise<PerRuntime<PartialLab[]>[]> {
+  return acrossRuntimes((runtime) => runtime.leftovers());
 }
 
 /** `down --all`: every lab of every runtime. */

@@ -104,6 +104,15 @@ export interface TeardownReport {
  */
 export type StoppedApp = 'refused' | 'unanswered';
 
+/** What is left of a lab that is not running. */
+export interface PartialLab {
+  lab: string;
+  /** "2 networks, 1 container (exited)". */
+  what: string;
+  /** The lab directory, when the objects say where it was. */
+  dir?: string;
+}
+
 export interface Runtime {
   /** A label for notes and reports (never a thing to branch on outside src/runtime). */
   readonly kind: RuntimeKind;
@@ -119,6 +128,11 @@ export interface Runtime {
   downAll(options?: DownOptions): Promise<TeardownReport>;
   /** Running labs. */
   list(): Promise<LabInstance[]>;
+  /**
+   * Partial labs: what a lab left with no running lab around it (an `up` killed, a reader
+   * that went away), so `status` can show it with the command that removes it.
+   */
+  leftovers(): Promise<PartialLab[]>;
   /** A prober for a running lab. */
   prober(instance: LabInstance): Promise<Prober>;
   /** The image flavor a new lab should name on this runtime (what its engine already has). */

@@ -8,13 +8,13 @@ import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
 import type { ImageFlavor } from '../../lab-schema/types.js';
-import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport } from '../types.js';
+import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { availableImageFlavor } from './flavor.js';
 import { officialImageSteps } from '../images/official.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
-import { PROBE_SERVICE } from './labels.js';
+import { LABEL_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
 import { readLabState, removeLabState } from '../state.js';
 import { removeByLabel, type Removed } from './teardown.js';
@@ -90,6 +90,32 @@ export class DockerRuntime implements Runtime {
 
   prober(instance: LabInstance): Promise<Prober> {
     return createDockerProber(this.docker, instance);
+  }
+
+  /** Labelled containers and networks of labs that `list` does not show as running. */
+  async leftovers(): Promise<PartialLab[]> {
+    const running = new Set((await this.list()).map((l) => l.lab));
+    const filters = JSON.stringify({ label: [LABEL_LAB] });
+    const byLab = new Map<string, { containers: string[]; networks: number; dir?: string }>();
+    const entry = (lab: string) => byLab.get(lab) ?? byLab.set(lab, { containers: [], networks: 0 }).get(lab)!;
+    for (const c of await this.docker.listContainers({ all: true, filters })) {
+      const e = entry(c.Labels[LABEL_LAB]!);
+      e.containers.push(c.State);
+      e.dir ??= c.Labels[LABEL_DIR];
+    }
+    for (const n of await this.docker.listNetworks({ filters })) {
+      const e = entry(n.Labels?.[LABEL_LAB] ?? '?');
+      e.networks++;
+      e.dir ??= n.Labels?.[LABEL_DIR];
+    }
+    const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    return [...byLab].filter(([lab]) => !running.has(lab)).map(([lab, e]) => ({
+      lab, dir: e.dir,
+      what: [
+        e.containers.length ? `${plural(e.containers.length, 'container')} (${[...new Set(e.containers)].join(', ')})` : '',
+        e.networks ? plural(e.networks, 'network') : '',
+      ].filter(Boolean).join(', '),
+    }));
   }
 
   async preferredImages(): Promise<ImageFlavor> {

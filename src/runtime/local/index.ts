@@ -12,9 +12,10 @@ import { loadSpecFile } from '../../lab-schema/load.js';
 import { normalizeSpec } from '../../lab-schema/normalize.js';
 import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
-import type { DownOptions, LabInstance, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
+import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
+import { groupAlive } from './processes.js';
 import { PORT_TAKEN, StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
 import { planLocalRun } from './plan.js';
@@ -177,6 +178,18 @@ export class LocalRuntime implements Runtime {
   async list(): Promise<LabInstance[]> {
     const runs = await registeredRuns(this.options.registryDir);
     return runs.filter((r) => r.phase === 'running' && runAlive(r)).map(toInstance);
+  }
+
+  /**
+   * Registered runs that are not whole: an `up` that never finished, or a lab some of whose
+   * processes are gone. Processes still alive are counted: `down` ends them.
+   */
+  async leftovers(): Promise<PartialLab[]> {
+    const runs = await registeredRuns(this.options.registryDir);
+    return runs.filter((r) => !(r.phase === 'running' && runAlive(r))).map((r) => {
+      const alive = r.processes.filter((p) => p.pid !== undefined && groupAlive(p.pid)).length;
+      return { lab: r.lab, dir: r.dir, what: `a ${r.phase === 'starting' ? 'start that never finished' : 'run with processes gone'}, ${alive} of ${r.processes.length} processes alive` };
+    });
   }
 
   async prober(instance: LabInstance): Promise<Prober> {
