@@ -105,17 +105,7 @@ export async function identify(o: IdentifyOptions): Promise<IdentifyResult> {
     if (!cls.algorithms.includes(c.algorithm)) cls.algorithms.push(c.algorithm);
     cls.variants[c.algorithm] ??= c.variant;
   }
-  // Classes that share an algorithm are one answer (server orders of one algorithm that
-  // predicted differently but both fit): merge them.
-  const merged: IdentifiedClass[] = [];
-  for (const cls of classes.values()) {
-    const into = merged.find((m) => m.algorithms.some((a) => cls.algorithms.includes(a)));
-    if (!into) merged.push({ ...cls, algorithms: [...cls.algorithms], variants: { ...cls.variants } });
-    else {
-      for (const a of cls.algorithms) if (!into.algorithms.includes(a)) into.algorithms.push(a);
-      for (const [a, v] of Object.entries(cls.variants)) into.variants[a] ??= v;
-    }
-  }
+  const merged = mergeClasses([...classes.values()]);
   const fitNames = new Set(fitting.map(([c]) => c.algorithm));
   const ruledOut: IdentifyResult['ruledOut'] = [];
   for (const [c, f] of judged) {
@@ -137,4 +127,27 @@ export function wilson(k: number, n: number): { share: number; low: number; high
   const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
   const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
   return { share: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+}
+
+/**
+ * Classes that share an algorithm are one answer (server orders of one algorithm that
+ * predicted differently but both fit): merged transitively, until no two share one.
+ */
+export function mergeClasses(classes: readonly IdentifiedClass[]): IdentifiedClass[] {
+  const merged: IdentifiedClass[] = [];
+  for (const cls of classes) {
+    let into: IdentifiedClass = { ...cls, algorithms: [...cls.algorithms], variants: { ...cls.variants } };
+    for (let i = merged.length - 1; i >= 0; i--) {
+      const other = merged[i]!;
+      if (!other.algorithms.some((a) => into.algorithms.includes(a))) continue;
+      merged.splice(i, 1);
+      into = {
+        algorithms: [...other.algorithms, ...into.algorithms.filter((a) => !other.algorithms.includes(a))],
+        variants: { ...into.variants, ...other.variants },
+        evidence: other.evidence,
+      };
+    }
+    merged.push(into);
+  }
+  return merged;
 }
