@@ -10,7 +10,7 @@ import { csvUrl } from '../lbstats.js';
 import { serverStatus } from '../stats-page-csv.js';
 import type { Prober } from '../../runtime/types.js';
 import type { BackendSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
-import { reachedServer, type ChaosHow, type FailoverExpectation, type FailoverSettings, type StreamRecord } from './failover-judge.js';
+import { reachedServer, type ChaosHow, type ChaosTimeline, type FailoverExpectation, type FailoverSettings, type StreamRecord } from './failover-judge.js';
 import type { FailoverOptions } from './failover.js';
 import type { ModelContext } from './types.js';
 
@@ -107,17 +107,11 @@ export class ProxyStream {
   }
 }
 
-export interface Disruption {
+/** One disruption as it happened: the timeline's times (failover-judge.ts), how, and which app. */
+export type Disruption = Pick<ChaosTimeline, 'server' | 'disruptStart' | 'disruptEnd' | 'resumeStart' | 'resumeEnd' | 'resumeError' | 'streamEnd'> & {
   how: ChaosHow;
-  server: string;
   app: string;
-  disruptStart: number;
-  disruptEnd: number;
-  resumeStart: number;
-  resumeEnd?: number;
-  resumeError?: string;
-  streamEnd: number;
-}
+};
 
 /** Runs the stream to every proxy and the disruption in between; all decisions here, all judging in failover-judge.ts. */
 export class ChaosRun {
