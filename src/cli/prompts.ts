@@ -2,7 +2,8 @@
 import { input, select } from '@inquirer/prompts';
 import { describeAlgorithm, listCatalogue } from '../lab-schema/catalogue.js';
 import { checkWeightCount, isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../lab-schema/customize.js';
-import { ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../lab-schema/types.js';
+import { ALGORITHMS, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../lab-schema/types.js';
+import { backendModeOf } from '../lab-schema/rule-words.js';
 import { HaplabError } from '../errors.js';
 
 export async function askEpisode(): Promise<string> {

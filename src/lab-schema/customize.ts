@@ -2,10 +2,11 @@
  * The choices `haplab new` offers on top of an episode: algorithm, number of servers, their
  * weights, which proxy, which images. Each bad choice names the flag it came from.
  */
+import { backendModeOf } from './rule-words.js';
 import { BadInputError } from '../errors.js';
 import { weightProblem } from './validate.js';
 import {
-  ALGORITHMS, backendModeOf, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, primaryBackend,
+  ALGORITHMS, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, primaryBackend,
   type Algorithm, type AppSpec, type ImageFlavor, type LabSpec, type ProxyChoice, type ServerSpec,
 } from './types.js';
 

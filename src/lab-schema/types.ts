@@ -3,7 +3,6 @@
  * as lab.yaml. Every other artifact (Flask apps, Dockerfiles, haproxy.cfg, compose file)
  * is rendered from it, and the verifier computes its expectations from it.
  */
-import { useBackendTarget } from './rule-words.js';
 
 export const ALGORITHMS = [
   'roundrobin',
@@ -145,8 +144,3 @@ export function primaryBackend(spec: LabSpec): BackendSpec {
   return spec.backends.find((b) => b.servers.length > 1) ?? spec.backends[0]!;
 }
 
-/** The mode a backend runs in: that of the first frontend sending to it (default or use_backend), else the first frontend's. */
-export function backendModeOf(spec: LabSpec, backend: BackendSpec): Mode {
-  const user = spec.frontends.find((f) => f.defaultBackend === backend.name || f.rules?.some((r) => useBackendTarget(r) === backend.name));
-  return user?.mode ?? spec.frontends[0]!.mode;
-}

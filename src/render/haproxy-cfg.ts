@@ -1,6 +1,7 @@
 /** haproxy.cfg from a lab spec: the file both HAProxy and haplab's TypeScript proxy read. */
 import type { BackendSpec, FrontendSpec, LabSpec, ServerSpec } from '../lab-schema/types.js';
-import { backendModeOf, STATS_BIND_PORT } from '../lab-schema/types.js';
+import { STATS_BIND_PORT } from '../lab-schema/types.js';
+import { backendModeOf } from '../lab-schema/rule-words.js';
 import { renderTemplate } from './engine.js';
 
 export interface CfgTarget {

@@ -22,6 +22,8 @@ interface Import {
   line: number;
   /** The imported file, relative to the repository, with .ts for .js (src/runtime/types.ts). */
   to: string;
+  /** `import type` / `export type … from`: erased from the compiled code. */
+  typeOnly: boolean;
 }
 
 function sourceFiles(dir: string): string[] {
@@ -42,7 +44,7 @@ function importsOf(file: string): Import[] {
         const spec = m[1]!;
         if (!spec.startsWith('.')) continue; // node: builtins and packages
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
-        out.push({ from: relative(ROOT, file), line: i + 1, to: relative(ROOT, target) });
+        out.push({ from: relative(ROOT, file), line: i + 1, to: relative(ROOT, target), typeOnly: /^\s*(import|export)\s+type\b/.test(text) });
       }
     }
   });
@@ -119,6 +121,16 @@ describe('layer rules (docs/architecture.md)', () => {
   it('outside src/runtime only its entry points are imported, never a runtime\'s internals (docker/, local/, shared/…)', () => {
     const internal = imports.filter((i) => layerOf(i.from) !== 'runtime' && layerOf(i.to) === 'runtime' && !RUNTIME_ENTRY_POINTS.includes(i.to));
     expect(show(internal)).toEqual([]);
+  });
+
+  it('what the probe image copies alone (src/runtime/docker/probe-image.ts COMPILED) imports nothing outside it', () => {
+    const copied = (path: string) => under(path, 'src/probe') || path === 'src/runtime/types.ts' || path === 'src/lab-schema/types.ts';
+    const source = readFileSync(join(ROOT, 'src/runtime/docker/probe-image.ts'), 'utf8');
+    // The list this test mirrors: if the image copies more or less, this test must say so too.
+    expect(source).toMatch(/COMPILED = \['src\/probe', 'src\/runtime\/types\.js', 'src\/lab-schema\/types\.js'\]/);
+    // Type-only imports vanish from the compiled code; only value imports must be inside.
+    const valueImports = imports.filter((i) => copied(i.from) && !i.typeOnly && !copied(i.to));
+    expect(show(valueImports)).toEqual([]);
   });
 
   it('the docker and local runtimes do not import each other (what both need lives in src/runtime/shared)', () => {
