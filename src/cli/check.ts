@@ -15,6 +15,7 @@ import type { ImageFlavor } from '../lab-schema/types.js';
 import type { Report } from '../verify/report/types.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
 
 interface CheckFlags extends VerifyFlags {
@@ -37,7 +38,7 @@ export function registerCheckCommand(program: Command): void {
     .description('new → up → verify → down (down always); exit 0 only if every check passed')
     .option('--proxy <which>', 'haproxy | ts | both')
     .option('--runtime <which>', RUNTIME_CHOICES.join(' | '), 'auto')
-    .option('--images <flavor>', 'official | offline (default: whichever is present on the engine)')
+    .option('--images <flavor>', 'official | offline: pin the base images (default: up chooses what this machine has or can make)')
     .option('--requests <n>', 'at least this many requests per check')
     .option('--seed <seed>', 'make the random parts repeatable')
     .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
@@ -68,12 +69,13 @@ export function registerCheckCommand(program: Command): void {
             title: `new ${target}`,
             enabled: () => !isDir,
             task: async (c, task) => {
-              const images = flags.images ? parseImages(flags.images) : await c.selected.runtime.preferredImages();
+              const images = flags.images ? parseImages(flags.images) : undefined;
               const spec = customizeSpec(await loadEpisode(target), { proxy, images });
               await writeLab(spec, c.dir);
-              task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}, ${images} images)`;
+              task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}${images ? `, ${images} images` : ''})`;
             },
           },
+          prepareTask<CheckContext>((c) => ({ runtime: c.selected.runtime, dir: c.dir }), controller.signal),
           {
             title: 'up',
             task: async (c, task) => {

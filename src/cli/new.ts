@@ -36,7 +36,7 @@ export function registerNewCommand(program: Command): void {
     .option('--servers <n>', 'number of servers in the balanced backend')
     .option('--weights <list>', 'server weights, one per server, e.g. 2,1,3 (0..256; not all 0)')
     .option('--proxy <which>', 'haproxy | ts | both')
-    .option('--images <flavor>', 'official | offline (built by `haplab images --offline`)')
+    .option('--images <flavor>', 'official | offline: pin the base images in lab.yaml (default: `up` chooses per machine)')
     .option('-y, --yes', 'take the episode defaults for anything not given; ask nothing')
     .option('--force', 'overwrite an existing lab directory')
     .option('--spec <file>', 'scaffold from your own lab spec (YAML, the format of labs/*.yaml) instead of an episode')

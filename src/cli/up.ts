@@ -5,6 +5,7 @@ import { BadInputError, ExitCode } from '../errors.js';
 import { parseRuntimeChoice, RUNTIME_CHOICES, selectRuntime } from '../runtime/select.js';
 import type { LabInstance, UpOptions } from '../runtime/types.js';
 import { loadLabDirectorySpec } from '../lab-schema/load.js';
+import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
 
 interface UpFlags {
@@ -37,7 +38,7 @@ export function registerUpCommand(program: Command): void {
       process.on('SIGINT', onSigint);
       let instance: LabInstance | undefined;
       try {
-        await new Listr([{
+        await new Listr([prepareTask(() => ({ runtime, dir: resolve(dir) }), controller.signal), {
           title: `up ${dir}`,
           task: async (_ctx: unknown, task: { output: string; title: string }) => {
             const options: UpOptions = { signal: controller.signal, readyTimeoutMs: timeout * 1000, onStep: (step) => { task.output = step; } };

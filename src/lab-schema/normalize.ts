@@ -5,7 +5,6 @@ export function normalizeSpec(spec: LabSpec): LabSpec {
   return {
     ...spec,
     proxy: spec.proxy ?? 'haproxy',
-    images: spec.images ?? 'official',
     timeouts: spec.timeouts ?? { connect: 5000, client: 50000, server: 50000 },
     backends: spec.backends.map((b) => ({
       ...b,

@@ -27,7 +27,7 @@ export const PROXY_KINDS = ['haproxy', 'ts'] as const;
 export type ProxyKind = (typeof PROXY_KINDS)[number];
 export type ProxyChoice = ProxyKind | 'both';
 
-/** official: python:3.12-slim, haproxy:2.9, node:20-slim · offline: built by `haplab images --offline`. */
+/** official: python:3.12-slim, haproxy:2.9, node:20-slim · offline: haplab's own, built with debootstrap (images.ts). */
 export type ImageFlavor = 'official' | 'offline';
 
 export type Mode = 'http' | 'tcp';
@@ -115,7 +115,11 @@ export interface LabSpec {
   proves: string;
   /** Which proxy the lab runs. Default haproxy. */
   proxy: ProxyChoice;
-  images: ImageFlavor;
+  /**
+   * Pins the base images `up` uses. Absent (the usual case): `up` chooses per machine — the
+   * official ones where present or pullable, else haplab's offline ones (built if missing).
+   */
+  images?: ImageFlavor;
   apps: AppSpec[];
   frontends: FrontendSpec[];
   backends: BackendSpec[];

@@ -4,6 +4,7 @@
  * same services with dockerode and the same labels.
  */
 import { stringify } from 'yaml';
+import { BASE_IMAGE_ARG, OFFICIAL_IMAGES, type BaseImages } from '../lab-schema/images.js';
 import { STATS_BIND_PORT, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec, type ProxyKind } from '../lab-schema/types.js';
 
 export const LABEL_LAB = 'io.haplab.lab';
@@ -26,17 +27,23 @@ export function publishedPorts(spec: LabSpec, proxy: ProxyKind): { host: number;
   return ports;
 }
 
+/** The environment variable that gives every service's base image by hand (offline: haplab's node image, which has all three). */
+export const BASE_IMAGE_ENV = 'HAPLAB_BASE_IMAGE';
+
+/** Build arguments: the base image from HAPLAB_BASE_IMAGE, else the official one (the Dockerfile's default too). */
+const baseImageArgs = (role: keyof BaseImages) => ({ [BASE_IMAGE_ARG]: `\${${BASE_IMAGE_ENV}:-${OFFICIAL_IMAGES[role]}}` });
+
 export function renderCompose(spec: LabSpec, lab: string): string {
   const labels = (role: string) => ({ [LABEL_LAB]: lab, [LABEL_EPISODE]: spec.id, [LABEL_ROLE]: role });
   const proxyNetworks = spec.clientSubnet ? ['lab', 'clients'] : ['lab'];
   const services: Record<string, unknown> = {};
   for (const app of spec.apps) {
-    services[app.name] = { build: { context: `apps/${app.name}` }, labels: labels('app'), networks: ['lab'] };
+    services[app.name] = { build: { context: `apps/${app.name}`, args: baseImageArgs('python') }, labels: labels('app'), networks: ['lab'] };
   }
   for (const proxy of proxiesOf(spec)) {
     const service = PROXY_SERVICE[proxy];
     services[service] = {
-      build: { context: service },
+      build: { context: service, args: baseImageArgs(proxy === 'ts' ? 'node' : 'haproxy') },
       labels: labels(proxy),
       ports: publishedPorts(spec, proxy).map((p) => `127.0.0.1:${p.host}:${p.container}`),
       depends_on: spec.apps.map((a) => a.name),

@@ -1,7 +1,7 @@
 /** The Flask app and its Dockerfile, one per app in the spec. */
-import type { AppSpec, ImageFlavor, LabSpec } from '../lab-schema/types.js';
+import type { AppSpec, LabSpec } from '../lab-schema/types.js';
 import { SERVED_BY_HEADER } from '../lab-schema/types.js';
-import { BASE_IMAGES } from '../lab-schema/images.js';
+import { BASE_IMAGE_ARG, OFFICIAL_IMAGES } from '../lab-schema/images.js';
 import { pyString, renderTemplate } from './engine.js';
 
 /**
@@ -30,6 +30,7 @@ export function renderFlaskApp(spec: LabSpec, app: AppSpec): string {
   });
 }
 
-export function renderAppDockerfile(app: AppSpec, flavor: ImageFlavor): string {
-  return renderTemplate('Dockerfile.app', { app, flavor, image: BASE_IMAGES[flavor].python });
+/** The base image is a build argument (default: the official one): `up` chooses it per machine. */
+export function renderAppDockerfile(app: AppSpec): string {
+  return renderTemplate('Dockerfile.app', { app, arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.python });
 }

@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { EnvironmentError } from '../errors.js';
 import { distDir } from '../paths.js';
-import { BASE_IMAGES } from '../lab-schema/images.js';
+import { BASE_IMAGE_ARG, OFFICIAL_IMAGES, offlineImages } from '../lab-schema/images.js';
 import type { LabSpec } from '../lab-schema/types.js';
 import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
 import { renderTemplate } from './engine.js';
@@ -48,25 +48,24 @@ async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string
   await put(SPEC_FILE, `# haplab lab spec (${spec.id}); every file here is generated from it.\n${stringify(spec, { lineWidth: 0 })}`);
   for (const app of spec.apps) {
     await put(`apps/${app.name}/app.py`, renderFlaskApp(spec, app));
-    await put(`apps/${app.name}/Dockerfile`, renderAppDockerfile(app, spec.images));
+    await put(`apps/${app.name}/Dockerfile`, renderAppDockerfile(app));
     for (const [rel, content] of Object.entries(app.files ?? {})) await put(`apps/${app.name}/${rel}`, content);
   }
   const cfg = renderHaproxyCfg(spec);
-  const images = BASE_IMAGES[spec.images];
   for (const proxy of proxiesOf(spec)) {
     const service = PROXY_SERVICE[proxy];
     const ports = publishedPorts(spec, proxy).map((p) => p.container);
     await put(`${service}/haproxy.cfg`, cfg);
     if (proxy === 'haproxy') {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { flavor: spec.images, image: images.haproxy, ports }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports }));
     } else {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { image: images.node, ports }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports }));
       await copyCompiledProxy(join(dir, service, 'proxy'));
       written.push(`${service}/proxy/`);
     }
   }
   await put('docker-compose.yml', renderCompose(spec, lab));
-  await put('README.md', renderTemplate('lab-readme.md', { spec, lab, notes: spec.notes ?? [], proxies: proxiesOf(spec), ports: (p: 'haproxy' | 'ts') => publishedPorts(spec, p) }));
+  await put('README.md', renderTemplate('lab-readme.md', { spec, lab, offlineBase: offlineImages().node, notes: spec.notes ?? [], proxies: proxiesOf(spec), ports: (p: 'haproxy' | 'ts') => publishedPorts(spec, p) }));
   return written;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Chooses the runtime: docker where an engine answers, local processes otherwise, and says
- * why.
+ * Chooses the runtime: docker where an engine answers and base images can be had (present,
+ * pulled, or built here), local processes otherwise, and says why.
  */
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';
@@ -39,13 +39,13 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRunt
     if (!(err instanceof EnvironmentError)) throw err;
     return { runtime: createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
   }
-  // An engine that can neither find nor pull the base images would only fail at the build:
-  // `auto` runs the lab as local processes instead, and says how to make docker usable.
-  const cannot = await runtime.cannotBuildLabs();
-  if (cannot) {
-    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers, but ${cannot} — \`haplab images --offline\` builds them once, then labs run on docker` };
+  // An engine that can neither find, pull nor build the base images would only fail at the
+  // build: `auto` runs the lab as local processes instead, and says why in one line.
+  const outlook = await runtime.baseImageOutlook();
+  if (outlook.cannot) {
+    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers, but ${outlook.cannot}` };
   }
-  return { runtime, reason: `docker runtime: ${runtime.describe()}` };
+  return { runtime, reason: `docker runtime: ${runtime.describe()}${outlook.making ? ` (${outlook.making})` : ''}` };
 }
 
 /**

@@ -5,7 +5,7 @@
  * never learns which runtime it holds, and a third runtime is added without touching
  * src/cli or src/verify (docs/architecture.md).
  */
-import type { ImageFlavor, LabSpec, Mode, ProxyKind } from '../lab-schema/types.js';
+import type { LabSpec, Mode, ProxyKind } from '../lab-schema/types.js';
 
 export type RuntimeKind = 'docker' | 'local';
 
@@ -113,6 +113,15 @@ export interface PartialLab {
   dir?: string;
 }
 
+/** One thing made on this machine before labs can start (a base image pulled or built). */
+export interface PreparationStep {
+  title: string;
+  /** A reason to skip (e.g. "already there"), or false to run. */
+  skip: () => Promise<string | false>;
+  /** Does the work; `report` shows progress lines. */
+  run: (report: (line: string) => void) => Promise<void>;
+}
+
 export interface Runtime {
   /** A label for notes and reports (never a thing to branch on outside src/runtime). */
   readonly kind: RuntimeKind;
@@ -135,8 +144,12 @@ export interface Runtime {
   leftovers(): Promise<PartialLab[]>;
   /** A prober for a running lab. */
   prober(instance: LabInstance): Promise<Prober>;
-  /** The image flavor a new lab should name on this runtime (what its engine already has). */
-  preferredImages(): Promise<ImageFlavor>;
+  /**
+   * What must be made on this machine before the lab in `dir` can start (base images pulled
+   * or built), as steps a caller shows one by one; none when all is there. `up` does what is
+   * left itself. EnvironmentError (exit 3) with the reason when it cannot be made here.
+   */
+  prepare(dir: string, options?: { signal?: AbortSignal }): Promise<PreparationStep[]>;
   /** Stops or pauses one app (fault injection, failover checks); start again with resume. */
   disrupt?(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void>;
   resume?(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void>;

@@ -14,7 +14,7 @@ import { findEngine } from '../../src/runtime/docker/engine.js';
 import { labelledObjects } from '../../src/runtime/docker/teardown.js';
 import { loadEpisode } from '../../src/lab-schema/catalogue.js';
 import { customizeSpec, type LabChoices } from '../../src/lab-schema/customize.js';
-import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../src/lab-schema/images.js';
+import { offlineImages } from '../../src/lab-schema/images.js';
 import { describeWithTool, knownTool } from '../helpers/require-tool.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -25,7 +25,7 @@ async function engineProblem(): Promise<string | undefined> {
   } catch (err) {
     return `no Docker engine answers (${err instanceof Error ? err.message : String(err)})`;
   }
-  for (const image of [OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE]) {
+  for (const image of Object.values(offlineImages())) {
     try {
       await docker.getImage(image).inspect();
     } catch {

@@ -25,7 +25,7 @@ export class BuildFailedError extends DetailedEnvironmentError {
 function hintFor(reason: string): string {
   if (/haplab\/bookworm/.test(reason)) return 'build the offline base images first: `haplab images --offline`';
   if (/pull access denied|no such host|dial tcp|TLS handshake|manifest unknown|i\/o timeout/i.test(reason)) {
-    return 'no image registry is reachable: run `haplab images --offline` and scaffold the lab with `--images offline`';
+    return 'no image registry is reachable: `haplab images --offline` builds haplab\'s own base images, which `up` then uses (unless lab.yaml pins `images: official`)';
   }
   return 'fix the step above in the Dockerfile (or the files it copies) and run `haplab up` again';
 }
@@ -38,6 +38,8 @@ export interface BuildOptions {
   tag: string;
   labels: Record<string, string>;
   dockerfile?: string;
+  /** The Dockerfile's ARGs (BASE_IMAGE: the base `up` chose). */
+  buildArgs?: Record<string, string>;
   signal?: AbortSignal;
   /** Each line the build prints. */
   onLine?: (line: string) => void;
@@ -49,6 +51,7 @@ export async function buildImage(docker: Docker, options: BuildOptions): Promise
     t: options.tag,
     labels: options.labels,
     dockerfile: options.dockerfile,
+    buildargs: options.buildArgs,
     // Intermediate containers go even when a step fails: nothing unlabelled is left behind.
     rm: true,
     forcerm: true,

@@ -7,12 +7,10 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
-import type { ImageFlavor } from '../../lab-schema/types.js';
-import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport } from '../types.js';
+import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
-import { availableImageFlavor } from './flavor.js';
-import { officialImageSteps } from '../images/official.js';
+import { decideImages, imageFacts, planBaseImages } from '../images/plan.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { LABEL_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
@@ -118,26 +116,22 @@ export class DockerRuntime implements Runtime {
     }));
   }
 
-  async preferredImages(): Promise<ImageFlavor> {
-    return (await availableImageFlavor(this.docker)) ?? 'official';
+  async prepare(dir: string, options: { signal?: AbortSignal } = {}): Promise<PreparationStep[]> {
+    const { spec } = await loadLab(dir);
+    const plan = await planBaseImages(this.docker, { pin: spec.images, signal: options.signal });
+    if (plan.flavor === undefined) throw new EnvironmentError(`the Docker engine (${this.describe()}) ${plan.cannot}`, plan.fix);
+    return plan.steps;
   }
 
   /**
-   * Why this engine cannot build a lab now, or undefined when it can: the base images are
-   * there, or the first official one pulls (a registry answers; the build pulls the rest).
-   * A machine with an engine but no registry and no offline images is not a place for
-   * `auto` to pick docker (select.ts).
+   * Whether this engine can have base images for a lab, for `auto` to choose (select.ts):
+   * `cannot` says why not (no images, no registry, and no way to build haplab's offline
+   * ones here); `making` says what `up` will do first when they are not there yet.
    */
-  async cannotBuildLabs(): Promise<string | undefined> {
-    if (await availableImageFlavor(this.docker)) return undefined;
-    const [first] = officialImageSteps(this.docker);
-    if (!first) return undefined;
-    try {
-      await first.run(() => undefined);
-      return undefined;
-    } catch (err) {
-      return err instanceof EnvironmentError ? `it has no haplab base images and ${err.message}` : `it has no haplab base images (${String(err)})`;
-    }
+  async baseImageOutlook(): Promise<{ cannot?: string; making?: string }> {
+    const decision = await decideImages(await imageFacts(this.docker));
+    if (decision.flavor === undefined) return { cannot: `${decision.cannot} — ${decision.fix}` };
+    return decision.action === 'present' ? {} : { making: decision.why };
   }
 
   disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { distDir, packageRoot } from '../../paths.js';
-import { BASE_IMAGES } from '../../lab-schema/images.js';
+import { baseImages, imageNamespace } from '../../lab-schema/images.js';
 import type { ImageFlavor } from '../../lab-schema/types.js';
 import { buildImage, imageExists } from './build.js';
 import { LABEL_IMAGE } from './labels.js';
@@ -47,7 +47,7 @@ function resolvePackageDir(name: string, requester: string): string | undefined 
 }
 
 function dockerfile(flavor: ImageFlavor): string {
-  const lines = [`FROM ${BASE_IMAGES[flavor].node}`];
+  const lines = [`FROM ${baseImages(flavor).node}`];
   // The offline base has iproute2; node:20-slim needs it for `ip addr add`.
   if (flavor === 'official') lines.push('RUN apt-get update && apt-get install -y --no-install-recommends iproute2 && rm -rf /var/lib/apt/lists/*');
   lines.push('COPY haplab/ /haplab/', 'WORKDIR /haplab', '# Idles; the runtime execs the agent for each batch.', 'CMD ["sleep", "infinity"]', '');
@@ -79,13 +79,16 @@ async function hashTree(dir: string): Promise<string> {
   return hash.digest('hex').slice(0, 12);
 }
 
+/** In haplab's image namespace (HAPLAB_IMAGE_NAMESPACE), like the offline bases it builds on. */
+const probeRepository = (): string => `${imageNamespace()}/probe`;
+
 /** The probe image for this flavor, built if the engine does not have it yet. */
 export async function ensureProbeImage(docker: Docker, flavor: ImageFlavor, signal?: AbortSignal): Promise<string> {
   const context = await mkdtemp(join(tmpdir(), 'haplab-probe-'));
   try {
     await mkdir(context, { recursive: true });
     await assembleContext(context, flavor);
-    const tag = `haplab/probe:${flavor}-${await hashTree(context)}`;
+    const tag = `${probeRepository()}:${flavor}-${await hashTree(context)}`;
     if (!(await imageExists(docker, tag))) {
       await buildImage(docker, { contextDir: context, tag, labels: { [LABEL_IMAGE]: 'probe' }, signal });
       await pruneOldProbeImages(docker, flavor, tag);
@@ -101,7 +104,7 @@ async function pruneOldProbeImages(docker: Docker, flavor: ImageFlavor, keep: st
   const images = await docker.listImages({ filters: { label: [`${LABEL_IMAGE}=probe`] } });
   for (const image of images) {
     const tags = image.RepoTags ?? [];
-    if (tags.includes(keep) || !tags.some((t) => t.startsWith(`haplab/probe:${flavor}-`))) continue;
+    if (tags.includes(keep) || !tags.some((t) => t.startsWith(`${probeRepository()}:${flavor}-`))) continue;
     await docker.getImage(image.Id).remove().catch(() => undefined);
   }
 }

@@ -10,12 +10,13 @@ import type Docker from 'dockerode';
 import { EnvironmentError, ExitCode, HaplabError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import { labNameOf, SPEC_FILE } from '../../render/lab.js';
-import { BASE_IMAGES } from '../../lab-schema/images.js';
+import { BASE_IMAGE_ARG, baseImages, type BaseImages } from '../../lab-schema/images.js';
 import { loadSpecFile } from '../../lab-schema/load.js';
 import { normalizeSpec } from '../../lab-schema/normalize.js';
-import type { LabSpec } from '../../lab-schema/types.js';
+import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
+import { ensureBaseImages } from '../images/plan.js';
 import type { LabInstance, UpOptions } from '../types.js';
-import { buildImage, imageExists } from './build.js';
+import { buildImage } from './build.js';
 import { createAppContainer, createProbeContainer, createProxyContainer } from './containers.js';
 import { instanceOf, isComplete, labContainers } from './instance.js';
 import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from './labels.js';
@@ -65,7 +66,9 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
     await removeByLabel(docker, lab);
     notes.push('an earlier, incomplete or different run of this lab was removed first');
   }
-  await assertBaseImages(docker, spec);
+  // Official where present or pullable, else haplab's offline images (built here once when missing).
+  const base = await ensureBaseImages(docker, { pin: spec.images, signal: options.signal, report: step });
+  step(`base images: ${base.flavor} (${base.why})`);
   await assertPortsFree(docker, proxiesOf(spec).flatMap((p) => publishedPorts(spec, p).map((x) => x.host)));
 
   const id: LabIdentity = { lab, episode: spec.id, runId: newRunId(), dir };
@@ -73,7 +76,7 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
   const state: LabState = { version: 1, runtime: 'docker', lab, runId: id.runId, episode: spec.id, createdAt: new Date().toISOString(), phase: 'starting' };
   await writeLabState(dir, state);
   try {
-    await bringUp(docker, spec, id, { ...options, readyTimeoutMs: readyMs });
+    await bringUp(docker, spec, id, base.flavor, { ...options, readyTimeoutMs: readyMs });
   } catch (err) {
     const aborted = options.signal?.aborted ?? false;
     step('removing what this run made');
@@ -87,27 +90,21 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
   return instance;
 }
 
-async function assertBaseImages(docker: Docker, spec: LabSpec): Promise<void> {
-  if (spec.images !== 'offline') return; // official images are pulled by the build, as a user with internet expects
-  for (const image of new Set(Object.values(BASE_IMAGES.offline))) {
-    if (!(await imageExists(docker, image))) {
-      throw new EnvironmentError(`the offline base image ${image} is missing`, 'build it with `haplab images --offline`');
-    }
-  }
-}
-
-async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, options: DockerUpOptions): Promise<void> {
+async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, options: DockerUpOptions): Promise<void> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  const services = [...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), role: 'app' as const })),
-    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], role: p }))];
+  const base: keyof BaseImages = 'python';
+  const services = [...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), base })),
+    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], base: p === 'ts' ? 'node' as const : 'haproxy' as const }))];
+  const images = baseImages(flavor);
 
   step(`building ${services.length} images and the probe`);
   const builds = await Promise.allSettled([
     ...services.map((s) => buildImage(docker, {
       contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
+      buildArgs: { [BASE_IMAGE_ARG]: images[s.base] },
     })),
-    ensureProbeImage(docker, spec.images, signal),
+    ensureProbeImage(docker, flavor, signal),
   ]);
   signal?.throwIfAborted();
   const failed = builds.find((b): b is PromiseRejectedResult => b.status === 'rejected');

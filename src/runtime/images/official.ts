@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { BASE_IMAGES } from '../../lab-schema/images.js';
+import { OFFICIAL_IMAGES } from '../../lab-schema/images.js';
 import { imageExists } from '../docker/build.js';
 import type { ImageStep } from './steps.js';
 
@@ -17,7 +17,7 @@ interface PullEvent {
 }
 
 export function officialImages(): string[] {
-  return [...new Set(Object.values(BASE_IMAGES.official))];
+  return [...new Set(Object.values(OFFICIAL_IMAGES))];
 }
 
 export function officialImageSteps(docker: Docker, options: { force?: boolean } = {}): ImageStep[] {
@@ -48,7 +48,7 @@ async function pull(docker: Docker, image: string, report: (line: string) => voi
     const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/^\(HTTP code \d+\)[^-]*-\s*/, '');
     throw new EnvironmentError(
       `cannot pull ${image}: ${reason.trim()} (is an image registry reachable from here?)`,
-      'run `haplab images --offline` to build equivalents locally, and scaffold labs with `--images offline`',
+      'run `haplab images --offline` to build equivalents here (labs then use them)',
     );
   }
 }

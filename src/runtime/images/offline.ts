@@ -1,7 +1,7 @@
 /**
- * `haplab images --offline`: where no registry answers, the base images are made
- * here. OFFLINE_BASE_IMAGE is a debootstrap'd bookworm (debootstrap.ts PACKAGES: Flask, waitress, HAProxy, iproute2)
- * loaded with the engine's image import; OFFLINE_NODE_IMAGE adds the host's own node binary
+ * `haplab images --offline` (and `up` where no registry answers): the base images are
+ * made here. The base (src/lab-schema/images.ts offlineImages) is a debootstrap'd bookworm (debootstrap.ts PACKAGES: Flask, waitress, HAProxy, iproute2)
+ * loaded with the engine's image import; the node image adds the host's own node binary
  * (Debian's glibc on both sides, so it runs as is).
  */
 import { spawn } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { OFFLINE_BASE_IMAGE, OFFLINE_NODE_IMAGE } from '../../lab-schema/images.js';
+import { offlineImages } from '../../lab-schema/images.js';
 import { buildImage, imageExists } from '../docker/build.js';
 import { LABEL_IMAGE } from '../docker/labels.js';
 import { debianMirror } from './apt-mirror.js';
@@ -18,22 +18,23 @@ import { debootstrap, PACKAGES, SUITE } from './debootstrap.js';
 import type { ImageStep } from './steps.js';
 
 export function offlineImageSteps(docker: Docker, options: { force?: boolean; signal?: AbortSignal } = {}): ImageStep[] {
+  const { base, node } = offlineImages();
   const present = async (image: string) => (!options.force && (await imageExists(docker, image)) ? `${image} is already there` : false);
   return [
     {
-      title: `${OFFLINE_BASE_IMAGE}: debootstrap ${SUITE} (${PACKAGES.join(', ')}) and import`,
-      skip: () => present(OFFLINE_BASE_IMAGE),
-      run: (report) => buildBaseImage(docker, report, options.signal),
+      title: `${base}: debootstrap ${SUITE} (${PACKAGES.join(', ')}) and import`,
+      skip: () => present(base),
+      run: (report) => buildBaseImage(docker, base, report, options.signal),
     },
     {
-      title: `${OFFLINE_NODE_IMAGE}: ${OFFLINE_BASE_IMAGE} + this host's node (${process.version})`,
-      skip: () => present(OFFLINE_NODE_IMAGE),
-      run: (report) => buildNodeImage(docker, report, options.signal),
+      title: `${node}: ${base} + this host's node (${process.version})`,
+      skip: () => present(node),
+      run: (report) => buildNodeImage(docker, base, node, report, options.signal),
     },
   ];
 }
 
-async function buildBaseImage(docker: Docker, report: (line: string) => void, signal?: AbortSignal): Promise<void> {
+async function buildBaseImage(docker: Docker, image: string, report: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const mirror = debianMirror(SUITE);
   const work = await mkdtemp(join(tmpdir(), 'haplab-rootfs-'));
   const root = join(work, 'root');
@@ -44,7 +45,7 @@ async function buildBaseImage(docker: Docker, report: (line: string) => void, si
     await rm(join(root, 'var', 'cache', 'apt', 'archives'), { recursive: true, force: true });
     await rm(join(root, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
     report('importing the root into the engine');
-    await importRoot(docker, root, OFFLINE_BASE_IMAGE, signal);
+    await importRoot(docker, root, image, signal);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -77,22 +78,22 @@ async function importRoot(docker: Docker, root: string, image: string, signal?: 
   if (!(await imageExists(docker, image))) throw new EnvironmentError(`the engine did not keep ${image} after importing it`);
 }
 
-async function buildNodeImage(docker: Docker, report: (line: string) => void, signal?: AbortSignal): Promise<void> {
-  if (!(await imageExists(docker, OFFLINE_BASE_IMAGE))) {
-    throw new EnvironmentError(`${OFFLINE_BASE_IMAGE} is missing`, 'run `haplab images --offline --force`');
+async function buildNodeImage(docker: Docker, base: string, image: string, report: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  if (!(await imageExists(docker, base))) {
+    throw new EnvironmentError(`${base} is missing`, 'run `haplab images --offline --force`');
   }
   const context = await mkdtemp(join(tmpdir(), 'haplab-node-image-'));
   try {
     await copyFile(process.execPath, join(context, 'node'));
     await writeFile(join(context, 'Dockerfile'), [
-      `FROM ${OFFLINE_BASE_IMAGE}`,
+      `FROM ${base}`,
       '# The host\'s own node binary: bookworm glibc on both sides.',
       'COPY node /usr/local/bin/node',
       'RUN node --version',
       'CMD ["node"]',
       '',
     ].join('\n'));
-    await buildImage(docker, { contextDir: context, tag: OFFLINE_NODE_IMAGE, labels: { [LABEL_IMAGE]: 'node' }, onLine: report, signal });
+    await buildImage(docker, { contextDir: context, tag: image, labels: { [LABEL_IMAGE]: 'node' }, onLine: report, signal });
   } finally {
     await rm(context, { recursive: true, force: true });
   }

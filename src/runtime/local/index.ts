@@ -10,9 +10,9 @@ import { EnvironmentError } from '../../errors.js';
 import { labNameOf } from '../../render/lab.js';
 import { loadSpecFile } from '../../lab-schema/load.js';
 import { normalizeSpec } from '../../lab-schema/normalize.js';
-import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
+import type { LabSpec } from '../../lab-schema/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
-import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
+import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
 import { disruptApp, resumeApp } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
 import { groupAlive } from './processes.js';
@@ -196,9 +196,9 @@ export class LocalRuntime implements Runtime {
     return new HostProber(instance);
   }
 
-  /** Nothing is built: the lab's Dockerfiles and their image names are not used here. */
-  async preferredImages(): Promise<ImageFlavor> {
-    return 'official';
+  /** Nothing is built: the lab's Dockerfiles and their base images are not used here. */
+  async prepare(): Promise<PreparationStep[]> {
+    return [];
   }
 
   async disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
