@@ -43,7 +43,7 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRunt
   // build: `auto` runs the lab as local processes instead, and says why in one line.
   const outlook = await runtime.baseImageOutlook();
   if (outlook.cannot) {
-    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers, but ${outlook.cannot}` };
+    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers but ${outlook.cannot}` };
   }
   return { runtime, reason: `docker runtime: ${runtime.describe()}${outlook.making ? ` (${outlook.making})` : ''}` };
 }

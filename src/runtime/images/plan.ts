@@ -42,8 +42,8 @@ export async function decideImages(facts: ImageFacts, pin?: ImageFlavor): Promis
     }
     problems.push({ reason: `cannot build haplab's offline images here: ${problem.reason}`, fix: problem.fix });
   }
-  const pinned = pin ? ` (lab.yaml pins images: ${pin})` : '';
-  return { cannot: `it has no haplab base images${pinned}, ${problems.map((p) => p.reason).join(', and ')}`, fix: problems.map((p) => p.fix).join('; or ') };
+  const which = pin ? `${pin} base images (lab.yaml pins images: ${pin})` : 'haplab base images';
+  return { cannot: `has no ${which}, ${problems.map((p) => p.reason).join(', and ')}`, fix: problems.map((p) => p.fix).join('; or ') };
 }
 
 /** The facts of this engine and machine, probed lazily. */
