@@ -12,6 +12,7 @@ import { registerStatusCommand } from './status.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerCheckCommand } from './check.js';
 import { registerIdentifyCommand } from './identify.js';
+import { registerDoctorCommand } from './doctor.js';
 import { watchClosedOutput } from './closed-output.js';
 
 watchClosedOutput();
@@ -34,6 +35,7 @@ registerStatusCommand(program);
 registerVerifyCommand(program);
 registerCheckCommand(program);
 registerIdentifyCommand(program);
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -67,7 +67,7 @@ function layerOf(path: string): string {
 const RANK: Record<string, number> = { base: 0, proxy: 1, 'lab-schema': 2, render: 3, probe: 3, runtime: 4, verify: 5, cli: 6 };
 
 /** What src/runtime offers the layers above it; everything else in it is the runtimes' own. */
-const RUNTIME_ENTRY_POINTS = ['src/runtime/types.ts', 'src/runtime/select.ts', 'src/runtime/every.ts', 'src/runtime/images/index.ts'];
+const RUNTIME_ENTRY_POINTS = ['src/runtime/types.ts', 'src/runtime/select.ts', 'src/runtime/every.ts', 'src/runtime/images/index.ts', 'src/runtime/doctor/index.ts'];
 
 /**
  * Known exceptions, each with its reason. The lab schema validates ACL and rule lines with
