@@ -17,6 +17,7 @@ import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
+import { JSON_OPTION, JSON_OPTION_HELP, progressRendering, QUIET_OPTION, QUIET_OPTION_HELP, say } from './output.js';
 
 interface CheckFlags extends VerifyFlags {
   runtime?: string;
@@ -42,8 +43,9 @@ export function registerCheckCommand(program: Command): void {
     .option('--requests <n>', 'at least this many requests per check')
     .option('--seed <seed>', 'make the random parts repeatable')
     .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
-    .option('--json <file>', 'write the report as JSON')
+    .option(JSON_OPTION, JSON_OPTION_HELP)
     .option('--junit <file>', 'write the report as JUnit XML')
+    .option(QUIET_OPTION, QUIET_OPTION_HELP)
     .action(action(async (target: string, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
       parseRequests(flags.requests);
@@ -55,7 +57,7 @@ export function registerCheckCommand(program: Command): void {
       }
       if (isDir) await loadLabDirectorySpec(resolve(target), target); // a broken lab.yaml is named before any runtime starts
       const selected = isDir ? await runtimeForLab(resolve(target), choice) : await selectRuntime(choice);
-      process.stdout.write(`${selected.reason}\n`);
+      say(`${selected.reason}\n`);
       const scratch = isDir ? undefined : await mkdtemp(join(tmpdir(), 'haplab-check-'));
       const ctx: CheckContext = { dir: isDir ? resolve(target) : join(scratch!, `${target}-check-${process.pid}`), selected };
 
@@ -90,7 +92,7 @@ export function registerCheckCommand(program: Command): void {
               task.title = `verify: ${c.report.verdict}`;
             },
           },
-        ], { ctx, exitOnError: true, registerSignalListeners: false, rendererOptions: { showErrorMessage: false }, fallbackRenderer: 'simple' }).run();
+        ], { ctx, exitOnError: true, registerSignalListeners: false, rendererOptions: { showErrorMessage: false }, fallbackRenderer: 'simple', ...progressRendering() }).run();
       } catch (err) {
         // Ctrl-C, or a reader that went away (closed-output.ts): the lab is taken down below,
         // and the run ends as interrupted — a check cut short is not a pass.
@@ -100,7 +102,7 @@ export function registerCheckCommand(program: Command): void {
         process.off('SIGTERM', onSignal);
         // A lab made here for an episode id has a one-off name: its images would never be used again.
         await ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
-        process.stdout.write(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
+        say(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
         if (scratch) await rm(scratch, { recursive: true, force: true });
       }
       if (controller.signal.aborted) return ExitCode.interrupted;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BadInputError, EnvironmentError, ExitCode } from '../errors.js';
 import { runtimeForLab } from '../runtime/select.js';
@@ -7,20 +7,20 @@ import { createBalancer } from '../proxy/balance/index.js';
 import type { ProxyKind } from '../lab-schema/types.js';
 import { balancerOracle } from '../verify/balance-oracle.js';
 import { identify, type IdentifyResult } from '../verify/identify/index.js';
-import { renderIdentify } from '../verify/identify/render.js';
+import { identifyVerdictLine, renderIdentify } from '../verify/identify/render.js';
 import { labSender, serverNamer, urlSender, type Sender } from '../verify/identify/targets.js';
 import { createRng, randomSeed } from '../verify/rng.js';
 import { DEFAULT_ALPHA } from '../verify/statistics.js';
 import { action } from './run-command.js';
+import { JSON_OPTION, JSON_OPTION_HELP, QUIET_OPTION, QUIET_OPTION_HELP, say, sayVerdict, writeJsonOutput, type OutputFlags } from './output.js';
 
-interface IdentifyFlags {
+interface IdentifyFlags extends OutputFlags {
   header: string;
   pattern?: string;
   requests: string;
   keys: string;
   seed?: string;
   proxy?: ProxyKind;
-  json?: string;
 }
 
 function count(flag: string, value: string, min: number): number {
@@ -40,7 +40,8 @@ export function registerIdentifyCommand(program: Command): void {
     .option('--keys <n>', 'distinct keys, each sent 3 times', '40')
     .option('--seed <seed>', 'make the run repeatable')
     .option('--proxy <which>', 'haproxy | ts: which proxy of a lab')
-    .option('--json <file>', 'write the result as JSON')
+    .option(JSON_OPTION, JSON_OPTION_HELP)
+    .option(QUIET_OPTION, QUIET_OPTION_HELP)
     .action(action(async (target: string, flags: IdentifyFlags) => {
       const requests = count('--requests', flags.requests, 12);
       const keys = count('--keys', flags.keys, 10);
@@ -69,8 +70,9 @@ export function registerIdentifyCommand(program: Command): void {
       } finally {
         await close();
       }
-      process.stdout.write(renderIdentify(target, result, seed));
-      if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ target, seed, ...result }, null, 2)}\n`);
+      say(renderIdentify(target, result, seed));
+      sayVerdict(identifyVerdictLine(target, result));
+      await writeJsonOutput(flags.json, `${JSON.stringify({ target, seed, ...result }, null, 2)}\n`);
       return result.fits.length === 1 ? ExitCode.ok : ExitCode.checkFailed;
     }));
 }

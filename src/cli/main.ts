@@ -14,6 +14,7 @@ import { registerCheckCommand } from './check.js';
 import { registerIdentifyCommand } from './identify.js';
 import { registerDoctorCommand } from './doctor.js';
 import { watchClosedOutput } from './closed-output.js';
+import { configureOutput } from './output.js';
 
 watchClosedOutput();
 
@@ -23,7 +24,12 @@ program
   .description('Scaffold, run and prove HAProxy load-balancing labs.')
   .version('0.1.0')
   .showHelpAfterError()
-  .exitOverride();
+  .exitOverride()
+  // --json [FILE] and --quiet decide where every command's text goes (output.ts), before it prints.
+  .hook('preAction', (_program, command) => {
+    const { json, quiet } = command.opts<{ json?: string | boolean; quiet?: boolean }>();
+    configureOutput({ json, quiet });
+  });
 
 registerListCommand(program);
 registerNewCommand(program);

@@ -1,19 +1,19 @@
 /** Runs the verifier on a running lab and prints/writes its report: shared by verify and check. */
 import { BadInputError, ExitCode } from '../errors.js';
 import type { LabInstance, Runtime } from '../runtime/types.js';
-import { writeJsonReport } from '../verify/report/json.js';
+import { reportToJson } from '../verify/report/json.js';
 import { writeJunitReport } from '../verify/report/junit.js';
-import { renderTerminal } from '../verify/report/terminal.js';
+import { renderTerminal, verdictLine } from '../verify/report/terminal.js';
 import type { Report } from '../verify/report/types.js';
 import { verifyLab } from '../verify/run.js';
 import { specOracles } from '../verify/spec-oracles.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import type { ProxyChoice } from '../lab-schema/types.js';
+import { say, sayVerdict, textInColour, writeJsonOutput, type OutputFlags } from './output.js';
 
-export interface VerifyFlags {
+export interface VerifyFlags extends OutputFlags {
   requests?: string;
   seed?: string;
-  json?: string;
   junit?: string;
   proxy?: string;
   /** --chaos [stop|pause|both] (bare: stop). */
@@ -55,17 +55,15 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
   }
 }
 
-/** Prints the report, writes --json/--junit, and returns the exit code its verdict gives. */
+/** Prints the report (output.ts says where), writes --json/--junit, and returns the exit code its verdict gives. */
 export async function publishReport(report: Report, flags: VerifyFlags): Promise<number> {
-  // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
-  process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
-  if (flags.json) {
-    await writeJsonReport(flags.json, report);
-    process.stdout.write(`report: ${flags.json}\n`);
-  }
+  say(renderTerminal(report, { color: textInColour() }));
+  sayVerdict(verdictLine(report));
+  const jsonFile = await writeJsonOutput(flags.json, reportToJson(report));
+  if (jsonFile) say(`report: ${jsonFile}\n`);
   if (flags.junit) {
     await writeJunitReport(flags.junit, report);
-    process.stdout.write(`junit: ${flags.junit}\n`);
+    say(`junit: ${flags.junit}\n`);
   }
   return report.verdict === 'pass' ? ExitCode.ok : ExitCode.checkFailed;
 }

@@ -7,6 +7,7 @@ import type { LabInstance, UpOptions } from '../runtime/types.js';
 import { loadLabDirectorySpec } from '../lab-schema/load.js';
 import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
+import { progressRendering, say } from './output.js';
 
 interface UpFlags {
   runtime?: string;
@@ -26,7 +27,7 @@ export function registerUpCommand(program: Command): void {
       const choice = parseRuntimeChoice(flags.runtime);
       await loadLabDirectorySpec(resolve(dir), dir); // a missing or broken lab is named before any runtime starts
       const { runtime, reason } = await selectRuntime(choice);
-      process.stdout.write(`${reason}\n`);
+      say(`${reason}\n`);
 
       // Ctrl-C: `up` removes what it made, then exits 130. A second Ctrl-C does not wait.
       const controller = new AbortController();
@@ -45,22 +46,26 @@ export function registerUpCommand(program: Command): void {
             instance = await runtime.up(resolve(dir), options);
             task.title = `lab ${instance.lab} is up (${runtime.kind})`;
           },
-        }], { exitOnError: true, registerSignalListeners: false, fallbackRenderer: 'simple', rendererOptions: { showErrorMessage: false } }).run();
+        }], { exitOnError: true, registerSignalListeners: false, fallbackRenderer: 'simple', rendererOptions: { showErrorMessage: false }, ...progressRendering() }).run();
+      } catch (err) {
+        // Ctrl-C, or a reader that went away (closed-output.ts): runtime.up removed what it
+        // made before giving up; the run ends as interrupted, not as an internal error.
+        if (!controller.signal.aborted) throw err;
       } finally {
         process.off('SIGINT', onSigint);
       }
+      if (controller.signal.aborted) return ExitCode.interrupted;
       printInstance(instance!);
-      process.stdout.write(`next: haplab verify ${dir}   ·   haplab down ${dir}\n`);
+      say(`next: haplab verify ${dir}   ·   haplab down ${dir}\n`);
     }));
 }
 
 export function printInstance(instance: LabInstance): void {
-  const out = process.stdout;
   const rows = [
     ...instance.endpoints.map((e) => [e.proxy, e.frontend, e.mode, e.url]),
     ...instance.stats.map((s) => [s.proxy, 'stats', 'http', s.url.replace(/;csv$/, '')]),
   ];
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) out.write(`  ${r.slice(0, 3).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[3]}\n`);
-  for (const note of instance.notes) out.write(`  note: ${note}\n`);
+  for (const r of rows) say(`  ${r.slice(0, 3).map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${r[3]}\n`);
+  for (const note of instance.notes) say(`  note: ${note}\n`);
 }

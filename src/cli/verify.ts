@@ -6,6 +6,7 @@ import { loadLabDirectorySpec } from '../lab-schema/load.js';
 import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import { action } from './run-command.js';
+import { JSON_OPTION, JSON_OPTION_HELP, QUIET_OPTION, QUIET_OPTION_HELP, sayProgress } from './output.js';
 
 export function registerVerifyCommand(program: Command): void {
   program
@@ -16,8 +17,9 @@ export function registerVerifyCommand(program: Command): void {
     .option('--seed <seed>', 'make the random parts repeatable')
     .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
     .option('--proxy <which>', 'haproxy | ts | both (default: every proxy the lab runs)')
-    .option('--json <file>', 'write the report as JSON')
+    .option(JSON_OPTION, JSON_OPTION_HELP)
     .option('--junit <file>', 'write the report as JUnit XML')
+    .option(QUIET_OPTION, QUIET_OPTION_HELP)
     .action(action(async (dir: string, flags: VerifyFlags) => {
       // Flags, then the lab directory, are refused before any runtime is asked.
       parseChaosMode(flags.chaos);
@@ -28,7 +30,7 @@ export function registerVerifyCommand(program: Command): void {
       const { runtime } = await runtimeForLab(abs);
       const instance = await runtime.inspect(abs);
       if (!instance) throw new EnvironmentError(`no lab is up in ${abs}`, `start it with \`haplab up ${dir}\`, or run \`haplab check ${dir}\``);
-      const report = await verifyRunningLab(runtime, instance, flags, (s) => process.stderr.write(`  … ${s}\n`));
+      const report = await verifyRunningLab(runtime, instance, flags, (s) => sayProgress(`  … ${s}\n`));
       return publishReport(report, flags);
     }));
 }

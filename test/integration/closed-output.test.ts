@@ -1,15 +1,18 @@
 /**
  * A reader that goes away is not an error of the lab (src/cli/closed-output.ts): `haplab list
  * | head -1` ends quietly, and `haplab check ep09 | head -1` still takes its lab down and
- * ends as interrupted (130), with no stack trace and no process of the lab left.
+ * ends as interrupted (130), with no stack trace and no process of the lab left; so do `up`
+ * and `check DIR`, while `status`, `verify`, `identify` and `down` end with their usual code
+ * (test/helpers/closed-commands.ts, the same cases as on docker).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { runWithClosedStdout } from '../helpers/closed-reader.js';
 import { runCli } from '../helpers/cli.js';
+import { closedCheck, closedReadersOfARunningLab, closedUp, type ClosedCommandsLab } from '../helpers/closed-commands.js';
 import { DIST, FLASK, HAPROXY, describeWithTool, itWithTool } from '../helpers/require-tool.js';
 
 /** Processes that carry the local runtime's marker for labs under `root`. */
@@ -51,10 +54,25 @@ describeWithTool([DIST], 'a closed stdout', () => {
       expect(run.code, run.stderr).toBe(130);
       expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(labProcesses(tmp)).toEqual([]);
-      const status = await runCli(['status'], { env: { XDG_STATE_HOME: state } });
-      expect(status.stdout).toMatch(/no labs running/i);
+      // Only this lab counts: the engine may hold other people's labs.
+      const status = await runCli(['status', '--json'], { env: { XDG_STATE_HOME: state } });
+      expect((JSON.parse(status.stdout) as { dir: string }[]).filter((l) => l.dir.startsWith(tmp))).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
   }, 180_000);
+
+  describe('each command of a lab\'s life, on the local runtime', () => {
+    let lab: ClosedCommandsLab;
+    beforeAll(async () => {
+      const dir = join(state, 'lab');
+      const made = await runCli(['new', 'ep09', '--dir', dir, '--yes'], { env: { XDG_STATE_HOME: state } });
+      expect(made.code, made.stderr).toBe(0);
+      lab = { dir, runtime: 'local', env: { XDG_STATE_HOME: state }, leftovers: async () => labProcesses(dir), timeoutMs: 120_000 };
+    });
+
+    itWithTool([HAPROXY, FLASK], 'up | head -1: what it started is stopped, exit 130', () => closedUp(lab), 180_000);
+    itWithTool([HAPROXY, FLASK], 'status, list, verify, identify, down | head -1 on a running lab: usual exit codes, the lab left as it was until down', () => closedReadersOfARunningLab(lab), 300_000);
+    itWithTool([HAPROXY, FLASK], 'check DIR | head -1: the lab is taken down, exit 130', () => closedCheck(lab), 180_000);
+  });
 });

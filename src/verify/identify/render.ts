@@ -22,3 +22,11 @@ export function renderIdentify(target: string, r: IdentifyResult, seed: string):
   out.push(`seed ${seed} (repeat with --seed ${seed})`, '');
   return out.join('\n');
 }
+
+/** The one line `--quiet` prints: identified or not, and what fits. */
+export function identifyVerdictLine(target: string, r: IdentifyResult): string {
+  const classes = r.fits.map((cls) => cls.algorithms.join(' ≡ ')).join(' | ');
+  if (r.fits.length === 1) return `identified ${target}: ${classes}`;
+  if (r.fits.length === 0) return `not identified ${target}: nothing haplab knows fits`;
+  return `not identified ${target}: ${r.fits.length} classes fit (${classes})`;
+}

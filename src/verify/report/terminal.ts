@@ -79,3 +79,11 @@ export function renderTerminal(report: Report, options: TerminalOptions = {}): s
   const notes = report.notes.length ? `\nnotes:\n${report.notes.map((n) => `  - ${n}`).join('\n')}` : '';
   return `${sections.join('\n\n')}\n${notes}\nseed ${report.seed} (repeat with --seed ${report.seed})\n`;
 }
+
+/** The one line `--quiet` prints: the verdict first, then what was checked and how many checks failed. */
+export function verdictLine(report: Report): string {
+  const all = [...(report.reports ?? [report]).flatMap((r) => r.checks), ...(report.reports ? report.checks : [])];
+  const ran = all.filter((c) => !c.skipped);
+  const failed = ran.filter((c) => !c.pass).length;
+  return `${report.verdict.toUpperCase()} ${report.episode} · ${report.lab} · proxy ${report.proxy} · ${report.runtime} · ${report.algorithm} · ${ran.length - failed}/${ran.length} checks passed`;
+}
