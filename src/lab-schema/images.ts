@@ -17,7 +17,7 @@ export const OFFLINE_BASE_IMAGE = 'haplab/bookworm-base:2';
 export const OFFLINE_NODE_IMAGE = 'haplab/bookworm-node:2';
 
 export const BASE_IMAGES: Record<ImageFlavor, BaseImages> = {
-  official: { python: 'python:3.12-slim', haproxy: 'haproxy:2.9', node: 'node:20-slim' },
+  official: { python: 'python:3.12-slim', haproxy: 'haproxy:2.9', node: 'node:24-slim' },
   // Built by `haplab images --offline`: debootstrap'd bookworm with python3-flask,
   // python3-waitress, haproxy, iproute2; the node image adds the host's own node binary.
   offline: { python: OFFLINE_BASE_IMAGE, haproxy: OFFLINE_BASE_IMAGE, node: OFFLINE_NODE_IMAGE },
