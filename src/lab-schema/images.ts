@@ -30,7 +30,7 @@ const DEFAULT_NAMESPACE = 'haplab';
  */
 const OFFLINE_VERSION = '2';
 
-export const OFFICIAL_IMAGES: BaseImages = { python: 'python:3.12-slim', haproxy: 'haproxy:2.9', node: 'node:20-slim' };
+export const OFFICIAL_IMAGES: BaseImages = { python: 'python:3.12-slim', haproxy: 'haproxy:2.9', node: 'node:24-slim' };
 
 /** The namespace of haplab's shared images: HAPLAB_IMAGE_NAMESPACE, when it is a valid Docker repository path. */
 export function imageNamespace(env: NodeJS.ProcessEnv = process.env): string {

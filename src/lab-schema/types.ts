@@ -27,7 +27,7 @@ export const PROXY_KINDS = ['haproxy', 'ts'] as const;
 export type ProxyKind = (typeof PROXY_KINDS)[number];
 export type ProxyChoice = ProxyKind | 'both';
 
-/** official: python:3.12-slim, haproxy:2.9, node:20-slim · offline: haplab's own, built with debootstrap (images.ts). */
+/** official: python:3.12-slim, haproxy:2.9, node:24-slim · offline: haplab's own, built with debootstrap (images.ts). */
 export type ImageFlavor = 'official' | 'offline';
 
 export type Mode = 'http' | 'tcp';

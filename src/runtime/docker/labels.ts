@@ -3,14 +3,15 @@
  * io.haplab.lab from the moment it is created, so `down` (and `down --all` after a killed
  * `up`) finds it by label alone, never by guessing names.
  */
-import { LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN } from '../../render/compose.js';
+import {
+  clientNetworkName, containerName, imageTag, LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN, LABEL_SERVICE, labNetworkName,
+} from '../../render/compose.js';
 
-export { LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN };
+// The names and labels docker-compose.yml gives too (render/compose.ts), so a lab run by hand is found and removed like one haplab ran.
+export { clientNetworkName, containerName, imageTag, LABEL_EPISODE, LABEL_LAB, LABEL_ROLE, LABEL_RUN, LABEL_SERVICE, labNetworkName };
 
 /** The lab directory a container was started from (status, and telling two same-named labs apart). */
 export const LABEL_DIR = 'io.haplab.dir';
-/** The service (app name, haproxy, tsproxy, probe) a container runs. */
-export const LABEL_SERVICE = 'io.haplab.service';
 /** On base and probe images, which are shared by every lab: what the image is for. */
 export const LABEL_IMAGE = 'io.haplab.image';
 
@@ -37,8 +38,4 @@ export function labFilter(lab?: string): { label: string[] } {
   return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
 }
 
-export const containerName = (lab: string, service: string): string => `haplab-${lab}-${service}`;
-export const imageTag = (lab: string, service: string): string => `haplab-${lab}-${service}:latest`;
-export const labNetworkName = (lab: string): string => `haplab-${lab}`;
-export const clientNetworkName = (lab: string): string => `haplab-${lab}-clients`;
 export const PROBE_SERVICE = 'probe';

@@ -48,7 +48,7 @@ function resolvePackageDir(name: string, requester: string): string | undefined 
 
 function dockerfile(flavor: ImageFlavor): string {
   const lines = [`FROM ${baseImages(flavor).node}`];
-  // The offline base has iproute2; node:20-slim needs it for `ip addr add`.
+  // The offline base has iproute2; the official node slim image needs it for `ip addr add`.
   if (flavor === 'official') lines.push('RUN apt-get update && apt-get install -y --no-install-recommends iproute2 && rm -rf /var/lib/apt/lists/*');
   lines.push('COPY haplab/ /haplab/', 'WORKDIR /haplab', '# Idles; the runtime execs the agent for each batch.', 'CMD ["sleep", "infinity"]', '');
   return lines.join('\n');
