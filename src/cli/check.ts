@@ -43,6 +43,8 @@ export function registerCheckCommand(program: Command): void {
     .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
     .option('--json <file>', 'write the report as JSON')
     .option('--junit <file>', 'write the report as JUnit XML')
+    .option('--html <file>', 'write the report as one self-contained HTML page')
+    .option('-v, --verbose', 'the check table in full (no cell cut), every check\'s detail, every candidate\'s reason')
     .action(action(async (target: string, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
       parseRequests(flags.requests);

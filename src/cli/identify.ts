@@ -11,6 +11,7 @@ import { renderIdentify } from '../verify/identify/render.js';
 import { labSender, serverNamer, urlSender, type Sender } from '../verify/identify/targets.js';
 import { createRng, randomSeed } from '../verify/rng.js';
 import { DEFAULT_ALPHA } from '../verify/statistics.js';
+import { writeHtmlReport, type IdentifyRecord } from '../verify/report/html/index.js';
 import { action } from './run-command.js';
 
 interface IdentifyFlags {
@@ -21,6 +22,7 @@ interface IdentifyFlags {
   seed?: string;
   proxy?: ProxyKind;
   json?: string;
+  html?: string;
 }
 
 function count(flag: string, value: string, min: number): number {
@@ -41,6 +43,7 @@ export function registerIdentifyCommand(program: Command): void {
     .option('--seed <seed>', 'make the run repeatable')
     .option('--proxy <which>', 'haproxy | ts: which proxy of a lab')
     .option('--json <file>', 'write the result as JSON')
+    .option('--html <file>', 'write the result as one self-contained HTML page')
     .action(action(async (target: string, flags: IdentifyFlags) => {
       const requests = count('--requests', flags.requests, 12);
       const keys = count('--keys', flags.keys, 10);
@@ -70,7 +73,12 @@ export function registerIdentifyCommand(program: Command): void {
         await close();
       }
       process.stdout.write(renderIdentify(target, result, seed));
-      if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ target, seed, ...result }, null, 2)}\n`);
+      const record: IdentifyRecord = { target, seed, ...result };
+      if (flags.json) writeFileSync(flags.json, `${JSON.stringify(record, null, 2)}\n`);
+      if (flags.html) {
+        await writeHtmlReport(flags.html, { kind: 'identify', report: record });
+        process.stdout.write(`html: ${flags.html}\n`);
+      }
       return result.fits.length === 1 ? ExitCode.ok : ExitCode.checkFailed;
     }));
 }

@@ -12,6 +12,7 @@ import { registerStatusCommand } from './status.js';
 import { registerVerifyCommand } from './verify.js';
 import { registerCheckCommand } from './check.js';
 import { registerIdentifyCommand } from './identify.js';
+import { registerReportCommand } from './report.js';
 import { watchClosedOutput } from './closed-output.js';
 
 watchClosedOutput();
@@ -34,6 +35,7 @@ registerStatusCommand(program);
 registerVerifyCommand(program);
 registerCheckCommand(program);
 registerIdentifyCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,8 @@ import { BadInputError, ExitCode } from '../errors.js';
 import type { LabInstance, Runtime } from '../runtime/types.js';
 import { writeJsonReport } from '../verify/report/json.js';
 import { writeJunitReport } from '../verify/report/junit.js';
-import { renderTerminal } from '../verify/report/terminal.js';
+import { writeHtmlReport } from '../verify/report/html/index.js';
+import { DEFAULT_WIDTH, renderTerminal } from '../verify/report/terminal.js';
 import type { Report } from '../verify/report/types.js';
 import { verifyLab } from '../verify/run.js';
 import { specOracles } from '../verify/spec-oracles.js';
@@ -15,6 +16,10 @@ export interface VerifyFlags {
   seed?: string;
   json?: string;
   junit?: string;
+  /** --html FILE: the report as one self-contained page. */
+  html?: string;
+  /** --verbose: every cell of the check table in full, every check's detail, every candidate's reason. */
+  verbose?: boolean;
   proxy?: string;
   /** --chaos [stop|pause|both] (bare: stop). */
   chaos?: string | boolean;
@@ -55,10 +60,17 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
   }
 }
 
-/** Prints the report, writes --json/--junit, and returns the exit code its verdict gives. */
+/** The terminal's width; a pipe or a log has none, and gets DEFAULT_WIDTH. */
+export function terminalWidth(): number {
+  return process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : DEFAULT_WIDTH;
+}
+
+/** Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org). */
+export const useColor = (): boolean => Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+
+/** Prints the report, writes --json/--junit/--html, and returns the exit code its verdict gives. */
 export async function publishReport(report: Report, flags: VerifyFlags): Promise<number> {
-  // Colour only for a person at a terminal, and never when NO_COLOR is set (no-color.org).
-  process.stdout.write(renderTerminal(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR }));
+  process.stdout.write(renderTerminal(report, { color: useColor(), width: terminalWidth(), verbose: flags.verbose }));
   if (flags.json) {
     await writeJsonReport(flags.json, report);
     process.stdout.write(`report: ${flags.json}\n`);
@@ -66,6 +78,10 @@ export async function publishReport(report: Report, flags: VerifyFlags): Promise
   if (flags.junit) {
     await writeJunitReport(flags.junit, report);
     process.stdout.write(`junit: ${flags.junit}\n`);
+  }
+  if (flags.html) {
+    await writeHtmlReport(flags.html, { kind: 'lab', report });
+    process.stdout.write(`html: ${flags.html}\n`);
   }
   return report.verdict === 'pass' ? ExitCode.ok : ExitCode.checkFailed;
 }
