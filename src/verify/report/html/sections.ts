@@ -19,7 +19,7 @@ export function checksTable(checks: readonly Check[]): RawHtml {
 <td>${c.detail}${covers}</td></tr>`;
   });
   // Fixed widths: the long texts (expected, why) get the room, the numbers only what they need.
-  const cols = [17, 21, 17, 8, 8, 7, 22].map((w) => html`<col style="width:${w}%">`);
+  const cols = [16, 22, 16, 7, 7, 6, 26].map((w) => html`<col style="width:${w}%">`);
   return html`<table class="checks"><colgroup>${cols}</colgroup><thead><tr><th>check</th><th>expected</th><th>observed</th><th>statistic</th><th>p-value</th><th>verdict</th><th>why</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
