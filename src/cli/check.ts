@@ -14,15 +14,17 @@ import { loadLabDirectorySpec } from '../lab-schema/load.js';
 import type { ImageFlavor } from '../lab-schema/types.js';
 import type { Report } from '../verify/report/types.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
-import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab, type VerifyFlags } from './report-output.js';
+import { parseProxyChoice, parseRequests, publishReport, verifyRunningLab } from './report-output.js';
 import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
 import { JSON_OPTION, JSON_OPTION_HELP, progressRendering, QUIET_OPTION, QUIET_OPTION_HELP, say } from './output.js';
+import { checkCatalogue, parseJobs, type CatalogueFlags } from './check-all/index.js';
 
-interface CheckFlags extends VerifyFlags {
+interface CheckFlags extends CatalogueFlags {
   runtime?: string;
   images?: string;
   keep?: boolean;
+  all?: boolean;
 }
 
 interface CheckContext {
@@ -35,8 +37,10 @@ interface CheckContext {
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .argument('<lab>', 'an episode id (ep09) or a lab directory')
+    .argument('[lab]', 'an episode id (ep09) or a lab directory (none with --all)')
     .description('new → up → verify → down (down always); exit 0 only if every check passed')
+    .option('--all', 'every episode of the catalogue, several at once, then one summary and one report for all')
+    .option('-j, --jobs <n>', 'with --all: labs at once, at most (default: the number of cores)')
     .option('--proxy <which>', 'haproxy | ts | both')
     .option('--runtime <which>', RUNTIME_CHOICES.join(' | '), 'auto')
     .option('--images <flavor>', 'official | offline: pin the base images (default: up chooses what this machine has or can make)')
@@ -46,11 +50,23 @@ export function registerCheckCommand(program: Command): void {
     .option(JSON_OPTION, JSON_OPTION_HELP)
     .option('--junit <file>', 'write the report as JUnit XML')
     .option(QUIET_OPTION, QUIET_OPTION_HELP)
-    .action(action(async (target: string, flags: CheckFlags) => {
+    .option('--html <file>', 'write the report as one self-contained HTML page')
+    .option('-v, --verbose', 'the check table in full (no cell cut), every check\'s detail, every candidate\'s reason')
+    .action(action(async (target: string | undefined, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
       parseRequests(flags.requests);
       parseChaosMode(flags.chaos); // a bad --chaos is refused before anything is built
       const choice = parseRuntimeChoice(flags.runtime);
+      if (flags.all && target !== undefined) throw new BadInputError(`--all checks the whole catalogue, and ${JSON.stringify(target)} was given too`, { flag: '--all' }, 'drop one of them');
+      if (flags.jobs !== undefined && !flags.all) throw new BadInputError('-j is for --all only', { flag: '-j' });
+      if (flags.all) {
+        parseJobs(flags.jobs);
+        const images = flags.images ? parseImages(flags.images) : undefined;
+        const selected = await selectRuntime(choice);
+        say(`${selected.reason}\n`);
+        return checkCatalogue(selected, flags, proxy, images);
+      }
+      if (target === undefined) throw new BadInputError('no lab given', { flag: 'LAB' }, `name an episode (${(await catalogueIds()).join(', ')}), a lab directory, or --all`);
       const isDir = existsSync(join(target, SPEC_FILE));
       if (!isDir && !(await catalogueIds()).includes(target)) {
         throw new BadInputError(`${JSON.stringify(target)} is neither an episode nor a lab directory`, { flag: 'LAB' }, `use one of: ${(await catalogueIds()).join(', ')}, or a directory made by haplab new`);

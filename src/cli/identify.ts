@@ -11,6 +11,7 @@ import { identifyVerdictLine, renderIdentify } from '../verify/identify/render.j
 import { labSender, serverNamer, urlSender, type Sender } from '../verify/identify/targets.js';
 import { createRng, randomSeed } from '../verify/rng.js';
 import { DEFAULT_ALPHA } from '../verify/statistics.js';
+import { writeHtmlReport, type IdentifyRecord } from '../verify/report/html/index.js';
 import { action } from './run-command.js';
 import { JSON_OPTION, JSON_OPTION_HELP, QUIET_OPTION, QUIET_OPTION_HELP, say, sayVerdict, writeJsonOutput, type OutputFlags } from './output.js';
 
@@ -21,6 +22,7 @@ interface IdentifyFlags extends OutputFlags {
   keys: string;
   seed?: string;
   proxy?: ProxyKind;
+  html?: string;
 }
 
 function count(flag: string, value: string, min: number): number {
@@ -42,6 +44,7 @@ export function registerIdentifyCommand(program: Command): void {
     .option('--proxy <which>', 'haproxy | ts: which proxy of a lab')
     .option(JSON_OPTION, JSON_OPTION_HELP)
     .option(QUIET_OPTION, QUIET_OPTION_HELP)
+    .option('--html <file>', 'write the result as one self-contained HTML page')
     .action(action(async (target: string, flags: IdentifyFlags) => {
       const requests = count('--requests', flags.requests, 12);
       const keys = count('--keys', flags.keys, 10);
@@ -72,7 +75,12 @@ export function registerIdentifyCommand(program: Command): void {
       }
       say(renderIdentify(target, result, seed));
       sayVerdict(identifyVerdictLine(target, result));
-      await writeJsonOutput(flags.json, `${JSON.stringify({ target, seed, ...result }, null, 2)}\n`);
+      const record: IdentifyRecord = { target, seed, ...result };
+      await writeJsonOutput(flags.json, `${JSON.stringify(record, null, 2)}\n`);
+      if (flags.html) {
+        await writeHtmlReport(flags.html, { kind: 'identify', report: record });
+        say(`html: ${flags.html}\n`);
+      }
       return result.fits.length === 1 ? ExitCode.ok : ExitCode.checkFailed;
     }));
 }

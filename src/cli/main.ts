@@ -13,6 +13,7 @@ import { registerVerifyCommand } from './verify.js';
 import { registerCheckCommand } from './check.js';
 import { registerIdentifyCommand } from './identify.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerReportCommand } from './report.js';
 import { watchClosedOutput } from './closed-output.js';
 import { configureOutput } from './output.js';
 
@@ -42,6 +43,7 @@ registerVerifyCommand(program);
 registerCheckCommand(program);
 registerIdentifyCommand(program);
 registerDoctorCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -56,6 +56,12 @@ export function textInColour(): boolean {
   return Boolean(textStream().isTTY) && !process.env.NO_COLOR;
 }
 
+/** The width of the terminal the text goes to; a pipe or a log has none, and gets the fallback. */
+export function textWidth(fallback: number): number {
+  const stream = textStream();
+  return stream.isTTY && stream.columns ? stream.columns : fallback;
+}
+
 /** Progress of a command whose stdout is its result (verify): on stderr, dropped under --quiet. */
 export function sayProgress(text: string): void {
   if (!quiet) process.stderr.write(text);

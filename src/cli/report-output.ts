@@ -3,18 +3,23 @@ import { BadInputError, ExitCode } from '../errors.js';
 import type { LabInstance, Runtime } from '../runtime/types.js';
 import { reportToJson } from '../verify/report/json.js';
 import { writeJunitReport } from '../verify/report/junit.js';
-import { renderTerminal, verdictLine } from '../verify/report/terminal.js';
+import { writeHtmlReport } from '../verify/report/html/index.js';
+import { DEFAULT_WIDTH, renderTerminal, verdictLine } from '../verify/report/terminal.js';
 import type { Report } from '../verify/report/types.js';
 import { verifyLab } from '../verify/run.js';
 import { specOracles } from '../verify/spec-oracles.js';
 import { parseChaosMode } from '../verify/models/failover-judge.js';
 import type { ProxyChoice } from '../lab-schema/types.js';
-import { say, sayVerdict, textInColour, writeJsonOutput, type OutputFlags } from './output.js';
+import { say, sayVerdict, textInColour, textWidth, writeJsonOutput, type OutputFlags } from './output.js';
 
 export interface VerifyFlags extends OutputFlags {
   requests?: string;
   seed?: string;
   junit?: string;
+  /** --html FILE: the report as one self-contained page. */
+  html?: string;
+  /** --verbose: every cell of the check table in full, every check's detail, every candidate's reason. */
+  verbose?: boolean;
   proxy?: string;
   /** --chaos [stop|pause|both] (bare: stop). */
   chaos?: string | boolean;
@@ -55,15 +60,22 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
   }
 }
 
-/** Prints the report (output.ts says where), writes --json/--junit, and returns the exit code its verdict gives. */
+/** The width of the terminal the report goes to (DEFAULT_WIDTH off a terminal). */
+export const terminalWidth = (): number => textWidth(DEFAULT_WIDTH);
+
+/** Prints the report (output.ts says where), writes --json/--junit/--html, and returns the exit code its verdict gives. */
 export async function publishReport(report: Report, flags: VerifyFlags): Promise<number> {
-  say(renderTerminal(report, { color: textInColour() }));
+  say(renderTerminal(report, { color: textInColour(), width: terminalWidth(), verbose: flags.verbose }));
   sayVerdict(verdictLine(report));
   const jsonFile = await writeJsonOutput(flags.json, reportToJson(report));
   if (jsonFile) say(`report: ${jsonFile}\n`);
   if (flags.junit) {
     await writeJunitReport(flags.junit, report);
     say(`junit: ${flags.junit}\n`);
+  }
+  if (flags.html) {
+    await writeHtmlReport(flags.html, { kind: 'lab', report });
+    say(`html: ${flags.html}\n`);
   }
   return report.verdict === 'pass' ? ExitCode.ok : ExitCode.checkFailed;
 }

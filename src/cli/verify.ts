@@ -20,6 +20,8 @@ export function registerVerifyCommand(program: Command): void {
     .option(JSON_OPTION, JSON_OPTION_HELP)
     .option('--junit <file>', 'write the report as JUnit XML')
     .option(QUIET_OPTION, QUIET_OPTION_HELP)
+    .option('--html <file>', 'write the report as one self-contained HTML page')
+    .option('-v, --verbose', 'the check table in full (no cell cut), every check\'s detail, every candidate\'s reason')
     .action(action(async (dir: string, flags: VerifyFlags) => {
       // Flags, then the lab directory, are refused before any runtime is asked.
       parseChaosMode(flags.chaos);

@@ -115,7 +115,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   if (statistical > 1) notes.push(`α ${alpha} split over ${statistical} statistical checks: ${stats.alpha.toPrecision(3)} each, so the run's false-alarm rate stays ≤ ${alpha}`);
   notes.push(...instance.notes);
   // Edited haproxy.cfg: the proxies run the file, the checks judge lab.yaml; say where they part.
-  const drift = await readConfigDrift(instance, proxies);
+  const { drift, configs } = await readConfigDrift(instance, proxies);
   notes.push(...configDriftNotes(instance, drift));
 
   const before = new Map<ProxyKind, LbTotals | string>();
@@ -153,7 +153,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
     reports.push({
       lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
       verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
-      counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed, configDrift: drift.get(proxy),
+      counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed, configDrift: drift.get(proxy), config: configs.get(proxy),
       ...(candidates ? { candidates: [candidates.report] } : {}),
     });
   }

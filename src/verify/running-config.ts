@@ -10,7 +10,7 @@ import type { LabInstance } from '../runtime/types.js';
 import { normalizeSpec } from '../lab-schema/normalize.js';
 import type { LabSpec, ProxyKind } from '../lab-schema/types.js';
 import { configDrift, driftNote, type ParsedConfig } from './config-drift.js';
-import type { ConfigDriftReport } from './report/types.js';
+import type { ConfigDriftReport, RunningConfig } from './report/types.js';
 
 export function runningConfigFile(instance: LabInstance, proxy: ProxyKind): string | undefined {
   return instance.proxyConfigs.find((c) => c.proxy === proxy)?.file;
@@ -25,9 +25,16 @@ export function renderedConfig(spec: LabSpec): ParsedConfig {
 
 const why = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Per proxy that names its config: the differences from lab.yaml (none: the file says what lab.yaml says). */
-export async function readConfigDrift(instance: LabInstance, proxies: readonly ProxyKind[]): Promise<Map<ProxyKind, ConfigDriftReport>> {
+export interface ProxyConfigRead {
+  drift: Map<ProxyKind, ConfigDriftReport>;
+  /** The text each proxy runs, for the report (a saved report shows what ran). */
+  configs: Map<ProxyKind, RunningConfig>;
+}
+
+/** Per proxy that names its config: its text, and the differences from lab.yaml (none: the file says what lab.yaml says). */
+export async function readConfigDrift(instance: LabInstance, proxies: readonly ProxyKind[]): Promise<ProxyConfigRead> {
   const out = new Map<ProxyKind, ConfigDriftReport>();
+  const configs = new Map<ProxyKind, RunningConfig>();
   for (const proxy of proxies) {
     const file = runningConfigFile(instance, proxy);
     if (!file) continue;
@@ -38,13 +45,14 @@ export async function readConfigDrift(instance: LabInstance, proxies: readonly P
       out.set(proxy, { file, differences: [], error: `cannot read it (${(err as NodeJS.ErrnoException).code ?? why(err)})` });
       continue;
     }
+    configs.set(proxy, { file, text });
     try {
       out.set(proxy, { file, differences: configDrift({ text, config: parseConfig(text, { file }) }, renderedConfig(instance.spec)) });
     } catch (err) {
       out.set(proxy, { file, differences: [], error: why(err) });
     }
   }
-  return out;
+  return { drift: out, configs };
 }
 
 /** One note per proxy whose config differs from lab.yaml, or could not be compared. */

@@ -66,7 +66,18 @@ export async function planBaseImages(docker: Docker, options: { pin?: ImageFlavo
  * from; EnvironmentError (exit 3) with the one-line reason when neither can be had.
  * `report` hears each step's title and progress.
  */
-export async function ensureBaseImages(docker: Docker, options: { pin?: ImageFlavor; signal?: AbortSignal; report?: (line: string) => void } = {}): Promise<ImageDecision & { flavor: ImageFlavor }> {
+type EnsureOptions = { pin?: ImageFlavor; signal?: AbortSignal; report?: (line: string) => void };
+
+/** One decision at a time in this process: labs brought up at once (check --all) must not build the same base images twice. */
+let ensuring: Promise<unknown> = Promise.resolve();
+
+export function ensureBaseImages(docker: Docker, options: EnsureOptions = {}): Promise<ImageDecision & { flavor: ImageFlavor }> {
+  const next = ensuring.then(() => ensureNow(docker, options));
+  ensuring = next.catch(() => undefined);
+  return next;
+}
+
+async function ensureNow(docker: Docker, options: EnsureOptions): Promise<ImageDecision & { flavor: ImageFlavor }> {
   const plan = await planBaseImages(docker, options);
   if (plan.flavor === undefined) throw new EnvironmentError(`the Docker engine ${plan.cannot}`, plan.fix);
   const report = options.report ?? (() => undefined);

@@ -18,7 +18,7 @@ import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
 import { groupAlive } from './processes.js';
 import { PORT_TAKEN, StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
-import { planLocalRun } from './plan.js';
+import { planLocalRun, type LocalPlan } from './plan.js';
 import { HostProber } from '../shared/host-prober.js';
 import { findByEnviron, hasProcfs } from './procfs.js';
 import { ENV_DIR, ENV_REGISTRY, ENV_RUN, registeredRuns, runsOfDir, saveRun, type LocalRun } from './run-record.js';
@@ -107,6 +107,15 @@ export class LocalRuntime implements Runtime {
   private async start(dir: string, spec: LabSpec, options: LocalUpOptions): Promise<LabInstance> {
     options.onStep?.('choosing apps, proxy and ports');
     const plan = await planLocalRun(spec, dir, await this.detect(), this.options);
+    try {
+      return await this.startPlanned(dir, spec, plan, options);
+    } finally {
+      // The processes hold the ports now, or failed to start: other labs of this process may take them.
+      plan.releasePorts();
+    }
+  }
+
+  private async startPlanned(dir: string, spec: LabSpec, plan: LocalPlan, options: LocalUpOptions): Promise<LabInstance> {
     const run: LocalRun = {
       version: 1, runId: newRunId(), lab: labNameOf(dir), dir, createdAt: new Date().toISOString(),
       registryDir: this.options.registryDir, phase: 'starting', spec,

@@ -20,6 +20,8 @@ export interface LocalPlan {
   stats: LabInstance['stats'];
   proxyConfigs: LabInstance['proxyConfigs'];
   notes: string[];
+  /** Lets other labs of this process take the plan's ports again: once its processes hold them, or failed to. */
+  releasePorts(): void;
 }
 
 export function logsDir(dir: string): string {
@@ -41,8 +43,17 @@ export function appProcess(dir: string, app: string, port: number, python: strin
 }
 
 export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools, options: ResolvedLocalOptions): Promise<LocalPlan> {
-  const notes: string[] = [];
   const ports = new PortAllocator(dir);
+  try {
+    return await planWith(ports, spec, dir, tools, options);
+  } catch (err) {
+    ports.release();
+    throw err;
+  }
+}
+
+async function planWith(ports: PortAllocator, spec: LabSpec, dir: string, tools: LocalTools, options: ResolvedLocalOptions): Promise<LocalPlan> {
+  const notes: string[] = [];
   const python = options.preferReplicas ? undefined : tools.python.path;
   if (!python) notes.push(`apps: haplab's built-in Node replicas of the Flask apps (same routes, texts and headers), because ${options.preferReplicas ? 'replicas were asked for' : tools.python.problem}`);
   else if (tools.python.noWaitress === undefined) notes.push(`apps: Flask under waitress (${python})`);
@@ -70,7 +81,7 @@ export async function planLocalRun(spec: LabSpec, dir: string, tools: LocalTools
   if (spec.clientSubnet && !spec.clientSubnet.startsWith('127.')) {
     notes.push(`source-address rules in ${spec.clientSubnet}: the local runtime speaks only from 127.0.0.0/8, so checks that need those addresses are skipped (use the docker runtime to run them)`);
   }
-  return { processes, endpoints, stats, proxyConfigs, notes };
+  return { processes, endpoints, stats, proxyConfigs, notes, releasePorts: () => ports.release() };
 }
 
 async function planProxy(

@@ -69,8 +69,17 @@ function startOffset(key: string, size: number): number {
 }
 
 /**
+ * Ports an allocator of this process has handed out and its lab has not yet bound: labs
+ * started together (`check --all`) would otherwise each find the same port free between
+ * the check and the bind. Claimed before the check's await, so the claim is atomic in
+ * this process; released once the lab's processes hold the ports (or failed to start).
+ */
+const CLAIMED_IN_PROCESS = new Set<number>();
+
+/**
  * Hands out the lab's own ports where they are free, else ports from MOVED_PORTS, never
- * the same port twice within one lab (ep02's stats port could otherwise meet an app's).
+ * the same port twice within one lab (ep02's stats port could otherwise meet an app's),
+ * nor one another lab of this process is starting on.
  */
 export class PortAllocator {
   private readonly taken = new Set<number>();
@@ -85,7 +94,7 @@ export class PortAllocator {
   ) {}
 
   async take(wanted: number, what: string): Promise<number> {
-    if (!this.taken.has(wanted) && (await isPortFree(wanted))) {
+    if (!this.taken.has(wanted) && (await this.claim(wanted))) {
       this.taken.add(wanted);
       return wanted;
     }
@@ -108,16 +117,33 @@ export class PortAllocator {
     for (let i = 0; i < size; i++) {
       const port = this.range.first + ((start + i) % size);
       if (this.taken.has(port) || overlaps({ first: port, last: port }, this.ephemeral)) continue;
-      if (await isPortFree(port)) return port;
+      if (await this.claim(port)) return port;
     }
     return undefined;
+  }
+
+  /** Claims `port` for this allocator when no other lab of this process has, and it is free. */
+  private async claim(port: number): Promise<boolean> {
+    if (CLAIMED_IN_PROCESS.has(port)) return false;
+    CLAIMED_IN_PROCESS.add(port);
+    if (await isPortFree(port)) return true;
+    CLAIMED_IN_PROCESS.delete(port);
+    return false;
+  }
+
+  /** The lab's processes hold its ports now (or never will): other labs of this process may claim them. */
+  release(): void {
+    for (const port of this.taken) CLAIMED_IN_PROCESS.delete(port);
   }
 
   /** Only where MOVED_PORTS is full or inside the ephemeral range (a machine set up so). */
   private async kernelPort(): Promise<number | undefined> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = await ephemeralPort();
-      if (!this.taken.has(port)) return port;
+      if (!this.taken.has(port) && !CLAIMED_IN_PROCESS.has(port)) {
+        CLAIMED_IN_PROCESS.add(port);
+        return port;
+      }
     }
     return undefined;
   }

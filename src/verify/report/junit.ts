@@ -3,6 +3,7 @@
  * <failure> for a failed check, <skipped> for a skipped one (never counted as passed).
  */
 import { writeFile } from 'node:fs/promises';
+import type { SuiteReport } from './suite.js';
 import type { Check, Report } from './types.js';
 
 /** Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids. */
@@ -42,14 +43,32 @@ function suite(report: Report): string {
   return `  <testsuite name="${xmlEscape(name)}" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skipped}">\n    <properties>\n${props}\n    </properties>\n${cases}\n  </testsuite>`;
 }
 
-export function reportToJunit(report: Report): string {
-  const suites = report.reports ? [...report.reports, ...(report.checks.length ? [{ ...report, reports: undefined }] : [])] : [report];
-  const all = suites.flatMap((r) => r.checks);
-  const failures = all.filter((c) => !c.pass && !c.skipped).length;
-  const skipped = all.filter((c) => c.skipped).length;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="haplab ${xmlEscape(report.lab)}" tests="${all.length}" failures="${failures}" errors="0" skipped="${skipped}">\n${suites.map(suite).join('\n')}\n</testsuites>\n`;
+/** A report's suites: one per proxy, plus one for the cross-proxy checks of a "both" report. */
+function suitesOf(report: Report): Report[] {
+  return report.reports ? [...report.reports, ...(report.checks.length ? [{ ...report, reports: undefined }] : [])] : [report];
 }
 
-export async function writeJunitReport(file: string, report: Report): Promise<void> {
-  await writeFile(file, reportToJunit(report), 'utf8');
+function testsuites(name: string, reports: readonly Report[], errors: readonly { name: string; message: string }[]): string {
+  const all = reports.flatMap((r) => r.checks);
+  const failures = all.filter((c) => !c.pass && !c.skipped).length;
+  const skipped = all.filter((c) => c.skipped).length;
+  // A lab that never produced a report is one suite with one <error>: CI shows it, never as passed.
+  const errored = errors.map((e) => `  <testsuite name="${xmlEscape(e.name)}" tests="1" failures="0" errors="1" skipped="0">\n    <testcase name="lab" classname="haplab.${xmlEscape(e.name)}">\n      <error message="${xmlEscape(e.message)}" type="environment"/>\n    </testcase>\n  </testsuite>`);
+  const body = [...reports.map(suite), ...errored].join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlEscape(name)}" tests="${all.length + errors.length}" failures="${failures}" errors="${errors.length}" skipped="${skipped}">\n${body}\n</testsuites>\n`;
+}
+
+export function reportToJunit(report: Report): string {
+  return testsuites(`haplab ${report.lab}`, suitesOf(report), []);
+}
+
+/** check --all: every lab's suites in one file. */
+export function suiteToJunit(s: SuiteReport): string {
+  const reports = s.labs.flatMap((l) => (l.report ? suitesOf(l.report) : []));
+  const errors = s.labs.filter((l) => !l.report).map((l) => ({ name: l.episode, message: l.error?.message ?? 'no report' }));
+  return testsuites('haplab catalogue', reports, errors);
+}
+
+export async function writeJunitReport(file: string, report: Report | SuiteReport): Promise<void> {
+  await writeFile(file, 'kind' in report ? suiteToJunit(report) : reportToJunit(report), 'utf8');
 }

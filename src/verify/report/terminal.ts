@@ -6,12 +6,20 @@
 import { renderCandidates } from './candidates.js';
 import { barChart } from './barchart.js';
 import type { Check, Report } from './types.js';
+import { fitColumns, limitLines, MIN_COLUMN, wrapText } from './wrap.js';
 
 export interface TerminalOptions {
   color?: boolean;
-  /** Wrap long cells at this many characters. */
-  cellWidth?: number;
+  /** The terminal's width in characters: the table wraps its cells to fit (100 when not said). */
+  width?: number;
+  /** Every cell in full, and every check's detail (not only a failed one's). */
+  verbose?: boolean;
 }
+
+/** The width when the caller names none (not a terminal: a log or a pipe). */
+export const DEFAULT_WIDTH = 100;
+/** Lines a cell may take unless --verbose; the last one ends with "…" when text was left out. */
+export const CELL_LINES = 3;
 
 const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' };
 
@@ -19,34 +27,57 @@ function verdictText(check: Check): 'PASS' | 'FAIL' | 'SKIP' {
   return check.skipped ? 'SKIP' : check.pass ? 'PASS' : 'FAIL';
 }
 
-function fmtNum(x: number | undefined): string {
+export function fmtNum(x: number | undefined): string {
   if (x === undefined) return '';
   if (x === 0) return '0';
   if (!Number.isFinite(x)) return String(x);
   return Math.abs(x) < 1e-3 || Math.abs(x) >= 1e6 ? x.toExponential(2) : Number(x.toPrecision(4)).toString();
 }
 
-function clip(s: string, width: number): string {
-  return s.length <= width ? s : `${s.slice(0, width - 1)}…`;
-}
+const HEAD = ['check', 'expected', 'observed', 'statistic', 'p-value', 'verdict'];
+/** check, expected and observed share the width; the numbers and the verdict keep theirs. */
+const WRAPPED = 3;
+const GAP = 2;
 
+/**
+ * The table of checks fitted to `width`: the three text columns wrap at spaces (at most
+ * CELL_LINES lines each, all of it with `verbose`), a failed check's detail follows its row.
+ */
 export function renderChecks(checks: readonly Check[], options: TerminalOptions = {}): string {
   const color = options.color ?? false;
-  const w = options.cellWidth ?? 48;
-  const head = ['check', 'expected', 'observed', 'statistic', 'p-value', 'verdict'];
-  const rows = checks.map((c) => [clip(c.name, w), clip(c.expected, w), clip(c.observed, w), fmtNum(c.statistic), fmtNum(c.pValue), verdictText(c)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const width = options.width ?? DEFAULT_WIDTH;
+  const cells = checks.map((c) => [c.name, c.expected, c.observed, fmtNum(c.statistic), fmtNum(c.pValue), verdictText(c)]);
+  const natural = HEAD.map((h, i) => Math.max(h.length, ...cells.map((r) => Math.max(...r[i]!.split('\n').map((l) => l.length)))));
+  const fixed = natural.slice(WRAPPED).reduce((s, n) => s + n, 0) + GAP * (HEAD.length - 1);
+  const widths = [...fitColumns(natural.slice(0, WRAPPED), width - fixed), ...natural.slice(WRAPPED)];
   const paintVerdict = (v: string) => {
     if (!color) return v;
     return (v === 'PASS' ? ANSI.green : v === 'FAIL' ? ANSI.red : ANSI.yellow) + v + ANSI.reset;
   };
-  const out = [line(head), widths.map((n) => '─'.repeat(n)).join('  ')];
-  rows.forEach((r, i) => {
-    out.push(`${r.slice(0, 5).map((cell, j) => cell.padEnd(widths[j]!)).join('  ')}  ${paintVerdict(r[5]!)}`);
+  const dim = (s: string) => (color ? `${ANSI.dim}${s}${ANSI.reset}` : s);
+  const row = (columns: string[][], paint = (s: string) => s): string[] => {
+    const height = Math.max(...columns.map((c) => c.length));
+    return Array.from({ length: height }, (_, k) => columns
+      .map((lines, j) => {
+        const cell = lines[k] ?? '';
+        return j === columns.length - 1 ? paint(cell) : cell.padEnd(widths[j]!);
+      })
+      .join(' '.repeat(GAP))
+      .trimEnd());
+  };
+  const out = [...row(HEAD.map((h) => [h])), widths.map((n) => '─'.repeat(n)).join(' '.repeat(GAP))];
+  cells.forEach((r, i) => {
+    const columns = r.map((cell, j) => {
+      if (j >= WRAPPED) return [cell];
+      const lines = wrapText(cell, widths[j]!);
+      return options.verbose ? lines : limitLines(lines, CELL_LINES, widths[j]!);
+    });
+    out.push(...row(columns, paintVerdict));
     const c = checks[i]!;
-    if (!c.pass) out.push(`  ${color ? ANSI.dim : ''}↳ ${c.detail}${color ? ANSI.reset : ''}`);
-    c.covers?.forEach((rule, k) => out.push(`  ${color ? ANSI.dim : ''}${k === 0 ? 'covers:' : '       '} ${rule}${color ? ANSI.reset : ''}`));
+    if (!c.pass || options.verbose) {
+      wrapText(c.detail, Math.max(MIN_COLUMN, width - 4)).forEach((l, k) => out.push(`  ${dim(`${k === 0 ? '↳' : ' '} ${l}`)}`));
+    }
+    c.covers?.forEach((rule, k) => out.push(`  ${dim(`${k === 0 ? 'covers:' : '       '} ${rule}`)}`));
   });
   return out.join('\n');
 }
@@ -64,7 +95,7 @@ function renderOne(report: Report, options: TerminalOptions): string {
     '',
     renderChecks(report.checks, options),
   ];
-  const candidates = renderCandidates(report.candidates);
+  const candidates = renderCandidates(report.candidates, { verbose: options.verbose });
   if (candidates) parts.push('', candidates);
   return parts.join('\n');
 }

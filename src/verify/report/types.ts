@@ -61,6 +61,14 @@ export interface Report {
   reports?: Report[];
   /** The proxy's haproxy.cfg compared with lab.yaml's (per-proxy reports; absent when the runtime names no file). */
   configDrift?: ConfigDriftReport;
+  /** The haproxy.cfg this proxy ran, as it was read at verify (per-proxy reports; absent when the runtime names no file). */
+  config?: RunningConfig;
+}
+
+/** A proxy's config file and its text, so a saved report shows what ran (the HTML report prints it). */
+export interface RunningConfig {
+  file: string;
+  text: string;
 }
 
 /** How the haproxy.cfg a proxy runs differs from the one lab.yaml renders (verify/config-drift.ts). */
