@@ -4,6 +4,7 @@
  * do the same steps itself; here the user sees each one.
  */
 import type { ListrTask } from 'listr2';
+import { ExitCode, HaplabError } from '../errors.js';
 import type { Runtime } from '../runtime/types.js';
 
 export function prepareTask<C>(target: (ctx: C) => { runtime: Runtime; dir: string }, signal: AbortSignal): ListrTask<C> {
@@ -21,7 +22,13 @@ export function prepareTask<C>(target: (ctx: C) => { runtime: Runtime; dir: stri
         title: step.title,
         skip: () => step.skip(),
         task: async (_: unknown, sub: { output: string }) => {
-          await step.run((line) => { sub.output = line; });
+          try {
+            await step.run((line) => { sub.output = line; });
+          } catch (err) {
+            // Ctrl-C: the step's scratch files are gone with it; say so instead of the abort's stack.
+            if (signal.aborted) throw new HaplabError(`interrupted: ${step.title} was not finished, nothing of it is kept`, ExitCode.interrupted);
+            throw err;
+          }
         },
       })), { concurrent: false, exitOnError: true });
     },
