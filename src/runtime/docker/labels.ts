@@ -14,7 +14,7 @@ export const LABEL_SERVICE = 'io.haplab.service';
 /** On base and probe images, which are shared by every lab: what the image is for. */
 export const LABEL_IMAGE = 'io.haplab.image';
 
-export type Role = 'app' | 'haproxy' | 'ts' | 'probe' | 'network' | 'image';
+export type Role = 'app' | 'haproxy' | 'ts' | 'probe' | 'network' | 'image' | 'config';
 
 export interface LabIdentity {
   lab: string;
