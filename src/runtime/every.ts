@@ -6,12 +6,14 @@
 import { EnvironmentError } from '../errors.js';
 import { createDockerRuntime } from './docker/index.js';
 import { createLocalRuntime } from './local/index.js';
+import { createSwarmRuntime } from './swarm/index.js';
 import { readLabState } from './state.js';
 import type { DownOptions, LabInstance, PartialLab, Runtime, RuntimeKind, TeardownReport } from './types.js';
 
 const FACTORIES: Record<RuntimeKind, () => Promise<Runtime>> = {
   docker: () => createDockerRuntime(),
   local: async () => createLocalRuntime(),
+  swarm: () => createSwarmRuntime(),
 };
 
 /** One runtime's answer, or why it was skipped (no engine here: an EnvironmentError's message). */

@@ -7,6 +7,7 @@ import type { Runtime, RuntimeKind } from './types.js';
 import { readLabState } from './state.js';
 import { createDockerRuntime } from './docker/index.js';
 import { createLocalRuntime } from './local/index.js';
+import { createSwarmRuntime } from './swarm/index.js';
 
 export type RuntimeChoice = RuntimeKind | 'auto';
 
@@ -17,17 +18,22 @@ export interface SelectedRuntime {
 }
 
 /** What --runtime accepts, for parsing and for the commands' help. */
-export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', 'docker', 'local'];
+export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', 'docker', 'local', 'swarm'];
 
 export function parseRuntimeChoice(value: string | undefined): RuntimeChoice {
   const v = value ?? 'auto';
   const choice = RUNTIME_CHOICES.find((c) => c === v);
   if (choice) return choice;
-  throw new BadInputError(`unknown runtime ${JSON.stringify(v)}`, { flag: '--runtime' }, 'use auto, docker or local');
+  throw new BadInputError(`unknown runtime ${JSON.stringify(v)}`, { flag: '--runtime' }, 'use auto, docker, local or swarm');
 }
 
 export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRuntime> {
   if (choice === 'local') return { runtime: createLocalRuntime(), reason: 'local runtime (asked for with --runtime local)' };
+  // swarm only when asked for: `auto` never picks it (a swarm is a choice, not a fallback).
+  if (choice === 'swarm') {
+    const runtime = await createSwarmRuntime();
+    return { runtime, reason: `swarm runtime (asked for): ${runtime.describe()}` };
+  }
   if (choice === 'docker') {
     const runtime = await createDockerRuntime();
     return { runtime, reason: `docker runtime (asked for): ${runtime.describe()}` };

@@ -69,7 +69,7 @@ export async function readLabState(dir: string): Promise<LabState | undefined> {
 function isLabState(value: unknown): value is LabState {
   if (!value || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
-  return v.version === 1 && (v.runtime === 'docker' || v.runtime === 'local') && typeof v.lab === 'string' && typeof v.runId === 'string';
+  return v.version === 1 && (v.runtime === 'docker' || v.runtime === 'local' || v.runtime === 'swarm') && typeof v.lab === 'string' && typeof v.runId === 'string';
 }
 
 /** Writes atomically (temp file + rename): a reader never sees half a file. */

@@ -7,7 +7,7 @@
  */
 import type { LabSpec, Mode, ProxyKind } from '../lab-schema/types.js';
 
-export type RuntimeKind = 'docker' | 'local';
+export type RuntimeKind = 'docker' | 'local' | 'swarm';
 
 /** One published frontend of one proxy, reachable from this host. */
 export interface Endpoint {

@@ -15,7 +15,7 @@ import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { LABEL_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
 import { readLabState, removeLabState } from '../state.js';
-import { removeByLabel, type Removed } from './teardown.js';
+import { isEngineScoped, removeByLabel, type Removed } from './teardown.js';
 import { loadLab, upLab, type DockerUpOptions } from './up.js';
 
 export { InterruptedError } from './up.js';
@@ -101,7 +101,7 @@ export class DockerRuntime implements Runtime {
       e.containers.push(c.State);
       e.dir ??= c.Labels[LABEL_DIR];
     }
-    for (const n of await this.docker.listNetworks({ filters })) {
+    for (const n of (await this.docker.listNetworks({ filters })).filter(isEngineScoped)) {
       const e = entry(n.Labels?.[LABEL_LAB] ?? '?');
       e.networks++;
       e.dir ??= n.Labels?.[LABEL_DIR];

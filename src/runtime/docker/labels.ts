@@ -15,7 +15,7 @@ export const LABEL_DIR = 'io.haplab.dir';
 /** On base and probe images, which are shared by every lab: what the image is for. */
 export const LABEL_IMAGE = 'io.haplab.image';
 
-export type Role = 'app' | 'haproxy' | 'ts' | 'probe' | 'network' | 'image';
+export type Role = 'app' | 'haproxy' | 'ts' | 'probe' | 'network' | 'image' | 'config';
 
 export interface LabIdentity {
   lab: string;

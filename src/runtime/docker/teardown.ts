@@ -16,6 +16,14 @@ export interface Removed {
   images: number;
 }
 
+/**
+ * A network of this engine alone: the swarm runtime's overlay networks carry the same label
+ * but are its own (src/runtime/swarm), taken down with their services, never by this runtime.
+ */
+export function isEngineScoped(network: Docker.NetworkInspectInfo): boolean {
+  return network.Scope !== 'swarm';
+}
+
 const ignoreGone = (err: unknown): void => {
   const code = (err as { statusCode?: number }).statusCode;
   if (code !== 404 && code !== 409) throw err;
@@ -38,7 +46,7 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
     removed.containers++;
   }));
 
-  const networks = await docker.listNetworks({ filters });
+  const networks = (await docker.listNetworks({ filters })).filter(isEngineScoped);
   for (const n of networks) {
     note(n.Labels);
     await docker.getNetwork(n.Id).remove().catch(ignoreGone);
@@ -71,5 +79,5 @@ export async function labelledObjects(docker: Docker, lab?: string): Promise<{ c
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.length, volumes: volumes.Volumes?.length ?? 0 };
+  return { containers: containers.length, networks: networks.filter(isEngineScoped).length, volumes: volumes.Volumes?.length ?? 0 };
 }
