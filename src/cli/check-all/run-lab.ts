@@ -55,7 +55,7 @@ export async function runEpisode(episode: string, spec: LabSpec, o: LabRunOption
   const started = Date.now();
   const scratch = await mkdtemp(join(tmpdir(), `haplab-all-${episode}-`));
   const dir = join(scratch, `${episode}-all-${process.pid}`);
-  const lab: SuiteLab = { episode, durationMs: 0 };
+  const lab: SuiteLab = { episode, startedAt: new Date(started).toISOString(), durationMs: 0 };
   try {
     o.onStep('new');
     await writeLab(spec, dir);

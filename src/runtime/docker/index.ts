@@ -10,7 +10,7 @@ import { labNameOf } from '../../render/lab.js';
 import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport } from '../types.js';
 import { disruptApp, resumeApp } from './disrupt.js';
 import { findEngine } from './engine.js';
-import { decideImages, imageFacts, planBaseImages } from '../images/plan.js';
+import { decideImages, imageFacts, preparationSteps } from '../images/plan.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { LABEL_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
@@ -118,9 +118,7 @@ export class DockerRuntime implements Runtime {
 
   async prepare(dir: string, options: { signal?: AbortSignal } = {}): Promise<PreparationStep[]> {
     const { spec } = await loadLab(dir);
-    const plan = await planBaseImages(this.docker, { pin: spec.images, signal: options.signal });
-    if (plan.flavor === undefined) throw new EnvironmentError(`the Docker engine (${this.describe()}) ${plan.cannot}`, plan.fix);
-    return plan.steps;
+    return preparationSteps(this.docker, spec.images, this.describe(), options.signal);
   }
 
   /**

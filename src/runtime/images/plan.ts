@@ -89,3 +89,10 @@ async function ensureNow(docker: Docker, options: EnsureOptions): Promise<ImageD
   }
   return plan;
 }
+
+/** The steps a runtime's prepare() hands over for a lab: nothing when its base images are there, EnvironmentError when they cannot be made here. */
+export async function preparationSteps(docker: Docker, pin: ImageFlavor | undefined, where: string, signal?: AbortSignal): Promise<BaseImagePlan['steps']> {
+  const plan = await planBaseImages(docker, { pin, signal });
+  if (plan.flavor === undefined) throw new EnvironmentError(`the Docker engine (${where}) ${plan.cannot}`, plan.fix);
+  return plan.steps;
+}

@@ -10,10 +10,11 @@ import { resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { labNameOf } from '../../render/lab.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
-import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
-import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
+import type { LabSpec } from '../../lab-schema/types.js';
+import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
 import { findEngine } from '../docker/engine.js';
-import { availableImageFlavor } from '../docker/flavor.js';
+import { preparationSteps } from '../images/plan.js';
+import { loadLab } from '../docker/up.js';
 import { LABEL_SPEC } from '../docker/containers.js';
 import { LABEL_DIR, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE } from '../docker/labels.js';
 import { readLabState, removeLabState } from '../state.js';
@@ -127,8 +128,10 @@ export class SwarmRuntime implements Runtime {
     return createSwarmProber(this.docker, instance);
   }
 
-  async preferredImages(): Promise<ImageFlavor> {
-    return (await availableImageFlavor(this.docker)) ?? 'official';
+  /** The same base images as the docker runtime's, on this (manager) engine. */
+  async prepare(dir: string, options: { signal?: AbortSignal } = {}): Promise<PreparationStep[]> {
+    const { spec } = await loadLab(dir);
+    return preparationSteps(this.docker, spec.images, this.describe(), options.signal);
   }
 }
 

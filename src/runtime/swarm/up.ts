@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
-import { STATS_BIND_PORT, type LabSpec } from '../../lab-schema/types.js';
+import { BASE_IMAGE_ARG, baseImages } from '../../lab-schema/images.js';
+import { STATS_BIND_PORT, type ImageFlavor, type LabSpec } from '../../lab-schema/types.js';
+import { ensureBaseImages } from '../images/plan.js';
 import type { Endpoint, LabInstance, UpOptions } from '../types.js';
 import { buildImage } from '../docker/build.js';
 import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from '../docker/labels.js';
@@ -60,11 +62,13 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
     await removeSwarmObjects(docker, lab);
     notes.push('an earlier run of this lab on the swarm was removed first');
   }
+  // Official where present or pullable, else haplab's offline images (built here once when missing).
+  const base = await ensureBaseImages(docker, { pin: spec.images, signal: options.signal, report: options.onStep });
   const id: LabIdentity = { lab, episode: spec.id, runId: newRunId(), dir };
   const state: LabState = { version: 1, runtime: 'swarm', lab, runId: id.runId, episode: spec.id, createdAt: new Date().toISOString(), phase: 'starting' };
   await writeLabState(dir, state);
   try {
-    await bringUp(docker, spec, id, Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS), options);
+    await bringUp(docker, spec, id, base.flavor, Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS), options);
   } catch (err) {
     const aborted = options.signal?.aborted ?? false;
     step('removing what this run made');
@@ -78,14 +82,20 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
   return instance;
 }
 
-async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, deadline: number, options: UpOptions): Promise<void> {
+async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, deadline: number, options: UpOptions): Promise<void> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  const images = [...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name) })), ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p] }))];
+  const bases = baseImages(flavor);
+  const images = [
+    ...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), base: bases.python })),
+    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], base: p === 'ts' ? bases.node : bases.haproxy })),
+  ];
   step(`building ${images.length} images and the probe`);
   const builds = await Promise.allSettled([
-    ...images.map((s) => buildImage(docker, { contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal })),
-    ensureProbeImage(docker, spec.images, signal),
+    ...images.map((s) => buildImage(docker, {
+      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), buildArgs: { [BASE_IMAGE_ARG]: s.base }, signal,
+    })),
+    ensureProbeImage(docker, flavor, signal),
   ]);
   signal?.throwIfAborted();
   const failed = builds.find((b): b is PromiseRejectedResult => b.status === 'rejected');

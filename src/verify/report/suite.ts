@@ -9,6 +9,8 @@ import type { Report, Verdict } from './types.js';
 
 export interface SuiteLab {
   episode: string;
+  /** When its new began (ISO 8601): with durationMs, which labs ran side by side. */
+  startedAt?: string;
   /** new → up → verify → down, in milliseconds. */
   durationMs: number;
   report?: Report;
