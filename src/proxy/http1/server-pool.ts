@@ -7,6 +7,8 @@
  * closed a second before the server would, or not kept when the hint is under 2 s.
  */
 import net from 'node:net';
+import { BodyFramer } from './body.js';
+import { HeaderLines } from './header-lines.js';
 
 /** What holds a busy connection: one exchange at a time. */
 export interface ConnectionUser {
@@ -25,6 +27,11 @@ type Tagged = net.Socket & { [CONNECTION]?: ServerConnection };
 
 export class ServerConnection {
   user?: ConnectionUser;
+  /** The socket's inactivity timeout now (ms, 0: none), so it is only re-armed when it changes. */
+  timeoutMs = 0;
+  /** Response parsing state, reused by every exchange the connection carries. */
+  readonly lines = new HeaderLines();
+  readonly framer = new BodyFramer();
   /** Taken from the idle list rather than freshly connected. */
   reused = false;
   connected = false;
@@ -43,6 +50,12 @@ export class ServerConnection {
     socket.on('error', onError);
     socket.on('timeout', onTimeout);
     socket.on('drain', onDrain);
+  }
+
+  setTimeout(ms: number): void {
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 }
 
@@ -118,7 +131,9 @@ export class ServerPool {
     }
     if (!keep) conn.socket.destroy();
     else {
-      conn.socket.setTimeout(idleMs);
+      // An idle connection must close before the server would (its hint); a shorter
+      // timeout already armed (`timeout server`) does that too, so it is left running.
+      if (idleMs > 0 && (conn.timeoutMs === 0 || idleMs < conn.timeoutMs)) conn.setTimeout(idleMs);
       conn.socket.unref();
       conn.idle = true;
       this.idle.push(conn);
