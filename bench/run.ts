@@ -109,7 +109,8 @@ async function measureAll(o: BenchOptions, p: Paths): Promise<BenchResults> {
       }
       if (!o.skip.includes('tcp')) {
         log('TCP phase');
-        const ids = o.only.filter((id) => id === 'haproxy' || id === 'haplab');
+        // The plain peer in mode tcp is twenty lines of socket.pipe (bench/peers/tcp-pipe-peer.ts).
+        const ids = o.only.filter((id) => id === 'haproxy' || id === 'haplab' || id === 'plain');
         const tests: Test[] = [
           ...o.tcpConnections.map((c) => ({ key: `c${c}`, path: '/', connections: c, seconds: o.tcpSeconds })),
           { key: BULK_KEY, path: '/bulk', connections: 10, seconds: o.tcpSeconds },
@@ -144,7 +145,7 @@ async function measureAll(o: BenchOptions, p: Paths): Promise<BenchResults> {
     ratios,
     micro,
     checks,
-    targets: checkTargets(ratios, micro),
+    targets: checkTargets({ ratios, micro, http, tcp, tcpKeys: tcp.length ? [...o.tcpConnections.map((c) => `c${c}`), BULK_KEY] : [] }),
     durationS: (performance.now() - began) / 1000,
   };
 }

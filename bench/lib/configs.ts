@@ -14,8 +14,8 @@ export interface CfgInput {
 }
 
 /**
- * `http-reuse always`: haplab and both Node peers pool server connections in a
- * keep-alive http.Agent that hands any idle connection to any client's request. That is
+ * `http-reuse always`: haplab (src/proxy/http1/server-pool.ts) and both Node peers (a
+ * keep-alive http.Agent) hand any idle server connection to any client's request. That is
  * HAProxy's `always`; its default `safe` differs only for each client connection's
  * first request, so the setting changes little with wrk's persistent connections, but
  * it makes the comparison like for like.

@@ -124,6 +124,22 @@ export function peakRssKiB(pid: number): number | undefined {
 }
 
 /**
+ * CPU time (user + system, all threads) a live process has used, in ms; undefined off
+ * Linux. Per request it measures a proxy's own cost, which a loaded machine skews far
+ * less than requests per second (those depend on how much CPU the proxy was given).
+ */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (USER_HZ = 100).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Ports for the bench's backends and proxies, which bind what their command line or config
  * says: from the local runtime's range outside the kernel's ephemeral one (the load's
  * thousands of outgoing connections take ephemeral ports), never one port twice in a run.

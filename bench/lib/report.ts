@@ -32,11 +32,13 @@ function spread(p: PointSummary | undefined): string {
 }
 
 function pointCells(t: TargetResult, key: string, bytes = false): string[] {
-  if (!t.available) return ['n/a', '', '', t.note ?? 'not available'];
+  if (!t.available) return ['n/a', '', '', t.note ?? 'not available', ''];
   const p = t.points[key];
-  if (!p || p.rounds === 0) return ['no sample', '', '', p ? errors(p) : ''];
-  return [bytes ? p.mbps.toFixed(0) : int(p.rps), ms(p.p50Ms), ms(p.p99Ms), errors(p)];
+  if (!p || p.rounds === 0) return ['no sample', '', '', p ? errors(p) : '', ''];
+  return [bytes ? p.mbps.toFixed(0) : int(p.rps), ms(p.p50Ms), ms(p.p99Ms), errors(p), cpu(p.cpuUsPerRequest)];
 }
+
+const cpu = (us: number | undefined) => (us === undefined || !Number.isFinite(us) ? '' : us >= 100 ? us.toFixed(0) : us.toFixed(1));
 
 function httpTable(r: BenchResults): string {
   if (r.http.length === 0) return '_skipped_';
@@ -47,13 +49,13 @@ function httpTable(r: BenchResults): string {
       const cells = pointCells(t, `c${c}`);
       const p = t.points[`c${c}`];
       const vs = t.available && p && haproxy && t.id !== 'haproxy' && haproxy.rounds && p.rounds ? `${((p.rps / haproxy.rps) * 100).toFixed(0)} %` : '';
-      rows.push([String(c), t.label, cells[0]!, t.available ? spread(p) : '', cells[1]!, cells[2]!, vs, cells[3]!]);
+      rows.push([String(c), t.label, cells[0]!, t.available ? spread(p) : '', cells[1]!, cells[2]!, vs, cells[4]!, cells[3]!]);
     }
   }
   return mdTable(
-    ['conns', 'proxy', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'req/s vs HAProxy', 'errors / note'],
+    ['conns', 'proxy', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'req/s vs HAProxy', 'CPU µs/req', 'errors / note'],
     rows,
-    [true, false, true, true, true, true, true, false],
+    [true, false, true, true, true, true, true, true, false],
   );
 }
 
@@ -61,10 +63,10 @@ function ratioTable(r: BenchResults): string {
   if (r.http.length === 0) return '_skipped_';
   const rows = r.options.connections.map((c) => {
     const get = (peer: string) => r.ratios.find((x) => x.connections === c && x.peer === peer);
-    return [String(c), ...(['haproxy', 'http-proxy', 'plain'] as const).flatMap((p) => [times(get(p)?.rps), times(get(p)?.p99)])];
+    return [String(c), ...(['haproxy', 'http-proxy', 'plain'] as const).flatMap((p) => [times(get(p)?.rps), times(get(p)?.p99)]), times(get('haproxy')?.cpu), times(get('plain')?.cpu)];
   });
   return mdTable(
-    ['conns', 'haplab/HAProxy req/s', 'haplab/HAProxy p99', 'haplab/http-proxy req/s', 'haplab/http-proxy p99', 'haplab/plain req/s', 'haplab/plain p99'],
+    ['conns', 'haplab/HAProxy req/s', 'haplab/HAProxy p99', 'haplab/http-proxy req/s', 'haplab/http-proxy p99', 'haplab/plain req/s', 'haplab/plain p99', 'haplab/HAProxy CPU per req', 'haplab/plain CPU per req'],
     rows,
   );
 }
@@ -96,10 +98,10 @@ function tcpTable(r: BenchResults): string {
       const bulk = key.startsWith('bulk');
       const cells = pointCells(t, key, bulk);
       const test = bulk ? '1 MiB responses, 10 conns' : `small responses, ${key.slice(1)} conns`;
-      rows.push([test, t.label, bulk ? '' : cells[0]!, bulk ? cells[0]! : t.available ? (t.points[key]?.mbps.toFixed(1) ?? '') : '', cells[1]!, cells[2]!, cells[3]!]);
+      rows.push([test, t.label, bulk ? '' : cells[0]!, bulk ? cells[0]! : t.available ? (t.points[key]?.mbps.toFixed(1) ?? '') : '', cells[1]!, cells[2]!, cells[4]!, cells[3]!]);
     }
   }
-  return mdTable(['test', 'proxy', 'req/s', 'MB/s', 'p50 ms', 'p99 ms', 'errors / note'], rows, [false, false, true, true, true, true, false]);
+  return mdTable(['test', 'proxy', 'req/s', 'MB/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'errors / note'], rows, [false, false, true, true, true, true, true, false]);
 }
 
 function microTable(r: BenchResults): string {
@@ -152,7 +154,7 @@ export function renderMarkdown(r: BenchResults, heading = '#'): string {
     '',
     httpTable(r),
     '',
-    `${h2} haplab's ratios (>1 req/s is faster; <1 p99 is better)`,
+    `${h2} haplab's ratios (>1 req/s is faster; <1 p99 and CPU per request are better)`,
     '',
     ratioTable(r),
     '',

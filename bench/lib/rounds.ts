@@ -4,6 +4,7 @@
  * over all proxies instead of biasing the one that happened to run then. The reported
  * value of a point is the median over rounds.
  */
+import { cpuMs } from './procs.js';
 import { median } from './stats.js';
 import type { BackendTotals, Target } from './targets.js';
 import type { Wrk, WrkResult } from './wrk.js';
@@ -28,6 +29,8 @@ export interface Point {
   rounds: number;
   samples: WrkResult[];
   failures: string[];
+  /** The proxy process's CPU µs per request served (median over rounds); undefined without a process. */
+  cpuUsPerRequest?: number;
 }
 
 export type PointMap = Record<string, Point>;
@@ -51,8 +54,9 @@ function url(t: Target, path: string): string {
   return `http://127.0.0.1:${t.port}${path}`;
 }
 
-function summarize(samples: WrkResult[], failures: string[]): Point {
+function summarize(samples: WrkResult[], failures: string[], cpu: number[]): Point {
   return {
+    cpuUsPerRequest: cpu.length ? median(cpu) : undefined,
     rps: median(samples.map((s) => s.rps)),
     throughput: median(samples.map((s) => s.throughput)),
     p50Us: median(samples.map((s) => s.p50Us)),
@@ -79,7 +83,9 @@ export async function measureInRounds(wrk: Wrk, targets: Target[], plan: RoundPl
   };
   const samples = new Map<Target, Map<string, WrkResult[]>>();
   const failures = new Map<Target, Map<string, string[]>>();
+  const cpu = new Map<Target, Map<string, number[]>>();
   for (const t of live) {
+    cpu.set(t, new Map(plan.tests.map((x) => [x.key, []])));
     samples.set(t, new Map(plan.tests.map((x) => [x.key, []])));
     failures.set(t, new Map(plan.tests.map((x) => [x.key, []])));
   }
@@ -106,8 +112,11 @@ export async function measureInRounds(wrk: Wrk, targets: Target[], plan: RoundPl
           continue;
         }
         try {
+          const before = t.child ? cpuMs(t.child.pid) : undefined;
           const res = await wrk.measure(url(t, test.path), test.connections, test.seconds);
+          const after = t.child ? cpuMs(t.child.pid) : undefined;
           samples.get(t)!.get(test.key)!.push(res);
+          if (before !== undefined && after !== undefined && res.requests > 0) cpu.get(t)!.get(test.key)!.push(((after - before) * 1000) / res.requests);
         } catch (err) {
           failures.get(t)!.get(test.key)!.push(err instanceof Error ? err.message : String(err));
         }
@@ -119,7 +128,7 @@ export async function measureInRounds(wrk: Wrk, targets: Target[], plan: RoundPl
   const out = new Map<Target, Measured>();
   for (const t of live) {
     const points: PointMap = {};
-    for (const test of plan.tests) points[test.key] = summarize(samples.get(t)!.get(test.key)!, failures.get(t)!.get(test.key)!);
+    for (const test of plan.tests) points[test.key] = summarize(samples.get(t)!.get(test.key)!, failures.get(t)!.get(test.key)!, cpu.get(t)!.get(test.key)!);
     out.set(t, { points, server: server.get(t)! });
   }
   return out;

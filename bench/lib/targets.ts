@@ -71,7 +71,7 @@ function commandFor(id: TargetId, mode: Mode, port: number, backendPorts: number
       return { cmd: process.execPath, args: [...haplabNodeArgs, paths.haplabMain, '-f', cfg] };
     }
     case 'plain':
-      return peer('plain-proxy.js');
+      return peer(mode === 'tcp' ? 'tcp-pipe-peer.js' : 'plain-proxy.js');
     case 'http-proxy':
       return peer('http-proxy-peer.js');
     case 'direct':

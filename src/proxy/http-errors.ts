@@ -2,8 +2,6 @@
  * The small HTML answers the proxy gives itself (deny, no server, bad gateway…), with
  * HAProxy's status lines and headers. Built once per status, then reused.
  */
-import type { ServerResponse } from 'node:http';
-
 const REASONS: Readonly<Record<number, [reason: string, text: string]>> = {
   200: ['OK', 'Service ready.'],
   400: ['Bad request', 'Your browser sent an invalid request.'],
@@ -49,22 +47,22 @@ function canned(status: number): Canned {
   return c;
 }
 
-/** Sends the proxy's own answer; `close` asks the client to go away afterwards. */
-export function sendError(res: ServerResponse, status: number, close = false): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const c = canned(status);
-  res.sendDate = false;
-  if (close) res.shouldKeepAlive = false;
-  res.writeHead(status, c.reason, c.headers);
-  res.end(res.req?.method === 'HEAD' ? undefined : c.body);
+/** The raw bytes of an error response that closes the connection. */
+export function rawErrorResponse(status: number): Buffer {
+  return errorResponse(status, false, false);
 }
 
-/** The raw bytes of an error response, for sockets Node's HTTP server has given up on. */
-export function rawErrorResponse(status: number): Buffer {
-  const c = canned(status);
-  const head = `HTTP/1.1 ${status} ${c.reason}\r\ncontent-length: ${c.body.length}\r\ncache-control: no-cache\r\ncontent-type: text/html\r\nconnection: close\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), c.body]);
+const bytesCache = new Map<number, Buffer>();
+
+/** The raw bytes of the proxy's own answer; `keepAlive` false adds `connection: close`. */
+export function errorResponse(status: number, keepAlive: boolean, headRequest: boolean): Buffer {
+  const key = status * 4 + (keepAlive ? 2 : 0) + (headRequest ? 1 : 0);
+  let bytes = bytesCache.get(key);
+  if (!bytes) {
+    const c = canned(status);
+    const head = `HTTP/1.1 ${status} ${c.reason}\r\ncontent-length: ${c.body.length}\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n${keepAlive ? '' : 'connection: close\r\n'}\r\n`;
+    bytes = headRequest ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), c.body]);
+    bytesCache.set(key, bytes);
+  }
+  return bytes;
 }

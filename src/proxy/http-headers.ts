@@ -1,64 +1,11 @@
 /**
- * Header rewriting between client and server: hop-by-hop headers (RFC 9110 §7.6.1)
- * stay on their own connection, everything else passes in its original order and case.
- * Transfer-Encoding is kept: Node re-frames the body by it on the other side.
+ * Request header checks on Node's rawHeaders form (name, value, name, value…): whether a
+ * header is there, Host conflicts HAProxy refuses, and an absolute URI's authority. The
+ * rewriting between client and server is in http1/serialize.ts.
  */
-const ALWAYS_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'upgrade', 'te', 'trailer']);
-
-/** Node's client chunks a body for these methods unless told a length; we say 0 when there is none. */
-const CHUNKED_BY_DEFAULT = new Set(['POST', 'PUT', 'PATCH']);
-
-function connectionTokens(raw: readonly string[]): Set<string> | undefined {
-  let tokens: Set<string> | undefined;
-  for (let k = 0; k < raw.length; k += 2) {
-    if (raw[k]!.length === 10 && raw[k]!.toLowerCase() === 'connection') {
-      for (const t of raw[k + 1]!.split(',')) {
-        const name = t.trim().toLowerCase();
-        if (name) (tokens ??= new Set()).add(name);
-      }
-    }
-  }
-  return tokens;
-}
-
-/** Copies `raw` (Node's rawHeaders form) without hop-by-hop headers. */
-export function endToEndHeaders(raw: readonly string[]): string[] {
-  const named = connectionTokens(raw);
-  const out: string[] = [];
-  for (let k = 0; k < raw.length; k += 2) {
-    const name = raw[k]!;
-    const lower = name.toLowerCase();
-    if (ALWAYS_HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
-    out.push(name, raw[k + 1]!);
-  }
-  return out;
-}
-
 export function hasHeader(raw: readonly string[], lowerName: string): boolean {
   for (let k = 0; k < raw.length; k += 2) if (raw[k]!.toLowerCase() === lowerName) return true;
   return false;
-}
-
-/**
- * Request headers for the server; `forwardedFor` adds e.g. X-Forwarded-For as a new line.
- * Node always speaks HTTP/1.1 upstream, where Host is mandatory: an HTTP/1.0 request
- * without one (which HAProxy would forward as 1.0) gets the URI's authority, or else
- * `serverHost`.
- */
-export function upstreamRequestHeaders(
-  method: string,
-  uri: string,
-  raw: readonly string[],
-  forwardedFor: { header: string; value: string } | undefined,
-  serverHost: string,
-): string[] {
-  const out = endToEndHeaders(raw);
-  if (!hasHeader(out, 'host')) out.unshift('Host', uriAuthority(uri) ?? serverHost);
-  if (forwardedFor) out.push(forwardedFor.header, forwardedFor.value);
-  if (CHUNKED_BY_DEFAULT.has(method) && !hasHeader(out, 'content-length') && !hasHeader(out, 'transfer-encoding')) {
-    out.push('Content-Length', '0');
-  }
-  return out;
 }
 
 /**

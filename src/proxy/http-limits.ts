@@ -1,6 +1,6 @@
 /**
- * Request heads that HAProxy 2.6's H1 parser refuses with 400 but Node's parser lets
- * through, checked once Node has parsed them (measured against Debian's haproxy 2.6.12
+ * Request heads that HAProxy 2.6's H1 parser refuses with 400 but a plain HTTP/1.1 parser lets
+ * through, checked once http1/request-head.ts has parsed them (measured against Debian's haproxy 2.6.12
  * with the default tune.bufsize 16384, tune.maxrewrite 1024, tune.http.maxhdr 101):
  *   - HTTP/0.9 (a request line without a version);
  *   - a `#` anywhere in the request target (fragments are refused since CVE-2023-45539);
@@ -20,7 +20,7 @@ const BLOCK = 8;
 /** struct htx_sl before the start line's three parts. */
 const START_LINE = 20;
 
-/** What the check reads from Node's IncomingMessage. */
+/** What the check reads from a parsed request head (http1/request-head.ts). */
 export interface ParsedHead {
   method: string;
   url: string;

@@ -1,21 +1,26 @@
 /**
- * The HTTP side of a frontend (`mode http`): keep-alive client connections, one routing
- * and balancing decision per request (http-request rules, stats, use_backend,
- * default_backend — see acl/evaluate.ts), then an Exchange carries the request to a
- * server with streamed bodies. Malformed requests get 400, slow headers 408.
+ * The HTTP side of a frontend (`mode http`) on plain sockets: each client connection
+ * (http1/client-connection.ts) parses its requests, and every request gets one decision
+ * here, `decide` (http-request rules, stats, use_backend, default_backend — see
+ * acl/evaluate.ts), then either the proxy's own answer or an Exchange
+ * (http1/exchange.ts) that carries it to a server on a pooled connection.
+ * `acceptConnection` takes any connected socket, so a TLS listener can hand its sockets
+ * to the same code.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import { addressInNetwork, parseIp, parseNetwork, type IpNetwork } from './acl/ip.js';
-import type { RequestFacts } from './acl/types.js';
+import type { RequestFacts, RouteDecision } from './acl/types.js';
 import type { ProxySection } from './config/model.js';
-import { rawErrorResponse, sendError } from './http-errors.js';
-import { Exchange, type ExchangeOwner } from './http-exchange.js';
-import { hasHeader, hostConflict } from './http-headers.js';
-import { refusedHead } from './http-limits.js';
-import { Counters, type RuntimeBackend } from './runtime.js';
-import { serveStats, type StatsSource } from './stats-page.js';
+import { hasHeader, uriAuthority } from './http-headers.js';
+import { ClientConnection, type ConnectionOwner } from './http1/client-connection.js';
+import { Exchange, type ExchangeOwner, type OutgoingRequest } from './http1/exchange.js';
+import type { HeaderLines } from './http1/header-lines.js';
+import { RequestPickContext } from './http1/pick-context.js';
+import type { RequestHead } from './http1/request-head.js';
+import { simpleResponse, upstreamRequestHead } from './http1/serialize.js';
+import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
+import { statsAnswer, type StatsSource } from './stats-page.js';
 
 export interface HttpContext {
   backends: ReadonlyMap<string, RuntimeBackend>;
@@ -23,9 +28,15 @@ export interface HttpContext {
   stats: StatsSource;
 }
 
-export class HttpFrontend implements ExchangeOwner {
+export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
   readonly counters = new Counters();
+  /** Open client connections: the sweep checks their timers, closing the proxy ends them. */
+  readonly connections = new Set<ClientConnection>();
   private readonly forwardExcept?: IpNetwork;
+  private readonly headersTimeout: number;
+  private readonly keepAliveTimeout: number;
+  private readonly clientTimeout: number;
+  private sweepTimer?: NodeJS.Timeout;
 
   constructor(
     readonly section: ProxySection,
@@ -33,90 +44,83 @@ export class HttpFrontend implements ExchangeOwner {
   ) {
     const except = section.options.forwardFor?.except;
     this.forwardExcept = except ? parseNetwork(except) : undefined;
+    const t = section.timeouts;
+    this.headersTimeout = t.httpRequest ?? t.client ?? 0;
+    this.keepAliveTimeout = t.httpKeepAlive ?? t.httpRequest ?? t.client ?? 5000;
+    this.clientTimeout = t.client ?? 0;
   }
 
   /** A listening server for one `bind` line; all of a frontend's binds share its rules and counters. */
-  createServer(): http.Server {
-    const t = this.section.timeouts;
-    const headersTimeout = t.httpRequest ?? t.client ?? 0;
-    const server = http.createServer({
-      // Node answers 408 itself when headers take longer than this: `timeout http-request`.
-      headersTimeout,
-      requestTimeout: 0,
-      // Node only looks for late headers on this beat (30 s by default): keep it close.
-      connectionsCheckingInterval: headersTimeout ? Math.min(1000, Math.max(50, Math.floor(headersTimeout / 4))) : 30_000,
-      keepAliveTimeout: t.httpKeepAlive ?? t.httpRequest ?? t.client ?? 5000,
-    });
-    // `timeout client`: an idle client connection is closed.
-    server.timeout = t.client ?? 0;
+  createServer(): net.Server {
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptConnection(socket));
     if (this.section.maxconn) server.maxConnections = this.section.maxconn;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
-    server.on('connection', (socket: Socket) => {
-      this.counters.open();
-      socket.once('close', () => this.counters.close());
-    });
-    server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket));
+    server.once('close', () => this.stopSweep());
     return server;
   }
 
-  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    this.counters.requestErrors++;
-    this.counters.response(status);
-    socket.end(rawErrorResponse(status));
+  /** Serves HTTP/1.x on a connected socket (plain or TLS). */
+  acceptConnection(socket: net.Socket): void {
+    this.counters.open();
+    this.connections.add(new ClientConnection(socket, this, this.clientTimeout));
+    this.startSweep();
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  /** The one per-request decision: deny, stats, no backend, or the backend to use. */
+  decide(facts: RequestFacts): RouteDecision {
+    return routeRequest(this.section, facts, this.context.routables);
+  }
+
+  serve(conn: ClientConnection, head: RequestHead, buf: Buffer, lines: HeaderLines, firstBody: Buffer | undefined, bodyDone: boolean): Exchange | undefined {
     this.counters.requests++;
-    const url = req.url ?? '/';
-    if (hostConflict(url, req.rawHeaders) || refusedHead({ method: req.method ?? 'GET', url, httpVersionMajor: req.httpVersionMajor, rawHeaders: req.rawHeaders })) {
-      this.counters.requestErrors++;
-      this.responded(400);
-      sendError(res, 400, true);
-      return;
-    }
     const facts: RequestFacts = {
-      method: req.method ?? 'GET',
-      uri: req.url ?? '/',
-      headers: req.rawHeaders,
-      sourceAddress: req.socket.remoteAddress ?? '',
-      httpVersion: req.httpVersion,
+      method: head.method,
+      uri: head.uri,
+      headers: head.rawHeaders,
+      sourceAddress: conn.socket.remoteAddress ?? '',
+      httpVersion: head.minor === 1 ? '1.1' : '1.0',
     };
-    const decision = routeRequest(this.section, facts, this.context.routables);
+    const decision = this.decide(facts);
     switch (decision.action) {
       case 'deny':
         this.counters.deniedRequests++;
-        this.answer(res, decision.status);
-        return;
+        conn.answer(decision.status);
+        return undefined;
       case 'no-backend':
-        this.answer(res, 503);
-        return;
-      case 'stats':
+        conn.answer(503);
+        return undefined;
+      case 'stats': {
         this.responded(200);
-        serveStats(res, this.context.stats, facts.uri, this.context.routables.get(decision.proxy)?.statsUri ?? '');
-        return;
+        const prefix = this.context.routables.get(decision.proxy)?.statsUri ?? '';
+        const page = statsAnswer(this.context.stats, facts.uri, prefix);
+        const keepAlive = conn.keepAliveAfterAnswer();
+        conn.answerWith(simpleResponse(200, 'OK', page.headers, page.body, keepAlive, head.method === 'HEAD'), keepAlive);
+        return undefined;
+      }
       case 'backend': {
         const backend = this.context.backends.get(decision.backend);
         if (!backend) {
-          this.answer(res, 503);
-          return;
+          conn.answer(503);
+          return undefined;
         }
-        new Exchange(this, backend, req, res, facts).start();
+        const request = outgoing(head, buf, lines, facts, backend, this.forwardedFor(backend, facts));
+        return new Exchange(this, conn, backend, request, firstBody, bodyDone);
       }
     }
   }
 
-  answer(res: ServerResponse, status: number): void {
-    this.responded(status);
-    sendError(res, status);
+  badRequest(status: number): void {
+    this.counters.requestErrors++;
+    this.counters.response(status);
   }
 
   responded(status: number): void {
     this.counters.response(status);
+  }
+
+  closed(conn: ClientConnection): void {
+    this.counters.close();
+    this.connections.delete(conn);
+    if (this.connections.size === 0) this.stopSweep();
   }
 
   /** The X-Forwarded-For line for this client, when `option forwardfor` (frontend or backend) asks. */
@@ -131,4 +135,64 @@ export class HttpFrontend implements ExchangeOwner {
     if (ff.ifNone && hasHeader(facts.headers as readonly string[], ff.header.toLowerCase())) return undefined;
     return { header: ff.header, value: facts.sourceAddress };
   }
+
+  /**
+   * Timers of waiting connections, checked on one beat rather than one timer per request
+   * (as Node's server did): a head unfinished after `timeout http-request` (else `timeout
+   * client`) gets 408, an idle keep-alive connection is closed after `timeout
+   * http-keep-alive` (else http-request, client, 5 s).
+   */
+  private startSweep(): void {
+    if (this.sweepTimer) return;
+    const shortest = Math.min(this.headersTimeout || Infinity, this.keepAliveTimeout || Infinity);
+    if (shortest === Infinity) return;
+    const beat = Math.min(1000, Math.max(50, Math.floor(shortest / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), beat);
+    this.sweepTimer.unref();
+  }
+
+  private stopSweep(): void {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (!conn.waitingForHead) continue;
+      if (conn.headStartedAt && this.headersTimeout && now - conn.headStartedAt >= this.headersTimeout) conn.headTimedOut();
+      else if (conn.idleSince && this.keepAliveTimeout && now - conn.idleSince >= this.keepAliveTimeout) conn.idleTimedOut();
+    }
+  }
+
+  /** Ends every client connection (the proxy is closing). */
+  destroyConnections(): void {
+    for (const conn of this.connections) conn.socket.destroy();
+  }
+}
+
+/** The request as it goes upstream; its head is built once, or per server when Host is added. */
+function outgoing(
+  head: RequestHead,
+  buf: Buffer,
+  lines: HeaderLines,
+  facts: RequestFacts,
+  backend: RuntimeBackend,
+  forwardedFor: { header: string; value: string } | undefined,
+): OutgoingRequest {
+  const keepAlive = backend.section.options.httpKeepAlive;
+  const authority = head.hasHost ? undefined : uriAuthority(head.uri);
+  let built: Buffer | undefined;
+  let builtFor: RuntimeServer | undefined;
+  return {
+    head,
+    pick: new RequestPickContext(facts.sourceAddress, facts.uri, head.rawHeaders),
+    upstreamHead(server: RuntimeServer): Buffer {
+      const perServer = !head.hasHost && authority === undefined;
+      if (built && (!perServer || builtFor === server)) return built;
+      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive });
+      builtFor = server;
+      return built;
+    },
+  };
 }

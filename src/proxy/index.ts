@@ -2,7 +2,6 @@
  * haplab's TypeScript proxy: reads the model of a haproxy.cfg and serves it like
  * `haproxy -db -f haproxy.cfg` would, with nothing but Node's own modules.
  */
-import type http from 'node:http';
 import type net from 'node:net';
 import { EnvironmentError } from '../errors.js';
 import type { ProxyConfig, ProxySection } from './config/model.js';
@@ -58,7 +57,6 @@ function listen(server: net.Server, host: string, port: number, frontend: string
 function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
-    (server as http.Server).closeAllConnections?.();
   });
 }
 
@@ -80,6 +78,7 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   const closeAll = async () => {
     health.stop();
     for (const tcp of tcpFrontends.values()) for (const s of tcp.sockets) s.destroy();
+    for (const fe of httpFrontends.values()) fe.destroyConnections();
     await Promise.all(listeners.map(closeServer));
     for (const b of backends.values()) b.destroy();
   };

@@ -1,14 +1,13 @@
 /**
  * Live state behind the config: one RuntimeBackend per backend/listen section, holding
  * its servers (the LbServer objects the balancer sees), their upstream connection
- * pools and the counters the stats page shows.
+ * pools (http1/server-pool.ts) and the counters the stats page shows.
  */
-import http from 'node:http';
 import { createBalancer } from './balance/index.js';
 import type { Balancer, LbServer, PickContext } from './balance/types.js';
 import type { ProxySection, ServerConfig } from './config/model.js';
 import { parseNetwork, type IpNetwork } from './acl/ip.js';
-import { PoolAgent } from './upstream-agent.js';
+import { ServerPool } from './http1/server-pool.js';
 
 const HASH_ALGORITHMS = new Set(['source', 'uri', 'url_param', 'hdr']);
 
@@ -74,7 +73,8 @@ export class RuntimeServer implements LbServer {
   /** Seconds since epoch of the last up/down change (stats lastchg). */
   lastChange = Math.floor(Date.now() / 1000);
   health: HealthView;
-  readonly agent: http.Agent;
+  /** Connections to this server in `mode http`. */
+  readonly pool: ServerPool;
   /** Host header for a request that came without one (HTTP/1.0). */
   readonly hostHeader: string;
 
@@ -98,16 +98,8 @@ export class RuntimeServer implements LbServer {
       failedChecks: 0,
       downTransitions: 0,
     };
-    const limited = config.maxconn !== undefined && config.maxconn > 0;
-    this.agent =
-      backend.section.options.httpKeepAlive && !limited
-        ? new PoolAgent()
-        : new http.Agent({
-            keepAlive: backend.section.options.httpKeepAlive,
-            // maxconn queues extra requests inside the agent, as HAProxy's server queue does.
-            maxSockets: limited ? config.maxconn : Infinity,
-            scheduling: 'lifo',
-          });
+    // maxconn queues extra requests in the pool, as HAProxy's server queue does.
+    this.pool = new ServerPool(config.host, config.maxconn ?? 0, backend.section.options.httpKeepAlive);
   }
 
   /** The port to connect to: the server's, or the client's destination port when omitted. */
@@ -217,6 +209,6 @@ export class RuntimeBackend {
   }
 
   destroy(): void {
-    for (const s of this.servers) s.agent.destroy();
+    for (const s of this.servers) s.pool.destroy();
   }
 }

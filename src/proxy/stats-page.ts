@@ -3,7 +3,6 @@
  * header line, same column order, the columns haplab has filled and the rest empty)
  * and a plain HTML table otherwise.
  */
-import type { ServerResponse } from 'node:http';
 import type { ProxySection } from './config/model.js';
 import type { Counters, RuntimeBackend, RuntimeServer } from './runtime.js';
 
@@ -121,15 +120,18 @@ export function statsHtml(source: StatsSource, csvHref: string): string {
   return `<!DOCTYPE html>\n<html><head><title>Statistics Report for haplab</title></head><body>\n<h1>haplab proxy statistics</h1>\n<p><a href="${escapeHtml(csvHref)}">CSV export</a></p>\n<table border="1">\n<tr>${head}</tr>\n${body}\n</table>\n</body></html>\n`;
 }
 
+/** A stats answer: HAProxy's headers, and the page (CSV at `<uri>;csv`, HTML otherwise). */
+export interface StatsAnswer {
+  headers: string[];
+  body: Buffer;
+}
+
 /** Answers a stats request; `uri` is the request target, `prefix` the configured stats uri. */
-export function serveStats(res: ServerResponse, source: StatsSource, uri: string, prefix: string): void {
+export function statsAnswer(source: StatsSource, uri: string, prefix: string): StatsAnswer {
   const csv = uri.indexOf(';csv', uri.indexOf(prefix) + prefix.length) >= 0;
   const body = Buffer.from(csv ? statsCsv(source) : statsHtml(source, `${prefix};csv`), 'latin1');
-  res.sendDate = false;
-  res.writeHead(200, 'OK', [
-    'cache-control', 'no-cache',
-    'content-type', csv ? 'text/plain' : 'text/html',
-    'content-length', String(body.length),
-  ]);
-  res.end(res.req?.method === 'HEAD' ? undefined : body);
+  return {
+    headers: ['cache-control', 'no-cache', 'content-type', csv ? 'text/plain' : 'text/html', 'content-length', String(body.length)],
+    body,
+  };
 }

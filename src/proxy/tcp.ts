@@ -1,10 +1,10 @@
 /**
  * The TCP side of a frontend (`mode tcp`): one routing and balancing decision per
- * connection, then bytes piped both ways with backpressure. A half-close is passed on
+ * connection, then bytes forwarded both ways with backpressure. A half-close is passed on
  * (the client's FIN becomes ours to the server, and back), and the pair is closed when
  * either socket has closed (both its directions done, or an error), or a side stays idle
  * past its timeout (`timeout tunnel`, else `timeout client` / `timeout server`).
- * Failed connects are retried like in HTTP mode (see http-exchange.ts).
+ * Failed connects are retried like in HTTP mode (see http1/exchange.ts).
  */
 import net, { type Socket } from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
@@ -90,7 +90,7 @@ class TcpSession {
     this.server = server;
     this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
-    const upstream = net.connect({ host: server.config.host, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true });
+    const upstream = net.connect({ host: server.config.host, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true, noDelay: true });
     this.upstream = upstream;
     if (t.connect) this.connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), t.connect);
     const onConnectError = () => this.connectFailed(upstream);
@@ -111,11 +111,13 @@ class TcpSession {
     const serverTimeout = t.tunnel ?? t.server;
     if (serverTimeout) upstream.setTimeout(serverTimeout, () => this.close());
     upstream.on('error', () => this.close());
-    // pipe() passes each FIN on with end(); a socket closes by itself once both of its
-    // directions are done, and then nothing is left to carry for the other one.
+    // A socket closes by itself once both of its directions are done, and then nothing is
+    // left to carry for the other one.
     upstream.once('close', () => this.close());
-    this.client.pipe(upstream);
-    upstream.pipe(this.client);
+    this.client.setNoDelay(true);
+    forward(this.client, upstream);
+    forward(upstream, this.client);
+    this.client.resume();
   }
 
   private connectFailed(upstream: Socket): void {
@@ -154,4 +156,33 @@ class TcpSession {
     if (this.server) this.backend.release(this.server);
     this.server = undefined;
   }
+}
+
+const PEER = Symbol('haplab.tcpPeer');
+type Peered = Socket & { [PEER]?: Socket };
+
+/**
+ * Carries `from`'s bytes to `to` as they arrive, pausing `from` while `to` has a full
+ * write buffer, and passes `from`'s FIN on: what pipe() does, with two shared listeners
+ * per direction instead of its stream bookkeeping.
+ */
+function forward(from: Peered, to: Peered): void {
+  from[PEER] = to;
+  from.on('data', onForwardData);
+  from.once('end', onForwardEnd);
+  to.on('drain', onForwardDrain);
+}
+
+function onForwardData(this: Peered, chunk: Buffer): void {
+  const to = this[PEER]!;
+  if (!to.write(chunk)) this.pause();
+}
+
+function onForwardEnd(this: Peered): void {
+  this[PEER]!.end();
+}
+
+/** `this` can take more: resume the socket that feeds it (its peer). */
+function onForwardDrain(this: Peered): void {
+  this[PEER]?.resume();
 }

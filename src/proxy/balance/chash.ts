@@ -25,10 +25,36 @@ class Ring {
   node = new Int32Array(0);
   length = 0;
 
+  /**
+   * Where each slice of the key space starts: bucket b (the key's top `bits` bits) holds
+   * the points from buckets[b] to buckets[b + 1], so a lookup bisects a handful of points
+   * instead of the whole ring (about one per bucket: `bits` follows the ring's size).
+   */
+  private buckets = new Uint32Array(2);
+  private shift = 32;
+
+  /** Rebuilds the bucket index after the points changed. */
+  reindex(): void {
+    let bits = 0;
+    while (bits < 16 && 1 << bits < this.length) bits++;
+    this.shift = 32 - bits;
+    const count = 1 << bits;
+    const buckets = this.buckets.length === count + 1 ? this.buckets : new Uint32Array(count + 1);
+    let at = 0;
+    for (let b = 0; b <= count; b++) {
+      // First point whose key is in bucket b or later.
+      const floor = b === count ? Infinity : b * 2 ** this.shift;
+      while (at < this.length && this.keys[at]! < floor) at++;
+      buckets[b] = at;
+    }
+    this.buckets = buckets;
+  }
+
   /** eb32_lookup_ge: first index whose key is >= k, or length. */
   lowerBound(k: number): number {
-    let lo = 0;
-    let hi = this.length;
+    const b = this.shift === 32 ? 0 : k >>> this.shift;
+    let lo = this.buckets[b]!;
+    let hi = this.buckets[b + 1]!;
     const keys = this.keys;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -68,6 +94,7 @@ class Ring {
     this.srv = srv;
     this.node = node;
     this.length = n;
+    this.reindex();
   }
 
   /** Drops the points of server `s` numbered `from` and above, keeping the order. */
@@ -81,6 +108,7 @@ class Ring {
       o++;
     }
     this.length = o;
+    this.reindex();
   }
 }
 
@@ -129,6 +157,7 @@ export class ConsistentRing {
     ring.srv = Int32Array.from(order, (k) => srv[k]!);
     ring.node = Int32Array.from(order, (k) => node[k]!);
     ring.length = order.length;
+    ring.reindex();
   }
 
   /** chash_set_server_status_up/down and chash_update_server_weight. */

@@ -73,6 +73,39 @@ export const HASH_FUNCTIONS: Readonly<Record<'sdbm' | 'djb2' | 'wt6' | 'crc32', 
 };
 
 /**
+ * The same hashes read straight from a latin1 string's char codes (what Node's parser and
+ * src/proxy/http1 hand over: one byte per unit), so a key is hashed in one pass with no
+ * copy. -1 when a unit is wider than a byte: the caller then hashes the UTF-8 bytes.
+ */
+export type StringHash = (s: string, start: number, end: number) => number;
+
+function sdbmString(s: string, start: number, end: number): number {
+  let h = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) return -1;
+    h = (c + (h << 6) + (h << 16) - h) >>> 0;
+  }
+  return h;
+}
+
+function djb2String(s: string, start: number, end: number): number {
+  let h = 5381;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0xff) return -1;
+    h = (Math.imul(h, 33) + c) >>> 0;
+  }
+  return h;
+}
+
+/** Only the common functions get a string form; the others go through ByteScratch. */
+export const STRING_HASHES: Readonly<Partial<Record<'sdbm' | 'djb2' | 'wt6' | 'crc32', StringHash>>> = {
+  sdbm: sdbmString,
+  djb2: djb2String,
+};
+
+/**
  * Turns part of a JavaScript string back into the bytes HAProxy would hash, into a
  * buffer reused across calls so that picking a server allocates nothing.
  *

@@ -70,12 +70,21 @@ export class FwlcBalancer implements Balancer {
     (this.pool.backup[i] ? this.bck : this.act).insert(i, this.key(i, eweight));
   }
 
-  /** fwlc_srv_reposition: moves a server only if its key changed, so ties keep their turn. */
+  /**
+   * fwlc_srv_reposition: moves a server only if its key changed, so ties keep their turn.
+   * Within its heap the move is one re-sift (rekey), which orders it after equal keys
+   * exactly as a delete and re-insert would.
+   */
   private reposition(i: number): void {
     if (i < 0 || !this.pool.curUsable[i]) return;
     const k = this.key(i, this.pool.curEweight[i]!);
-    if (this.slots.owner[i]! >= 0 && this.slots.key[i] === k) return;
-    this.slots.detach(i, this.heaps);
-    this.queue(i, this.pool.curEweight[i]!);
+    const owner = this.slots.owner[i]!;
+    if (owner >= 0 && this.slots.key[i] === k) return;
+    const heap = this.pool.backup[i] ? this.bck : this.act;
+    if (owner === heap.id) heap.rekey(i, k);
+    else {
+      this.slots.detach(i, this.heaps);
+      heap.insert(i, k);
+    }
   }
 }

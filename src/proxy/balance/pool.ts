@@ -16,6 +16,11 @@ export const SRV_UWGHT_RANGE = 256;
 export const SRV_EWGHT_RANGE = SRV_UWGHT_RANGE * BE_WEIGHT_SCALE;
 export const SRV_EWGHT_MAX = SRV_UWGHT_RANGE * BE_WEIGHT_SCALE;
 
+/** The pool that last indexed a server, and the server's position in it: indexOf without a Map lookup. */
+const OWNER = Symbol('haplab.pool');
+const INDEX = Symbol('haplab.poolIndex');
+type Indexed = LbServer & { [OWNER]?: Pool; [INDEX]?: number };
+
 export class Pool {
   readonly n: number;
   private readonly index = new Map<LbServer, number>();
@@ -53,6 +58,8 @@ export class Pool {
     this.backup = new Uint8Array(this.n);
     servers.forEach((s, i) => {
       this.index.set(s, i);
+      (s as Indexed)[OWNER] = this;
+      (s as Indexed)[INDEX] = i;
       this.backup[i] = s.backup ? 1 : 0;
       this.refresh(i);
     });
@@ -62,6 +69,8 @@ export class Pool {
 
   indexOf(s: LbServer | undefined): number {
     if (s === undefined) return -1;
+    // A server in several pools (tests build many balancers over one list) falls back to the map.
+    if ((s as Indexed)[OWNER] === this) return (s as Indexed)[INDEX]!;
     return this.index.get(s) ?? -1;
   }
 

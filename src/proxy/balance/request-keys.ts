@@ -5,7 +5,7 @@
  * round-robin. Nothing here allocates on the common path.
  */
 import { ipv4At } from '../net/ipv4.js';
-import { ByteScratch, fullHash, HASH_FUNCTIONS, type ByteHash } from './hash-functions.js';
+import { ByteScratch, fullHash, HASH_FUNCTIONS, STRING_HASHES, type ByteHash, type StringHash } from './hash-functions.js';
 import type { BalanceSettings } from './types.js';
 
 export const MISSING = -1;
@@ -13,17 +13,20 @@ export const MISSING = -1;
 export class KeyHasher {
   private readonly scratch = new ByteScratch();
   private readonly fn: ByteHash;
+  private readonly stringFn?: StringHash;
   private readonly avalanche: boolean;
   private readonly words = new Uint16Array(8);
 
   constructor(settings: BalanceSettings) {
     this.fn = HASH_FUNCTIONS[settings.hashType.fn];
+    this.stringFn = STRING_HASHES[settings.hashType.fn];
     this.avalanche = settings.hashType.avalanche;
   }
 
   /** gen_hash, then full_hash if the `avalanche` modifier is set. */
   hash(s: string, start: number, end: number): number {
-    const h = this.fn(this.scratch.bytes, this.scratch.load(s, start, end));
+    const direct = this.stringFn ? this.stringFn(s, start, end) : -1;
+    const h = direct >= 0 ? direct : this.fn(this.scratch.bytes, this.scratch.load(s, start, end));
     return this.finish(h);
   }
 
