@@ -79,7 +79,9 @@ describe('PortAllocator', () => {
 
   it('moves the same lab to the same replacement port run after run', async () => {
     const wanted = await holdAPort();
-    const one = await new PortAllocator('/labs/ep09').take(wanted, 'app app1');
+    const first = new PortAllocator('/labs/ep09');
+    const one = await first.take(wanted, 'app app1');
+    first.release(); // the first run's processes bound it (or ended): its claim ends with it
     const again = await new PortAllocator('/labs/ep09').take(wanted, 'app app1');
     expect(again).toBe(one);
   });
