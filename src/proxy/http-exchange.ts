@@ -70,6 +70,10 @@ export class Exchange {
   private queueTimer?: NodeJS.Timeout;
   private readonly pick: RequestPickContext;
   private readonly hasBody: boolean;
+  /** The request headers for the server: the client's, less what persistence removes. */
+  private requestHeaders: readonly string[];
+  /** Persistence (persist/) chose the server, no redispatch moved the request since, no cookie refresh asked. */
+  private direct = false;
 
   constructor(
     private readonly owner: ExchangeOwner,
@@ -81,17 +85,25 @@ export class Exchange {
     this.pick = new RequestPickContext(facts.sourceAddress, facts.uri, req.rawHeaders);
     const length = req.headers['content-length'];
     this.hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
+    this.requestHeaders = req.rawHeaders;
     res[EXCHANGE] = this;
     res.once('close', onClientClose);
   }
 
   start(): void {
     this.backend.counters.requests++;
-    this.assign(undefined);
+    const persisted = this.backend.persistence?.request(this.req.rawHeaders, this.facts.sourceAddress);
+    if (persisted) this.requestHeaders = persisted.rawHeaders;
+    if (persisted?.server) {
+      // A persistent server is assigned, not balanced: the balancer and lbtot never see it.
+      this.direct = !persisted.refresh;
+      this.useServer(persisted.server, false);
+    } else this.assign(undefined);
   }
 
   /** Picks a server (avoiding `avoid` on a redispatch) and connects; 503 when none is usable. */
   private assign(avoid: RuntimeServer | undefined): void {
+    this.direct = false;
     const server = this.backend.pick(this.pick, avoid);
     if (!server) {
       this.fail(503);
@@ -116,7 +128,7 @@ export class Exchange {
         headers: upstreamRequestHeaders(
           this.facts.method,
           this.facts.uri,
-          this.req.rawHeaders,
+          this.requestHeaders,
           this.owner.forwardedFor(this.backend, this.facts),
           server.hostHeader,
         ),
@@ -174,8 +186,11 @@ export class Exchange {
     const status = upstreamRes.statusCode ?? 502;
     const res = this.res;
     res.sendDate = false; // HAProxy adds no Date header of its own
+    const headers = endToEndHeaders(upstreamRes.rawHeaders);
+    const persisted = this.backend.persistence?.response(this.server!, this.direct, this.facts.sourceAddress, this.facts.method, status, upstreamRes.rawHeaders);
+    if (persisted) headers.push(...persisted);
     try {
-      res.writeHead(status, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.rawHeaders));
+      res.writeHead(status, upstreamRes.statusMessage, headers);
     } catch {
       // A header Node will not send (invalid characters): HAProxy calls that a bad response.
       this.countResponseError();

@@ -45,6 +45,8 @@ export interface ServerOptions {
   initAddr?: string;
   /** `port N` on the server line: the health check port. */
   checkPort?: number;
+  /** `cookie VALUE`: what the backend's persistence cookie holds for this server (persist/). */
+  cookie?: string;
 }
 
 export interface ServerConfig extends ServerOptions {
@@ -98,6 +100,30 @@ export interface ProxyOptions {
   redispatchInterval: number;
 }
 
+/** `cookie NAME insert [indirect] [nocache] [postonly] [httponly] [secure]` (only insert mode). */
+export interface CookieConfig {
+  name: string;
+  indirect: boolean;
+  nocache: boolean;
+  postonly: boolean;
+  httponly: boolean;
+  secure: boolean;
+  where: SourceRef;
+}
+
+/** `stick-table type ip size N [expire T]` with the backend's `stick on src` rules. */
+export interface StickConfig {
+  table?: { size: number; expireMs?: number; where: SourceRef };
+  /** `stick on src` lines (only src, only this proxy's own table). */
+  rules: SourceRef[];
+}
+
+/** Session persistence of a backend (src/proxy/persist/): grouped so the section grows by one field. */
+export interface PersistenceConfig {
+  cookie?: CookieConfig;
+  stick: StickConfig;
+}
+
 export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
 
 export interface ProxySection {
@@ -117,6 +143,7 @@ export interface ProxySection {
   options: ProxyOptions;
   retries: number;
   maxconn?: number;
+  persistence: PersistenceConfig;
   /** Set by `stats enable` (default URI) or `stats uri`. */
   statsUri?: string;
   logs: string[][];
