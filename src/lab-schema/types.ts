@@ -48,6 +48,8 @@ export interface RouteSpec {
   staticDir?: string;
   /** Seconds this route sleeps before answering (on top of the app's delaySeconds). */
   delaySeconds?: number;
+  /** ep10: the body is `NAME: VALUE` of this request header as the app received it (`(none)` when absent). */
+  echoHeader?: string;
 }
 
 export interface AppSpec {
@@ -73,6 +75,8 @@ export interface ServerSpec {
   check: boolean;
   backup?: boolean;
   disabled?: boolean;
+  /** ep10: `cookie VALUE` on the server line, for the backend's persistence cookie. */
+  cookie?: string;
 }
 
 export interface BackendSpec {
@@ -82,6 +86,28 @@ export interface BackendSpec {
   balanceArg?: string;
   hashType?: HashType;
   servers: ServerSpec[];
+  /** ep10: `cookie NAME insert …` persistence. */
+  cookie?: CookieSpec;
+  /** ep10: `stick-table type ip …` with `stick on src`. */
+  stickTable?: StickTableSpec;
+  /** `option redispatch`: a request whose server fails may go to another. */
+  redispatch?: boolean;
+}
+
+// Session persistence (ep10): checked in src/lab-schema/validate-sessions.ts.
+
+/** `cookie NAME insert [indirect] [nocache]`: each server's value is its ServerSpec.cookie. */
+export interface CookieSpec {
+  name: string;
+  indirect?: boolean;
+  nocache?: boolean;
+}
+
+/** `stick-table type ip size SIZE expire EXPIREms` and `stick on src`. */
+export interface StickTableSpec {
+  /** HAProxy's size syntax: a number with an optional k, m or g. */
+  size: string;
+  expireMs: number;
 }
 
 export interface AclSpec {

@@ -10,6 +10,7 @@ import { tokenizeLine } from '../proxy/config/tokenize.js';
 import { ruleWords, useBackendTarget } from './rule-words.js';
 import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
 import { labPathProblem } from './lab-paths.js';
+import { checkSessions } from './validate-sessions.js';
 import { ALGORITHMS, HASH_TYPES, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
 
 export type { SpecProblem } from './checker.js';
@@ -115,8 +116,9 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
     }
     const p = c.string(route, 'path', at);
     if (p && !p.startsWith('/')) c.fail([...at, 'path'], `route path ${JSON.stringify(p)} must start with /`);
-    const bodies = ['text', 'json', 'staticDir'].filter((k) => route[k] !== undefined);
-    if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json or staticDir');
+    const bodies = ['text', 'json', 'staticDir', 'echoHeader'].filter((k) => route[k] !== undefined);
+    if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json, staticDir or echoHeader');
+    if (route.echoHeader !== undefined) c.string(route, 'echoHeader', at, /^[A-Za-z0-9-]+$/);
     if (route.delaySeconds !== undefined && (typeof route.delaySeconds !== 'number' || route.delaySeconds < 0)) {
       c.fail([...at, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
     }
@@ -168,6 +170,7 @@ function checkBackend(c: Checker, b: unknown, path: (string | number)[], apps: M
       if (problem) c.fail([...at, 'weight'], problem, `HAProxy takes a whole number from 0 to ${MAX_WEIGHT}`);
     }
   });
+  checkSessions(c, b, path);
 }
 
 function checkFrontend(

@@ -69,7 +69,12 @@ function notFound(): Reply {
   return { status: 404, reason: 'NOT FOUND', headers: { 'Content-Type': HTML }, body: NOT_FOUND_PAGE };
 }
 
-async function routeReply(appDir: string, route: RouteSpec, params: Record<string, string>): Promise<Reply> {
+async function routeReply(appDir: string, route: RouteSpec, params: Record<string, string>, req: IncomingMessage): Promise<Reply> {
+  if (route.echoHeader !== undefined) {
+    // One header line is what the labs send; Node joins repeated ones (Cookie with "; ").
+    const value = req.headers[route.echoHeader.toLowerCase()];
+    return { status: 200, headers: { 'Content-Type': HTML }, body: `${route.echoHeader}: ${Array.isArray(value) ? value.join(', ') : (value ?? '(none)')}` };
+  }
   if (route.staticDir !== undefined) {
     const name = params.filename ?? Object.values(params)[0] ?? '';
     return staticFile(appDir, route.staticDir, name);
@@ -119,7 +124,7 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
     // Flask sleeps inside the view: only a matched route of the app waits (ep06's slow servers).
     const delay = match.route.route === FLASK_STATIC ? 0 : (app.delaySeconds ?? 0) + (match.route.route.delaySeconds ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
-    return routeReply(appDir, match.route.route, match.params);
+    return routeReply(appDir, match.route.route, match.params, req);
   };
 
   const server = createServer((req, res) => {

@@ -1,0 +1,40 @@
+/**
+ * A backend's session persistence in a lab spec (ep10): the persistence cookie, the stick
+ * table and `option redispatch`, refused here as HAProxy would refuse the lines they render.
+ */
+import { Checker, isObj, type Obj } from './checker.js';
+
+/** A cookie name or value HAProxy writes into Set-Cookie unquoted: an RFC 6265 token. */
+const COOKIE_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+export function checkSessions(c: Checker, b: Obj, path: (string | number)[]): void {
+  c.flag(b, 'redispatch', path);
+  const servers = Array.isArray(b.servers) ? b.servers.filter(isObj) : [];
+  if (b.cookie !== undefined) {
+    const at = [...path, 'cookie'];
+    if (!isObj(b.cookie)) c.fail(at, "'cookie' must be a mapping with name (and indirect, nocache)");
+    else {
+      c.strict(b.cookie, 'cookie', at, `the cookie of backend ${String(b.name)}`);
+      c.string(b.cookie, 'name', at, COOKIE_TOKEN);
+      c.flag(b.cookie, 'indirect', at);
+      c.flag(b.cookie, 'nocache', at);
+    }
+  }
+  servers.forEach((s, j) => {
+    if (s.cookie === undefined) return;
+    const at = [...path, 'servers', j];
+    c.string(s, 'cookie', at, COOKIE_TOKEN);
+    if (b.cookie === undefined) c.fail([...at, 'cookie'], `server ${String(s.name)} has a cookie but backend ${String(b.name)} has none`, 'add cookie: { name: SERVERID, indirect: true } to the backend');
+  });
+  if (b.stickTable !== undefined) {
+    const at = [...path, 'stickTable'];
+    if (!isObj(b.stickTable)) return c.fail(at, "'stickTable' must be a mapping with size and expireMs");
+    c.strict(b.stickTable, 'stickTable', at, `the stick table of backend ${String(b.name)}`);
+    const size = b.stickTable.size;
+    if (typeof size !== 'string' || !/^[1-9][0-9]*[kmg]?$/.test(size)) c.fail([...at, 'size'], `stick table size ${JSON.stringify(size)} is not a size`, 'write e.g. "100k" (k, m, g are powers of 1024)');
+    const expire = b.stickTable.expireMs;
+    if (typeof expire !== 'number' || !Number.isInteger(expire) || expire <= 0 || expire > 2_147_483_647) {
+      c.fail([...at, 'expireMs'], 'expireMs must be a whole, positive number of milliseconds');
+    }
+  }
+}
