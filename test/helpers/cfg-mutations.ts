@@ -182,6 +182,49 @@ export const MUTATIONS: Mutation[] = [
       expect(naming.map((c) => c.name), 'no failing check names server3').not.toEqual([]);
     },
   },
+  {
+    lab: 'hlmut-ep10-no-cookie',
+    episode: 'ep10',
+    what: 'the `cookie SERVERID insert indirect nocache` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*cookie SERVERID insert indirect nocache\n/m, ''),
+    // No Set-Cookie, the returning clients balanced like new ones, their cookie passed to the app.
+    failing: ['persist.cookie.cookie_servers.issued', 'persist.cookie.cookie_servers.sticky', 'persist.cookie.cookie_servers.indirect', 'persist.cookie.cookie_servers.redispatch'],
+    passing: ['rr.order', 'rr.cycle-counts', 'persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.expired.order'],
+    drift: ['backend cookie_servers: no cookie (lab.yaml: cookie SERVERID insert indirect nocache)'],
+  },
+  {
+    lab: 'hlmut-ep10-no-indirect',
+    episode: 'ep10',
+    what: '`indirect` dropped from the cookie line',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*cookie SERVERID insert) indirect (nocache)$/m, '$1 $2'),
+    // Persistence still works; only the app now sees SERVERID.
+    failing: ['persist.cookie.cookie_servers.indirect'],
+    passing: ['persist.cookie.cookie_servers.issued', 'persist.cookie.cookie_servers.sticky', 'persist.cookie.cookie_servers.not-reissued', 'persist.cookie.cookie_servers.redispatch', 'rr.order'],
+    drift: ['backend cookie_servers: cookie SERVERID insert nocache (lab.yaml: cookie SERVERID insert indirect nocache)'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'persist.cookie.cookie_servers.indirect')!;
+      expect(check.detail).toMatch(/the app saw "Cookie: SERVERID=s\d; lab=keep"/);
+    },
+  },
+  {
+    lab: 'hlmut-ep10-no-stick',
+    episode: 'ep10',
+    what: 'the stick table and `stick on src` deleted',
+    mutate: (cfg) => replaceOnce(replaceOnce(cfg, /^\s*stick-table type ip .*\n/m, ''), /^\s*stick on src\n/m, ''),
+    failing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry'],
+    passing: ['persist.stick.stick_servers.new-addresses.order', 'persist.cookie.cookie_servers.sticky', 'rr.order'],
+    drift: ['backend stick_servers: no stick-table (lab.yaml: stick-table type ip size 102400 expire 4000ms + stick on src)'],
+  },
+  {
+    lab: 'hlmut-ep10-expire',
+    episode: 'ep10',
+    what: 'the stick table\'s `expire 4000ms` made 60s',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*stick-table type ip size \S+) expire 4000ms$/m, '$1 expire 60s'),
+    // Addresses stay stuck past 4 s: coming back, they are not balanced again.
+    failing: ['persist.stick.stick_servers.expired.order'],
+    passing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry', 'persist.cookie.cookie_servers.sticky'],
+    drift: ['backend stick_servers: stick-table type ip size 102400 expire 60000ms + stick on src (lab.yaml: stick-table type ip size 102400 expire 4000ms + stick on src)'],
+  },
 ];
 
 /** ep09's weights 2,1,3 → 3,1,2 (the docker suite runs it with a control run first). */
