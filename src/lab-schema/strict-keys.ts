@@ -6,7 +6,8 @@
 
 /** The keys each mapping of a lab spec may hold (src/lab-schema/types.ts describes them). */
 export const SPEC_KEYS = {
-  spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet'],
+  spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet', 'guide'],
+  guide: ['concept', 'tryByHand'],
   timeouts: ['connect', 'client', 'server'],
   app: ['name', 'port', 'routes', 'delaySeconds', 'files'],
   route: ['path', 'methods', 'text', 'json', 'staticDir', 'delaySeconds', 'echoHeader'],

@@ -154,6 +154,8 @@ export interface LabSpec {
    * an internal client network with this subnet. Absent: the lab's ordinary network.
    */
   clientSubnet?: string;
+  /** The lab README's teaching: the concept in a few paragraphs, and things to try by hand (shell lines or sentences). */
+  guide?: { concept: string[]; tryByHand: string[] };
 }
 
 /** The TypeScript proxy publishes each frontend this far above HAProxy's host port. */

@@ -1,8 +1,9 @@
 /**
  * A backend's session persistence in a lab spec (ep10): the persistence cookie, the stick
- * table and `option redispatch`, refused here as HAProxy would refuse the lines they render.
+ * table and `option redispatch`, refused here as HAProxy would refuse the lines they render;
+ * and the README guide the newer labs carry.
  */
-import { Checker, isObj, type Obj } from './checker.js';
+import { Checker, isObj, MAX_LENGTH, type Obj } from './checker.js';
 
 /** A cookie name or value HAProxy writes into Set-Cookie unquoted: an RFC 6265 token. */
 const COOKIE_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -35,6 +36,19 @@ export function checkSessions(c: Checker, b: Obj, path: (string | number)[]): vo
     const expire = b.stickTable.expireMs;
     if (typeof expire !== 'number' || !Number.isInteger(expire) || expire <= 0 || expire > 2_147_483_647) {
       c.fail([...at, 'expireMs'], 'expireMs must be a whole, positive number of milliseconds');
+    }
+  }
+}
+
+/** The README guide: lists of short texts (echoed into README.md). */
+export function checkGuide(c: Checker, raw: Obj): void {
+  if (raw.guide === undefined) return;
+  if (!isObj(raw.guide)) return c.fail(['guide'], "'guide' must be a mapping with concept and tryByHand");
+  c.strict(raw.guide, 'guide', ['guide'], 'the guide');
+  for (const key of ['concept', 'tryByHand'] as const) {
+    const list = raw.guide[key];
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x.length > 0 && x.length <= MAX_LENGTH.note)) {
+      c.fail(['guide', key], `guide.${key} must be a list of texts of at most ${MAX_LENGTH.note} characters`);
     }
   }
 }

@@ -10,7 +10,7 @@ import { tokenizeLine } from '../proxy/config/tokenize.js';
 import { ruleWords, useBackendTarget } from './rule-words.js';
 import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
 import { labPathProblem } from './lab-paths.js';
-import { checkSessions } from './validate-sessions.js';
+import { checkGuide, checkSessions } from './validate-sessions.js';
 import { ALGORITHMS, HASH_TYPES, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
 
 export type { SpecProblem } from './checker.js';
@@ -64,6 +64,7 @@ export function validateSpec(raw: unknown): SpecProblem[] {
       if (long) c.fail(['notes', i], `note #${i + 1} ${long}`, `shorten it to at most ${MAX_LENGTH.note} characters`);
     });
   }
+  checkGuide(c, raw);
   if (raw.clientSubnet !== undefined) {
     const subnet = raw.clientSubnet;
     if (typeof subnet !== 'string' || !/^[0-9.]+\/[0-9]+$/.test(subnet) || parseNetwork(subnet)?.family !== 4) {
