@@ -80,6 +80,9 @@ export function checkConfig(config: ProxyConfig): void {
       warn(`Layer 7 hash not possible for ${proxy.kind} '${proxy.name}' (needs 'mode http'). Falling back to round robin.`, proxy.where);
       proxy.balance.algorithm = 'roundrobin';
     }
+    if (proxy.options.httpCheckExpect && !proxy.options.httpCheck) {
+      warn(`${proxy.kind} '${proxy.name}' uses http-check rules without 'option httpchk', so the rules are ignored.`, proxy.options.httpCheckExpect.where);
+    }
     const t = proxy.timeouts;
     const missing =
       (proxy.capabilities.frontend && !t.client) ||

@@ -81,6 +81,7 @@ export function sectionFrom(
     ...defaults.options,
     forwardFor: defaults.options.forwardFor ? { ...defaults.options.forwardFor } : undefined,
     httpCheck: defaults.options.httpCheck ? { ...defaults.options.httpCheck } : undefined,
+    httpCheckExpect: defaults.options.httpCheckExpect ? { ...defaults.options.httpCheckExpect } : undefined,
   };
   section.retries = defaults.retries;
   // `cookie` may sit in defaults; stick tables and rules may not.

@@ -79,6 +79,14 @@ export interface HttpCheck {
   version: string;
 }
 
+/** `http-check expect [!] status CODES`: what a check's status must be (2xx/3xx without it). */
+export interface HttpCheckExpect {
+  negate: boolean;
+  /** Inclusive ranges; a single code is [c, c]. */
+  ranges: [number, number][];
+  where: SourceRef;
+}
+
 export interface ForwardFor {
   /** Header to add, `X-Forwarded-For` unless `header NAME`. */
   header: string;
@@ -91,6 +99,8 @@ export interface ForwardFor {
 export interface ProxyOptions {
   forwardFor?: ForwardFor;
   httpCheck?: HttpCheck;
+  /** Applies only with httpCheck (HAProxy ignores the rule otherwise, with a warning). */
+  httpCheckExpect?: HttpCheckExpect;
   httpLog: boolean;
   tcpLog: boolean;
   dontLogNull: boolean;
