@@ -62,7 +62,15 @@ export interface AppSpec {
   delaySeconds?: number;
   /** Static files shipped with the app: path relative to the app dir → content. */
   files?: Record<string, string>;
+  /**
+   * ep11: this path answers 200 "OK", or 503 while a file named `unhealthy` (HEALTH_FLAG_FILE)
+   * exists in the app's directory: the lab flips it to fail the proxies' health checks.
+   */
+  healthRoute?: string;
 }
+
+/** The file whose presence in an app's directory makes its healthRoute answer 503. */
+export const HEALTH_FLAG_FILE = 'unhealthy';
 
 export interface ServerSpec {
   /** The name in haproxy.cfg (`server server1 app1:5001`). */
@@ -92,6 +100,17 @@ export interface BackendSpec {
   stickTable?: StickTableSpec;
   /** `option redispatch`: a request whose server fails may go to another. */
   redispatch?: boolean;
+  /** ep11: `option httpchk GET path`, `http-check expect status N`, and `inter/fall/rise` on checked servers. */
+  healthCheck?: HealthCheckSpec;
+}
+
+/** ep11: how the proxy checks a backend's servers (checked in src/lab-schema/validate-sessions.ts). */
+export interface HealthCheckSpec {
+  path: string;
+  expectStatus: number;
+  interMs: number;
+  fall: number;
+  rise: number;
 }
 
 // Session persistence (ep10): checked in src/lab-schema/validate-sessions.ts.

@@ -27,6 +27,19 @@ export function checkSessions(c: Checker, b: Obj, path: (string | number)[]): vo
     c.string(s, 'cookie', at, COOKIE_TOKEN);
     if (b.cookie === undefined) c.fail([...at, 'cookie'], `server ${String(s.name)} has a cookie but backend ${String(b.name)} has none`, 'add cookie: { name: SERVERID, indirect: true } to the backend');
   });
+  if (b.healthCheck !== undefined) {
+    const at = [...path, 'healthCheck'];
+    if (!isObj(b.healthCheck)) c.fail(at, "'healthCheck' must be a mapping with path, expectStatus, interMs, fall and rise");
+    else {
+      const h = b.healthCheck;
+      c.strict(h, 'healthCheck', at, `the health check of backend ${String(b.name)}`);
+      const p = c.string(h, 'path', at, /^\/[A-Za-z0-9/_.-]*$/);
+      void p;
+      if (typeof h.expectStatus !== 'number' || !Number.isInteger(h.expectStatus) || h.expectStatus < 100 || h.expectStatus > 599) c.fail([...at, 'expectStatus'], 'expectStatus must be an HTTP status (100–599)');
+      if (typeof h.interMs !== 'number' || !Number.isInteger(h.interMs) || h.interMs <= 0) c.fail([...at, 'interMs'], 'interMs must be a whole, positive number of milliseconds');
+      for (const k of ['fall', 'rise']) if (typeof h[k] !== 'number' || !Number.isInteger(h[k]) || (h[k] as number) < 1) c.fail([...at, k], `${k} must be a whole number ≥ 1`);
+    }
+  }
   if (b.stickTable !== undefined) {
     const at = [...path, 'stickTable'];
     if (!isObj(b.stickTable)) return c.fail(at, "'stickTable' must be a mapping with size and expireMs");

@@ -100,6 +100,7 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
   if (name) c.unique(names, name, [...path, 'name'], 'app name', `app #${Number(path[1]) + 1}`);
   const port = c.port(app, 'port', path);
   if (port !== undefined) c.unique(ports, port, [...path, 'port'], 'port', `app ${name ?? '?'}`);
+  if (app.healthRoute !== undefined) c.string(app, 'healthRoute', path, /^\/[A-Za-z0-9/_.-]*$/);
   if (app.delaySeconds !== undefined && (typeof app.delaySeconds !== 'number' || app.delaySeconds < 0)) {
     c.fail([...path, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
   }

@@ -9,7 +9,7 @@ import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
 import type { ImageFlavor } from '../../lab-schema/types.js';
 import type { DownOptions, LabInstance, PartialLab, Prober, Runtime, TeardownReport } from '../types.js';
-import { disruptApp, resumeApp } from './disrupt.js';
+import { disruptApp, resumeApp, setHealthFlag } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { availableImageFlavor } from './flavor.js';
 import { officialImageSteps } from '../images/official.js';
@@ -142,6 +142,10 @@ export class DockerRuntime implements Runtime {
 
   disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
     return disruptApp(this.docker, instance, app, how);
+  }
+
+  setAppHealthy(instance: LabInstance, app: string, healthy: boolean): Promise<void> {
+    return setHealthFlag(this.docker, instance, app, healthy);
   }
 
   resume(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

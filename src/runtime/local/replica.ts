@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../lab-schema/types.js';
+import { HEALTH_FLAG_FILE, SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../lab-schema/types.js';
+import { existsSync } from 'node:fs';
 import { compileRoutes, matchRoute } from './replica-routes.js';
 
 const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
@@ -111,6 +112,11 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
       path = decodeURIComponent(rawPath);
     } catch {
       path = rawPath;
+    }
+    if (app.healthRoute === path && (method === 'GET' || method === 'HEAD')) {
+      // app.py's health view: 503 while the flag file exists in the app's directory.
+      const failing = existsSync(join(appDir, HEALTH_FLAG_FILE));
+      return { status: failing ? 503 : 200, reason: failing ? 'SERVICE UNAVAILABLE' : undefined, headers: { 'Content-Type': HTML }, body: failing ? 'unhealthy' : 'OK' };
     }
     const match = matchRoute(routes, method, path);
     if (match.kind === 'not-found') return notFound();
