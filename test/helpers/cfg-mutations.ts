@@ -213,17 +213,17 @@ export const MUTATIONS: Mutation[] = [
     mutate: (cfg) => replaceOnce(replaceOnce(cfg, /^\s*stick-table type ip .*\n/m, ''), /^\s*stick on src\n/m, ''),
     failing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry'],
     passing: ['persist.stick.stick_servers.new-addresses.order', 'persist.cookie.cookie_servers.sticky', 'rr.order'],
-    drift: ['backend stick_servers: no stick-table (lab.yaml: stick-table type ip size 102400 expire 4000ms + stick on src)'],
+    drift: ['backend stick_servers: no stick-table (lab.yaml: stick-table type ip size 102400 expire 8000ms + stick on src)'],
   },
   {
     lab: 'hlmut-ep10-expire',
     episode: 'ep10',
-    what: 'the stick table\'s `expire 4000ms` made 60s',
-    mutate: (cfg) => replaceOnce(cfg, /^(\s*stick-table type ip size \S+) expire 4000ms$/m, '$1 expire 60s'),
-    // Addresses stay stuck past 4 s: coming back, they are not balanced again.
+    what: 'the stick table\'s `expire 8000ms` made 60s',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*stick-table type ip size \S+) expire 8000ms$/m, '$1 expire 60s'),
+    // Addresses stay stuck past 8 s: coming back, they are not balanced again.
     failing: ['persist.stick.stick_servers.expired.order'],
     passing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry', 'persist.cookie.cookie_servers.sticky'],
-    drift: ['backend stick_servers: stick-table type ip size 102400 expire 60000ms + stick on src (lab.yaml: stick-table type ip size 102400 expire 4000ms + stick on src)'],
+    drift: ['backend stick_servers: stick-table type ip size 102400 expire 60000ms + stick on src (lab.yaml: stick-table type ip size 102400 expire 8000ms + stick on src)'],
   },
 ];
 
