@@ -225,6 +225,35 @@ export const MUTATIONS: Mutation[] = [
     passing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry', 'persist.cookie.cookie_servers.sticky'],
     drift: ['backend stick_servers: stick-table type ip size 102400 expire 60000ms + stick on src (lab.yaml: stick-table type ip size 102400 expire 8000ms + stick on src)'],
   },
+  {
+    lab: 'hlmut-ep11-no-check',
+    episode: 'ep11',
+    what: '`check` removed from server1',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+) check inter \S+ fall \d+ rise \d+$/m, '$1'),
+    // Unchecked, server1 never leaves rotation: it keeps answering while its health fails, even when the backup should have taken over.
+    failing: ['health.servers.out', 'health.servers.none-while-down', 'health.servers.backup-takes-over'],
+    passing: ['health.servers.backup-idle', 'rr.order'],
+    drift: ['backend servers: server1 no check (lab.yaml: check)'],
+  },
+  {
+    lab: 'hlmut-ep11-no-backup',
+    episode: 'ep11',
+    what: '`backup` removed from server4',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server4 .*) backup$/m, '$1'),
+    failing: ['health.servers.backup-idle'],
+    passing: ['health.servers.out', 'health.servers.none-while-down'],
+    drift: ['backend servers: server4 no backup (lab.yaml: backup)'],
+  },
+  {
+    lab: 'hlmut-ep11-fall',
+    episode: 'ep11',
+    what: "server1's `fall 2` made `fall 6`",
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+ check inter 500ms) fall 2 (rise 2)$/m, '$1 fall 6 $2'),
+    // Six failed checks at 500 ms: server1 leaves after about 3 s, past fall × inter + inter + tolerance (2 s).
+    failing: ['health.servers.out'],
+    passing: ['health.servers.back', 'health.servers.backup-idle', 'rr.order'],
+    drift: ['backend servers: server1 inter 500ms fall 6 rise 2 (lab.yaml: inter 500ms fall 2 rise 2)'],
+  },
 ];
 
 /** ep09's weights 2,1,3 → 3,1,2 (the docker suite runs it with a control run first). */
