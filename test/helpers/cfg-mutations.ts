@@ -30,6 +30,11 @@ export interface Mutation {
   drift: string[];
   /** Needs the docker runtime (192.168.x client addresses): the local matrix leaves it out. */
   dockerOnly?: boolean;
+  /**
+   * The local matrix only: the edit is judged by the same model on both runtimes, and the
+   * docker suite keeps one edit per such lab (its runtime-specific part) to bound CI time.
+   */
+  localOnly?: boolean;
   /** More about one proxy's report. */
   more?(report: Report): void;
 }
@@ -185,6 +190,7 @@ export const MUTATIONS: Mutation[] = [
   {
     lab: 'hlmut-ep10-no-cookie',
     episode: 'ep10',
+    localOnly: true,
     what: 'the `cookie SERVERID insert indirect nocache` line deleted',
     mutate: (cfg) => replaceOnce(cfg, /^\s*cookie SERVERID insert indirect nocache\n/m, ''),
     // No Set-Cookie, the returning clients balanced like new ones, their cookie passed to the app.
@@ -195,6 +201,7 @@ export const MUTATIONS: Mutation[] = [
   {
     lab: 'hlmut-ep10-no-indirect',
     episode: 'ep10',
+    localOnly: true,
     what: '`indirect` dropped from the cookie line',
     mutate: (cfg) => replaceOnce(cfg, /^(\s*cookie SERVERID insert) indirect (nocache)$/m, '$1 $2'),
     // Persistence still works; only the app now sees SERVERID.
@@ -218,6 +225,7 @@ export const MUTATIONS: Mutation[] = [
   {
     lab: 'hlmut-ep10-expire',
     episode: 'ep10',
+    localOnly: true,
     what: 'the stick table\'s `expire 8000ms` made 60s',
     mutate: (cfg) => replaceOnce(cfg, /^(\s*stick-table type ip size \S+) expire 8000ms$/m, '$1 expire 60s'),
     // Addresses stay stuck past 8 s: coming back, they are not balanced again.
@@ -238,6 +246,7 @@ export const MUTATIONS: Mutation[] = [
   {
     lab: 'hlmut-ep11-no-backup',
     episode: 'ep11',
+    localOnly: true,
     what: '`backup` removed from server4',
     mutate: (cfg) => replaceOnce(cfg, /^(\s*server server4 .*) backup$/m, '$1'),
     failing: ['health.servers.backup-idle'],
@@ -247,6 +256,7 @@ export const MUTATIONS: Mutation[] = [
   {
     lab: 'hlmut-ep11-fall',
     episode: 'ep11',
+    localOnly: true,
     what: "server1's `fall 2` made `fall 6`",
     mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+ check inter 500ms) fall 2 (rise 2)$/m, '$1 fall 6 $2'),
     // Six failed checks at 500 ms: server1 leaves after about 3 s, past fall × inter + inter + tolerance (2 s).
