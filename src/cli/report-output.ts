@@ -51,7 +51,10 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
         ? { disrupt: (app, how) => runtime.disrupt!(instance, app, how), resume: (app, how) => runtime.resume!(instance, app, how), stoppedApp: runtime.stoppedApp }
         : undefined,
       faults: runtime.disrupt && runtime.resume
-        ? { stop: (app) => runtime.disrupt!(instance, app, 'stop'), start: (app) => runtime.resume!(instance, app, 'stop'), stoppedApp: runtime.stoppedApp }
+        ? {
+            stop: (app) => runtime.disrupt!(instance, app, 'stop'), start: (app) => runtime.resume!(instance, app, 'stop'), stoppedApp: runtime.stoppedApp,
+            ...(runtime.setAppHealthy ? { setHealthy: (app: string, healthy: boolean) => runtime.setAppHealthy!(instance, app, healthy) } : {}),
+          }
         : undefined,
       onStep,
     });

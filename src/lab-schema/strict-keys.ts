@@ -6,12 +6,16 @@
 
 /** The keys each mapping of a lab spec may hold (src/lab-schema/types.ts describes them). */
 export const SPEC_KEYS = {
-  spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet'],
+  spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet', 'guide'],
+  guide: ['concept', 'tryByHand'],
   timeouts: ['connect', 'client', 'server'],
-  app: ['name', 'port', 'routes', 'delaySeconds', 'files'],
-  route: ['path', 'methods', 'text', 'json', 'staticDir', 'delaySeconds'],
-  backend: ['name', 'balance', 'balanceArg', 'hashType', 'servers'],
-  server: ['name', 'app', 'weight', 'check', 'backup', 'disabled'],
+  app: ['name', 'port', 'routes', 'delaySeconds', 'files', 'healthRoute'],
+  route: ['path', 'methods', 'text', 'json', 'staticDir', 'delaySeconds', 'echoHeader'],
+  backend: ['name', 'balance', 'balanceArg', 'hashType', 'servers', 'cookie', 'stickTable', 'redispatch', 'healthCheck'],
+  healthCheck: ['path', 'expectStatus', 'interMs', 'fall', 'rise'],
+  cookie: ['name', 'indirect', 'nocache'],
+  stickTable: ['size', 'expireMs'],
+  server: ['name', 'app', 'weight', 'check', 'backup', 'disabled', 'cookie'],
   frontend: ['name', 'mode', 'bind', 'hostPort', 'acls', 'rules', 'defaultBackend', 'description'],
   acl: ['name', 'criterion'],
 } as const satisfies Record<string, readonly string[]>;

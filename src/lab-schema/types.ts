@@ -48,6 +48,8 @@ export interface RouteSpec {
   staticDir?: string;
   /** Seconds this route sleeps before answering (on top of the app's delaySeconds). */
   delaySeconds?: number;
+  /** ep10: the body is `NAME: VALUE` of this request header as the app received it (`(none)` when absent). */
+  echoHeader?: string;
 }
 
 export interface AppSpec {
@@ -60,7 +62,15 @@ export interface AppSpec {
   delaySeconds?: number;
   /** Static files shipped with the app: path relative to the app dir → content. */
   files?: Record<string, string>;
+  /**
+   * ep11: this path answers 200 "OK", or 503 while a file named `unhealthy` (HEALTH_FLAG_FILE)
+   * exists in the app's directory: the lab flips it to fail the proxies' health checks.
+   */
+  healthRoute?: string;
 }
+
+/** The file whose presence in an app's directory makes its healthRoute answer 503. */
+export const HEALTH_FLAG_FILE = 'unhealthy';
 
 export interface ServerSpec {
   /** The name in haproxy.cfg (`server server1 app1:5001`). */
@@ -73,6 +83,8 @@ export interface ServerSpec {
   check: boolean;
   backup?: boolean;
   disabled?: boolean;
+  /** ep10: `cookie VALUE` on the server line, for the backend's persistence cookie. */
+  cookie?: string;
 }
 
 export interface BackendSpec {
@@ -82,6 +94,39 @@ export interface BackendSpec {
   balanceArg?: string;
   hashType?: HashType;
   servers: ServerSpec[];
+  /** ep10: `cookie NAME insert …` persistence. */
+  cookie?: CookieSpec;
+  /** ep10: `stick-table type ip …` with `stick on src`. */
+  stickTable?: StickTableSpec;
+  /** `option redispatch`: a request whose server fails may go to another. */
+  redispatch?: boolean;
+  /** ep11: `option httpchk GET path`, `http-check expect status N`, and `inter/fall/rise` on checked servers. */
+  healthCheck?: HealthCheckSpec;
+}
+
+/** ep11: how the proxy checks a backend's servers (checked in src/lab-schema/validate-sessions.ts). */
+export interface HealthCheckSpec {
+  path: string;
+  expectStatus: number;
+  interMs: number;
+  fall: number;
+  rise: number;
+}
+
+// Session persistence (ep10): checked in src/lab-schema/validate-sessions.ts.
+
+/** `cookie NAME insert [indirect] [nocache]`: each server's value is its ServerSpec.cookie. */
+export interface CookieSpec {
+  name: string;
+  indirect?: boolean;
+  nocache?: boolean;
+}
+
+/** `stick-table type ip size SIZE expire EXPIREms` and `stick on src`. */
+export interface StickTableSpec {
+  /** HAProxy's size syntax: a number with an optional k, m or g. */
+  size: string;
+  expireMs: number;
 }
 
 export interface AclSpec {
@@ -132,6 +177,8 @@ export interface LabSpec {
    * an internal client network with this subnet. Absent: the lab's ordinary network.
    */
   clientSubnet?: string;
+  /** The lab README's teaching: the concept in a few paragraphs, and things to try by hand (shell lines or sentences). */
+  guide?: { concept: string[]; tryByHand: string[] };
 }
 
 /** The TypeScript proxy publishes each frontend this far above HAProxy's host port. */

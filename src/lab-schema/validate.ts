@@ -10,6 +10,7 @@ import { tokenizeLine } from '../proxy/config/tokenize.js';
 import { ruleWords, useBackendTarget } from './rule-words.js';
 import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
 import { labPathProblem } from './lab-paths.js';
+import { checkGuide, checkSessions } from './validate-sessions.js';
 import { ALGORITHMS, HASH_TYPES, HTTP_ONLY_ALGORITHMS, MAX_WEIGHT, STATS_PORT_OFFSET, TS_PORT_OFFSET } from './types.js';
 
 export type { SpecProblem } from './checker.js';
@@ -63,6 +64,7 @@ export function validateSpec(raw: unknown): SpecProblem[] {
       if (long) c.fail(['notes', i], `note #${i + 1} ${long}`, `shorten it to at most ${MAX_LENGTH.note} characters`);
     });
   }
+  checkGuide(c, raw);
   if (raw.clientSubnet !== undefined) {
     const subnet = raw.clientSubnet;
     if (typeof subnet !== 'string' || !/^[0-9.]+\/[0-9]+$/.test(subnet) || parseNetwork(subnet)?.family !== 4) {
@@ -98,6 +100,7 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
   if (name) c.unique(names, name, [...path, 'name'], 'app name', `app #${Number(path[1]) + 1}`);
   const port = c.port(app, 'port', path);
   if (port !== undefined) c.unique(ports, port, [...path, 'port'], 'port', `app ${name ?? '?'}`);
+  if (app.healthRoute !== undefined) c.string(app, 'healthRoute', path, /^\/[A-Za-z0-9/_.-]*$/);
   if (app.delaySeconds !== undefined && (typeof app.delaySeconds !== 'number' || app.delaySeconds < 0)) {
     c.fail([...path, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
   }
@@ -115,8 +118,9 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
     }
     const p = c.string(route, 'path', at);
     if (p && !p.startsWith('/')) c.fail([...at, 'path'], `route path ${JSON.stringify(p)} must start with /`);
-    const bodies = ['text', 'json', 'staticDir'].filter((k) => route[k] !== undefined);
-    if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json or staticDir');
+    const bodies = ['text', 'json', 'staticDir', 'echoHeader'].filter((k) => route[k] !== undefined);
+    if (bodies.length !== 1) c.fail(at, 'a route needs exactly one of text, json, staticDir or echoHeader');
+    if (route.echoHeader !== undefined) c.string(route, 'echoHeader', at, /^[A-Za-z0-9-]+$/);
     if (route.delaySeconds !== undefined && (typeof route.delaySeconds !== 'number' || route.delaySeconds < 0)) {
       c.fail([...at, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
     }
@@ -168,6 +172,7 @@ function checkBackend(c: Checker, b: unknown, path: (string | number)[], apps: M
       if (problem) c.fail([...at, 'weight'], problem, `HAProxy takes a whole number from 0 to ${MAX_WEIGHT}`);
     }
   });
+  checkSessions(c, b, path);
 }
 
 function checkFrontend(

@@ -31,7 +31,7 @@ export async function sendBatch(requests: ResolvedRequest[], options: ProbeBatch
       const sentAtMs = performance.now() - started;
       const outcome = request.connection === 'tcp'
         ? await sendRawTcp(request, timeoutMs)
-        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? keepAlive.agent(request) : undefined, options.servedByHeader);
+        : await sendHttp(request, timeoutMs, request.connection === 'keepalive' ? keepAlive.agent(request) : undefined, options.servedByHeader, options.captureHeaders);
       if (request.connection === 'keepalive') keepAlive.answered(request);
       results[index] = { ...outcome, sentAtMs, doneAtMs: performance.now() - started };
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
@@ -96,7 +96,7 @@ class KeepAliveSessions {
 // A fresh connection per request: no pooling, and the server is told to close.
 const freshAgent = new Agent({ keepAlive: false });
 
-async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER): Promise<Outcome> {
+async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER, capture?: readonly string[]): Promise<Outcome> {
   const url = `http://${request.target.host}:${request.target.port}${request.path}`;
   // The client side of the connection, named while the socket is ours: a kept-alive socket
   // is detached from the response (response.socket = null) once it goes back to its agent.
@@ -128,10 +128,20 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       servedBy: typeof servedBy === 'string' ? servedBy : undefined,
       body: response.body,
       connection,
+      ...(capture ? { headers: capturedHeaders(response.headers, capture) } : {}),
     };
   } catch (err) {
     return { status: 0, body: '', error: describeError(err) };
   }
+}
+
+function capturedHeaders(headers: Record<string, string | string[] | undefined>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name.toLowerCase()];
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join('\n') : value;
+  }
+  return out;
 }
 
 /** mode tcp: one connection, an HTTP/1.0 request written by hand, read until the server closes. */

@@ -38,6 +38,8 @@ export interface ProbeResponse {
   body: string;
   /** Why no response came (connection refused, reset, timeout). */
   error?: string;
+  /** The response headers ProbeBatchOptions.captureHeaders asked for (lower-case names; repeated ones joined by "\n"). */
+  headers?: Record<string, string>;
   /** The client side of the TCP connection that carried it (address:port), when known. */
   connection?: string;
   /** Milliseconds since the batch started, when the request was sent and answered. */
@@ -48,6 +50,8 @@ export interface ProbeResponse {
 export interface ProbeBatchOptions {
   /** The response header that names the server (default X-Served-By: haplab's apps set it). */
   servedByHeader?: string;
+  /** Response headers to return with each answer (ep10: set-cookie, cache-control). */
+  captureHeaders?: string[];
   /** Requests in flight at once. Default 1 (sequential). */
   concurrency?: number;
   /** Per-request timeout in ms. */

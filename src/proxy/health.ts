@@ -1,7 +1,7 @@
 /**
  * Health checks for servers with `check`, as HAProxy 2.6 runs them (src/check.c):
  *   - every `inter` (default 2 s), a TCP connect, or with `option httpchk` an HTTP
- *     request whose 2xx/3xx status passes;
+ *     request whose 2xx/3xx status passes (or the codes `http-check expect status` lists);
  *   - timeout: `timeout check` for the answer once connected (`timeout connect` for the
  *     connect), or `inter` for the whole check when `timeout check` is unset;
  *   - health runs from 0 to rise+fall-1: a server starts up at health = rise (so its very
@@ -12,6 +12,7 @@
  */
 import net, { type Socket } from 'node:net';
 import type { HttpCheck } from './config/model.js';
+import { checkStatusPasses } from './config/http-check.js';
 import type { RuntimeBackend, RuntimeServer } from './runtime.js';
 
 type CheckResult = { ok: true; status: string } | { ok: false; status: string };
@@ -78,7 +79,7 @@ function runCheck(server: RuntimeServer, backend: RuntimeBackend, inFlight: Set<
         if (!m) finish({ ok: false, status: 'L7RSP' });
         else {
           const status = Number(m[1]);
-          finish(status >= 200 && status < 400 ? { ok: true, status: 'L7OK' } : { ok: false, status: 'L7STS' });
+          finish(checkStatusPasses(status, section.options.httpCheckExpect) ? { ok: true, status: 'L7OK' } : { ok: false, status: 'L7STS' });
         }
       });
       socket.on('end', () => finish({ ok: false, status: 'L7RSP' }));

@@ -182,17 +182,29 @@ function outgoing(
 ): OutgoingRequest {
   const keepAlive = backend.section.options.httpKeepAlive;
   const authority = head.hasHost ? undefined : uriAuthority(head.uri);
+  // Persistence (persist/) may name the server and take its own cookie out of what the server sees.
+  const persisted = backend.persistence?.request(head.rawHeaders, facts.sourceAddress);
+  const cookies = persisted && persisted.rawHeaders !== head.rawHeaders ? cookieValues(persisted.rawHeaders) : undefined;
   let built: Buffer | undefined;
   let builtFor: RuntimeServer | undefined;
   return {
     head,
+    source: facts.sourceAddress,
     pick: new RequestPickContext(facts.sourceAddress, facts.uri, head.rawHeaders),
+    ...(persisted ? { persisted: { server: persisted.server, refresh: persisted.refresh } } : {}),
     upstreamHead(server: RuntimeServer): Buffer {
       const perServer = !head.hasHost && authority === undefined;
       if (built && (!perServer || builtFor === server)) return built;
-      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive });
+      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive, cookies });
       builtFor = server;
       return built;
     },
   };
+}
+
+/** The Cookie header values of a rawHeaders list. */
+function cookieValues(rawHeaders: readonly string[]): string[] {
+  const values: string[] = [];
+  for (let k = 0; k < rawHeaders.length; k += 2) if (rawHeaders[k]!.toLowerCase() === 'cookie') values.push(rawHeaders[k + 1]!);
+  return values;
 }

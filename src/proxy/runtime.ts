@@ -8,6 +8,7 @@ import type { Balancer, LbServer, PickContext } from './balance/types.js';
 import type { ProxySection, ServerConfig } from './config/model.js';
 import { parseNetwork, type IpNetwork } from './acl/ip.js';
 import { ServerPool } from './http1/server-pool.js';
+import { createPersistence, type BackendPersistence } from './persist/index.js';
 
 const HASH_ALGORITHMS = new Set(['source', 'uri', 'url_param', 'hdr']);
 
@@ -122,6 +123,8 @@ export class RuntimeBackend {
   readonly counters = new Counters();
   /** `option forwardfor except NET` in this backend. */
   readonly forwardExcept?: IpNetwork;
+  /** `cookie … insert` / `stick on src`: where a request goes before the balancer is asked. */
+  readonly persistence?: BackendPersistence<RuntimeServer>;
   private readonly byLb = new Map<LbServer, RuntimeServer>();
 
   constructor(
@@ -133,6 +136,7 @@ export class RuntimeBackend {
     this.servers = section.servers.map((config) => new RuntimeServer(config, this));
     for (const s of this.servers) this.byLb.set(s, s);
     this.balancer = factory(section, this.servers);
+    this.persistence = createPersistence(section.persistence, this.servers);
   }
 
   /** Balances one request/connection; undefined when no server is usable. */

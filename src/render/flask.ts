@@ -1,6 +1,6 @@
 /** The Flask app and its Dockerfile, one per app in the spec. */
 import type { AppSpec, LabSpec } from '../lab-schema/types.js';
-import { SERVED_BY_HEADER } from '../lab-schema/types.js';
+import { HEALTH_FLAG_FILE, SERVED_BY_HEADER } from '../lab-schema/types.js';
 import { BASE_IMAGE_ARG, OFFICIAL_IMAGES } from '../lab-schema/images.js';
 import { pyString, renderTemplate } from './engine.js';
 
@@ -23,6 +23,7 @@ export function renderFlaskApp(spec: LabSpec, app: AppSpec): string {
     routes: app.routes,
     hasStatic: app.routes.some((r) => r.staticDir !== undefined),
     servedByHeader: SERVED_BY_HEADER,
+    healthFlag: HEALTH_FLAG_FILE,
     py: pyString,
     pyList: (items: string[]) => `[${items.map(pyString).join(', ')}]`,
     threads: WAITRESS_THREADS,

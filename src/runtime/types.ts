@@ -155,4 +155,9 @@ export interface Runtime {
   resume?(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void>;
   /** How an app stopped by disrupt looks to a proxy (see StoppedApp). */
   readonly stoppedApp: StoppedApp;
+  /**
+   * Makes an app's healthRoute fail (503) or pass again while the app keeps serving (ep11):
+   * the file HEALTH_FLAG_FILE in the app's directory, created or removed.
+   */
+  setAppHealthy?(instance: LabInstance, app: string, healthy: boolean): Promise<void>;
 }

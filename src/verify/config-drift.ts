@@ -6,7 +6,8 @@
  *
  * Compared, because they decide where a request goes: per backend, mode, balance (with its
  * argument) and hash-type, servers removed or added, their order, weight, backup,
- * disabled and check; per frontend, mode, default_backend, and the acl / use_backend /
+ * disabled and check (with its inter/fall/rise and the backend's httpchk), and session persistence (the cookie line, each server's cookie,
+ * the stick table and `stick on`, option redispatch); per frontend, mode, default_backend, and the acl / use_backend /
  * http-request lines removed or added (compared as written, comments and spacing aside) or reordered.
  * Not compared: addresses and ports (a runtime moves them), timeouts, logging.
  */
@@ -109,12 +110,45 @@ function backendDrift(run: ProxySection, lab: ProxySection): string[] {
     if (!l) continue;
     out.push(...changed(`${s.name} weight `, String(s.weight), String(l.weight)));
     out.push(...flag(s.name, 'backup', s.backup, l.backup), ...flag(s.name, 'disabled', s.disabled, l.disabled), ...flag(s.name, 'check', s.check, l.check));
+    if (s.check && l.check) out.push(...changed(`${s.name} `, checkTiming(s), checkTiming(l)));
   }
+  out.push(...persistenceDrift(run, lab, labServers));
   const common = (list: ServerConfig[], other: Map<string, ServerConfig>) => list.filter((s) => other.has(s.name)).map((s) => s.name);
   const runOrder = common(run.servers, labServers);
   const labOrder = common(lab.servers, runServers);
   if (runOrder.join() !== labOrder.join()) out.push(`servers in the order ${runOrder.join(', ')} (lab.yaml: ${labOrder.join(', ')})`);
   return out;
+}
+
+/** Session persistence as the file would say it: `cookie …`, each server's cookie, `stick-table …`, redispatch. */
+function persistenceDrift(run: ProxySection, lab: ProxySection, labServers: Map<string, ServerConfig>): string[] {
+  const cookieText = (s: ProxySection) => {
+    const c = s.persistence.cookie;
+    return c ? ['cookie', c.name, 'insert', c.indirect && 'indirect', c.nocache && 'nocache', c.postonly && 'postonly', c.httponly && 'httponly', c.secure && 'secure'].filter(Boolean).join(' ') : 'no cookie';
+  };
+  const stickText = (s: ProxySection) => {
+    const { table, rules } = s.persistence.stick;
+    const tableText = table ? `stick-table type ip size ${table.size}${table.expireMs !== undefined ? ` expire ${table.expireMs}ms` : ''}` : 'no stick-table';
+    return rules.length > 0 ? `${tableText} + stick on src` : tableText;
+  };
+  const httpchk = (s: ProxySection) => {
+    const c = s.options.httpCheck;
+    const e = s.options.httpCheckExpect;
+    const expect = e ? `, http-check expect ${e.negate ? '! ' : ''}status ${e.ranges.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',')}` : '';
+    return c ? `option httpchk ${c.method} ${c.uri}${expect}` : 'no option httpchk';
+  };
+  const out = [...changed('', cookieText(run), cookieText(lab)), ...changed('', stickText(run), stickText(lab)), ...changed('', httpchk(run), httpchk(lab))];
+  if (run.options.redispatch !== lab.options.redispatch) out.push(`${run.options.redispatch ? 'option redispatch' : 'no option redispatch'} (lab.yaml: ${lab.options.redispatch ? 'option redispatch' : 'no option redispatch'})`);
+  for (const s of run.servers) {
+    const l = labServers.get(s.name);
+    if (l) out.push(...changed(`${s.name} cookie `, s.cookie ?? 'none', l.cookie ?? 'none'));
+  }
+  return out;
+}
+
+/** A checked server's check timing as written: `inter 500ms fall 2 rise 2`. */
+function checkTiming(s: ServerConfig): string {
+  return `inter ${s.inter}ms fall ${s.fall} rise ${s.rise}`;
 }
 
 function flag(server: string, what: string, run: boolean, lab: boolean): string[] {

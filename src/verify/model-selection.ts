@@ -8,6 +8,8 @@ import { aclModel } from './models/acl.js';
 import { aclBypassWarnings } from './acl-bypass.js';
 import { hashModel } from './models/hash.js';
 import { leastconnModel } from './models/leastconn.js';
+import { persistenceModel, persistenceTargets } from './models/persistence.js';
+import { healthModel, healthTargets } from './models/health.js';
 import { randomModel } from './models/random.js';
 import { roundRobinModel } from './models/roundrobin.js';
 import { tcpModel } from './models/tcp.js';
@@ -46,6 +48,8 @@ export function selectModels(spec: LabSpec): Selection {
     if (b) models.push(tcpModel(f.name, b));
   }
   if (aclFrontends.length) models.push(aclModel(aclFrontends));
+  if (persistenceTargets(spec).length) models.push(persistenceModel(spec));
+  if (healthTargets(spec).length) models.push(healthModel(spec));
   // Where a rule written this way could be bypassed at the backend, the learner is told.
   for (const f of aclFrontends) notes.push(...aclBypassWarnings(f).map((w) => `warning: ${w}`));
   return { models, notes };

@@ -30,6 +30,11 @@ export interface Mutation {
   drift: string[];
   /** Needs the docker runtime (192.168.x client addresses): the local matrix leaves it out. */
   dockerOnly?: boolean;
+  /**
+   * The local matrix only: the edit is judged by the same model on both runtimes, and the
+   * docker suite keeps one edit per such lab (its runtime-specific part) to bound CI time.
+   */
+  localOnly?: boolean;
   /** More about one proxy's report. */
   more?(report: Report): void;
 }
@@ -181,6 +186,83 @@ export const MUTATIONS: Mutation[] = [
       const naming = report.checks.filter((c) => !c.pass && !c.skipped && `${c.expected} ${c.observed} ${c.detail}`.includes('server3'));
       expect(naming.map((c) => c.name), 'no failing check names server3').not.toEqual([]);
     },
+  },
+  {
+    lab: 'hlmut-ep10-no-cookie',
+    episode: 'ep10',
+    localOnly: true,
+    what: 'the `cookie SERVERID insert indirect nocache` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*cookie SERVERID insert indirect nocache\n/m, ''),
+    // No Set-Cookie, the returning clients balanced like new ones, their cookie passed to the app.
+    failing: ['persist.cookie.cookie_servers.issued', 'persist.cookie.cookie_servers.sticky', 'persist.cookie.cookie_servers.indirect', 'persist.cookie.cookie_servers.redispatch'],
+    passing: ['rr.order', 'rr.cycle-counts', 'persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.expired.order'],
+    drift: ['backend cookie_servers: no cookie (lab.yaml: cookie SERVERID insert indirect nocache)'],
+  },
+  {
+    lab: 'hlmut-ep10-no-indirect',
+    episode: 'ep10',
+    localOnly: true,
+    what: '`indirect` dropped from the cookie line',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*cookie SERVERID insert) indirect (nocache)$/m, '$1 $2'),
+    // Persistence still works; only the app now sees SERVERID.
+    failing: ['persist.cookie.cookie_servers.indirect'],
+    passing: ['persist.cookie.cookie_servers.issued', 'persist.cookie.cookie_servers.sticky', 'persist.cookie.cookie_servers.not-reissued', 'persist.cookie.cookie_servers.redispatch', 'rr.order'],
+    drift: ['backend cookie_servers: cookie SERVERID insert nocache (lab.yaml: cookie SERVERID insert indirect nocache)'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'persist.cookie.cookie_servers.indirect')!;
+      expect(check.detail).toMatch(/the app saw "Cookie: SERVERID=s\d; lab=keep"/);
+    },
+  },
+  {
+    lab: 'hlmut-ep10-no-stick',
+    episode: 'ep10',
+    what: 'the stick table and `stick on src` deleted',
+    mutate: (cfg) => replaceOnce(replaceOnce(cfg, /^\s*stick-table type ip .*\n/m, ''), /^\s*stick on src\n/m, ''),
+    failing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry'],
+    passing: ['persist.stick.stick_servers.new-addresses.order', 'persist.cookie.cookie_servers.sticky', 'rr.order'],
+    drift: ['backend stick_servers: no stick-table (lab.yaml: stick-table type ip size 102400 expire 8000ms + stick on src)'],
+  },
+  {
+    lab: 'hlmut-ep10-expire',
+    episode: 'ep10',
+    localOnly: true,
+    what: 'the stick table\'s `expire 8000ms` made 60s',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*stick-table type ip size \S+) expire 8000ms$/m, '$1 expire 60s'),
+    // Addresses stay stuck past 8 s: coming back, they are not balanced again.
+    failing: ['persist.stick.stick_servers.expired.order'],
+    passing: ['persist.stick.stick_servers.sticky', 'persist.stick.stick_servers.before-expiry', 'persist.cookie.cookie_servers.sticky'],
+    drift: ['backend stick_servers: stick-table type ip size 102400 expire 60000ms + stick on src (lab.yaml: stick-table type ip size 102400 expire 8000ms + stick on src)'],
+  },
+  {
+    lab: 'hlmut-ep11-no-check',
+    episode: 'ep11',
+    what: '`check` removed from server1',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+) check inter \S+ fall \d+ rise \d+$/m, '$1'),
+    // Unchecked, server1 never leaves rotation: it keeps answering while its health fails, even when the backup should have taken over.
+    failing: ['health.servers.out', 'health.servers.none-while-down', 'health.servers.backup-takes-over'],
+    passing: ['health.servers.backup-idle', 'rr.order'],
+    drift: ['backend servers: server1 no check (lab.yaml: check)'],
+  },
+  {
+    lab: 'hlmut-ep11-no-backup',
+    episode: 'ep11',
+    localOnly: true,
+    what: '`backup` removed from server4',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server4 .*) backup$/m, '$1'),
+    failing: ['health.servers.backup-idle'],
+    passing: ['health.servers.out', 'health.servers.none-while-down'],
+    drift: ['backend servers: server4 no backup (lab.yaml: backup)'],
+  },
+  {
+    lab: 'hlmut-ep11-fall',
+    episode: 'ep11',
+    localOnly: true,
+    what: "server1's `fall 2` made `fall 6`",
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+ check inter 500ms) fall 2 (rise 2)$/m, '$1 fall 6 $2'),
+    // Six failed checks at 500 ms: server1 leaves after about 3 s, past fall × inter + inter + tolerance (2 s).
+    failing: ['health.servers.out'],
+    passing: ['health.servers.back', 'health.servers.backup-idle', 'rr.order'],
+    drift: ['backend servers: server1 inter 500ms fall 6 rise 2 (lab.yaml: inter 500ms fall 2 rise 2)'],
   },
 ];
 

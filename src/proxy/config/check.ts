@@ -8,6 +8,7 @@ import { BadInputError } from '../../errors.js';
 import { conditionFetches } from '../acl/parse.js';
 import type { Condition } from '../acl/types.js';
 import type { ProxyConfig, ProxySection, SourceRef } from './model.js';
+import { checkPersistence } from './persistence.js';
 
 const LAYER7_FETCHES = new Set(['path', 'url', 'method', 'hdr', 'req.ver']);
 
@@ -49,6 +50,7 @@ function checkTarget(config: ProxyConfig, frontend: ProxySection, name: string, 
 
 export function checkConfig(config: ProxyConfig): void {
   const warn = (message: string, where: SourceRef) => config.warnings.push({ message, where });
+  checkPersistence(config);
 
   // HAProxy resolves these in every proxy, even a backend that ignores them (with a warning).
   for (const proxy of config.proxies) {
@@ -77,6 +79,9 @@ export function checkConfig(config: ProxyConfig): void {
     if (proxy.capabilities.backend && proxy.mode === 'tcp' && ['uri', 'url_param', 'hdr'].includes(proxy.balance.algorithm)) {
       warn(`Layer 7 hash not possible for ${proxy.kind} '${proxy.name}' (needs 'mode http'). Falling back to round robin.`, proxy.where);
       proxy.balance.algorithm = 'roundrobin';
+    }
+    if (proxy.options.httpCheckExpect && !proxy.options.httpCheck) {
+      warn(`${proxy.kind} '${proxy.name}' uses http-check rules without 'option httpchk', so the rules are ignored.`, proxy.options.httpCheckExpect.where);
     }
     const t = proxy.timeouts;
     const missing =

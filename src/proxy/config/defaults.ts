@@ -54,6 +54,7 @@ export function freshSection(kind: SectionKind, name: string, where: SourceRef):
       redispatchInterval: -1,
     },
     retries: 3,
+    persistence: { stick: { rules: [] } },
     logs: [],
     where,
   };
@@ -80,8 +81,11 @@ export function sectionFrom(
     ...defaults.options,
     forwardFor: defaults.options.forwardFor ? { ...defaults.options.forwardFor } : undefined,
     httpCheck: defaults.options.httpCheck ? { ...defaults.options.httpCheck } : undefined,
+    httpCheckExpect: defaults.options.httpCheckExpect ? { ...defaults.options.httpCheckExpect } : undefined,
   };
   section.retries = defaults.retries;
+  // `cookie` may sit in defaults; stick tables and rules may not.
+  if (defaults.persistence.cookie) section.persistence.cookie = { ...defaults.persistence.cookie };
   section.maxconn = defaults.maxconn;
   section.statsUri = defaults.statsUri;
   section.logs = defaults.logs.map((l) => [...l]);

@@ -45,6 +45,8 @@ export interface ServerOptions {
   initAddr?: string;
   /** `port N` on the server line: the health check port. */
   checkPort?: number;
+  /** `cookie VALUE`: what the backend's persistence cookie holds for this server (persist/). */
+  cookie?: string;
 }
 
 export interface ServerConfig extends ServerOptions {
@@ -77,6 +79,14 @@ export interface HttpCheck {
   version: string;
 }
 
+/** `http-check expect [!] status CODES`: what a check's status must be (2xx/3xx without it). */
+export interface HttpCheckExpect {
+  negate: boolean;
+  /** Inclusive ranges; a single code is [c, c]. */
+  ranges: [number, number][];
+  where: SourceRef;
+}
+
 export interface ForwardFor {
   /** Header to add, `X-Forwarded-For` unless `header NAME`. */
   header: string;
@@ -89,6 +99,8 @@ export interface ForwardFor {
 export interface ProxyOptions {
   forwardFor?: ForwardFor;
   httpCheck?: HttpCheck;
+  /** Applies only with httpCheck (HAProxy ignores the rule otherwise, with a warning). */
+  httpCheckExpect?: HttpCheckExpect;
   httpLog: boolean;
   tcpLog: boolean;
   dontLogNull: boolean;
@@ -96,6 +108,30 @@ export interface ProxyOptions {
   redispatch: boolean;
   /** `option redispatch <interval>`: -1 (last retry) unless given. */
   redispatchInterval: number;
+}
+
+/** `cookie NAME insert [indirect] [nocache] [postonly] [httponly] [secure]` (only insert mode). */
+export interface CookieConfig {
+  name: string;
+  indirect: boolean;
+  nocache: boolean;
+  postonly: boolean;
+  httponly: boolean;
+  secure: boolean;
+  where: SourceRef;
+}
+
+/** `stick-table type ip size N [expire T]` with the backend's `stick on src` rules. */
+export interface StickConfig {
+  table?: { size: number; expireMs?: number; where: SourceRef };
+  /** `stick on src` lines (only src, only this proxy's own table). */
+  rules: SourceRef[];
+}
+
+/** Session persistence of a backend (src/proxy/persist/): grouped so the section grows by one field. */
+export interface PersistenceConfig {
+  cookie?: CookieConfig;
+  stick: StickConfig;
 }
 
 export type SectionKind = 'defaults' | 'frontend' | 'backend' | 'listen';
@@ -117,6 +153,7 @@ export interface ProxySection {
   options: ProxyOptions;
   retries: number;
   maxconn?: number;
+  persistence: PersistenceConfig;
   /** Set by `stats enable` (default URI) or `stats uri`. */
   statsUri?: string;
   logs: string[][];

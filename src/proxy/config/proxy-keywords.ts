@@ -8,6 +8,8 @@ import { BadInputError } from '../../errors.js';
 import { parseBalance, parseHashType } from './balance.js';
 import { checkLogLine } from './log.js';
 import { parseOption, parseTimeout } from './options.js';
+import { parseCookie, parseStick, parseStickTable } from './persistence.js';
+import { parseHttpCheck } from './http-check.js';
 import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from './rules.js';
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
 import { parseDefaultServer, parseServer } from './server.js';
@@ -62,6 +64,10 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
   server: { needs: 'backend', inDefaults: false, strict: true, parse: (args, ctx, kw) => parseServer(args, ctx.section, where(ctx), kw) },
   'default-server': { needs: 'backend', inDefaults: true, strict: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
+  cookie: { needs: 'backend', inDefaults: true, parse: parseCookie },
+  'http-check': { needs: 'backend', inDefaults: true, parse: parseHttpCheck },
+  'stick-table': { needs: 'any', inDefaults: false, parse: parseStickTable },
+  stick: { needs: 'backend', inDefaults: false, parse: parseStick },
   'http-request': { needs: 'any', inDefaults: 'named', parse: parseHttpRequest },
   use_backend: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseUseBackend },
   default_backend: { needs: 'frontend', inDefaults: true, parsedWhenIgnored: true, parse: parseDefaultBackend },

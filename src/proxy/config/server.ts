@@ -5,7 +5,7 @@ import type { ProxySection, ServerConfig, ServerOptions, SourceRef } from './mod
 import type { Word } from './tokenize.js';
 import { parseInteger, parseTime, splitHostPort } from './values.js';
 
-const SUPPORTED = 'weight, check, no-check, inter, rise, fall, backup, no-backup, disabled, enabled, id, init-addr, maxconn, port';
+const SUPPORTED = 'weight, cookie, check, no-check, inter, rise, fall, backup, no-backup, disabled, enabled, id, init-addr, maxconn, port';
 
 /** Applies the option words of a server line to `options`; returns an explicit `id`, if any. */
 function applyServerOptions(words: readonly Word[], options: ServerOptions, where: SourceRef, allowId: boolean): number | undefined {
@@ -72,6 +72,9 @@ function applyServerOptions(words: readonly Word[], options: ServerOptions, wher
         options.initAddr = v.text;
         break;
       }
+      case 'cookie':
+        options.cookie = value().text;
+        break;
       case 'port':
         options.checkPort = parseInteger(value(), 'port', where, { min: 1, max: 65535 });
         break;

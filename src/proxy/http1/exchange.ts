@@ -49,7 +49,11 @@ export interface ExchangeOwner {
 /** A request's head and the upstream head built for it (per server only when Host is added). */
 export interface OutgoingRequest {
   head: RequestHead;
+  /** The client's address (persistence's stick table is keyed by it). */
+  source: string;
   pick: PickContext;
+  /** What persistence decided before balancing: a server to go to directly, and whether the cookie asks a refresh. */
+  persisted?: { server?: RuntimeServer; refresh: boolean };
   /** The head for `server`: built once, unless the server's name goes into a missing Host. */
   upstreamHead(server: RuntimeServer): Buffer;
 }
@@ -78,6 +82,8 @@ export class Exchange implements ConnectionUser, Waiter {
   private clientKeepAlive = false;
   /** The server sent bytes past the response: its connection cannot be reused. */
   private trailingGarbage = false;
+  /** Persistence chose the server, no redispatch moved the request since, no cookie refresh asked. */
+  private direct = false;
   private connectTimer?: NodeJS.Timeout;
   private queueTimer?: NodeJS.Timeout;
 
@@ -100,10 +106,16 @@ export class Exchange implements ConnectionUser, Waiter {
 
   start(): void {
     this.backend.counters.requests++;
-    this.assign(undefined);
+    const persisted = this.request.persisted;
+    if (persisted?.server) {
+      // A persistent server is assigned, not balanced: the balancer and lbtot never see it.
+      this.direct = !persisted.refresh;
+      this.useServer(persisted.server, false);
+    } else this.assign(undefined);
   }
 
   private assign(avoid: RuntimeServer | undefined): void {
+    this.direct = false;
     const server = this.backend.pick(this.request.pick, avoid);
     if (!server) {
       this.fail(503);
@@ -253,7 +265,8 @@ export class Exchange implements ConnectionUser, Waiter {
     this.owner.responded(resp.status);
     this.server!.counters.response(resp.status);
     this.backend.counters.response(resp.status);
-    const framing = { chunk: this.chunkToClient, keepAlive, clientMinor: head.minor };
+    const added = this.backend.persistence?.response(this.server!, this.direct, this.request.source, head.method, resp.status, rawHeadersOf(buf, this.respLines!));
+    const framing = { chunk: this.chunkToClient, keepAlive, clientMinor: head.minor, added };
     const direct = this.chunkToClient ? 0 : n;
     const { out, at: bodyAt } = clientResponseHead(buf, resp, this.respLines!, framing, direct);
     if (direct > 0) buf.copy(out, bodyAt, at, at + n);
@@ -419,4 +432,11 @@ function onConnectTimeout(conn: ServerConnection): void {
 
 function onRetryDelay(exchange: Exchange, server: RuntimeServer, redispatch: boolean): void {
   exchange.next(server, redispatch);
+}
+
+/** A head's lines as name/value strings (Node's rawHeaders form): only for persistence, off the hot path. */
+function rawHeadersOf(buf: Buffer, lines: HeaderLines): string[] {
+  const raw: string[] = [];
+  for (let k = 0; k < lines.count; k++) raw.push(buf.toString('latin1', lines.nameStart(k), lines.nameEnd(k)), buf.toString('latin1', lines.valueStart(k), lines.valueEnd(k)));
+  return raw;
 }

@@ -5,6 +5,7 @@
  * HTTP/1.0 request without one, X-Forwarded-For, framing, Connection). One buffer per head,
  * with room for the body bytes that came with it, so a small answer is one write.
  */
+import { bytesEqualLower } from './chars.js';
 import type { HeaderLines } from './header-lines.js';
 import type { RequestHead } from './request-head.js';
 import type { ResponseHead } from './response-head.js';
@@ -31,6 +32,18 @@ function keepEndToEnd(src: Buffer, lines: HeaderLines, kept: Uint8Array): number
   return bytes;
 }
 
+/** Unmarks the kept lines named `lowerName`; returns the bytes they held. */
+function dropLines(src: Buffer, lines: HeaderLines, kept: Uint8Array, lowerName: string): number {
+  let bytes = 0;
+  for (let k = 0; k < lines.count; k++) {
+    if (kept[k] === 1 && bytesEqualLower(src, lines.nameStart(k), lines.nameEnd(k), lowerName)) {
+      kept[k] = 0;
+      bytes += lines.lineEnd(k) - lines.lineStart(k);
+    }
+  }
+  return bytes;
+}
+
 let keptScratch = new Uint8Array(128);
 function scratch(count: number): Uint8Array {
   if (count > keptScratch.length) keptScratch = new Uint8Array(count * 2);
@@ -42,17 +55,24 @@ export interface UpstreamExtras {
   host?: string;
   forwardedFor?: { header: string; value: string };
   keepAlive: boolean;
+  /**
+   * Cookie header values to send in place of the client's Cookie lines (persistence with
+   * `indirect` takes its own cookie out: persist/cookie.ts); absent: the lines go as they came.
+   */
+  cookies?: readonly string[];
 }
 
 /** The request head for the server, always HTTP/1.1. `src` holds the client's head. */
 export function upstreamRequestHead(src: Buffer, head: RequestHead, lines: HeaderLines, extras: UpstreamExtras): Buffer {
   const kept = scratch(lines.count);
-  const headerBytes = keepEndToEnd(src, lines, kept);
+  let headerBytes = keepEndToEnd(src, lines, kept);
+  if (extras.cookies) headerBytes -= dropLines(src, lines, kept, 'cookie');
   // The request line up to the version ("GET /x "): 10 bytes of "HTTP/1.x\r\n" follow it.
   const lineEnd = lines.count > 0 ? lines.lineStart(0) : head.length - 2;
   const startLine = lineEnd - 10;
   let tail = '';
   if (extras.host !== undefined) tail += `Host: ${extras.host}\r\n`;
+  if (extras.cookies) for (const value of extras.cookies) tail += `Cookie: ${value}\r\n`;
   if (extras.forwardedFor) tail += `${extras.forwardedFor.header}: ${extras.forwardedFor.value}\r\n`;
   if (head.contentLength < 0 && !head.chunked && LENGTH_BY_DEFAULT.has(head.method)) tail += 'Content-Length: 0\r\n';
   tail += extras.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';
@@ -70,6 +90,8 @@ export interface ClientFraming {
   keepAlive: boolean;
   /** The client spoke HTTP/1.0: keep-alive must be said. */
   clientMinor: number;
+  /** Lines the proxy adds (persistence's Set-Cookie, Cache-Control), name/value pairs. */
+  added?: readonly string[];
 }
 
 /**
@@ -81,6 +103,7 @@ export function clientResponseHead(src: Buffer, resp: ResponseHead, lines: Heade
   const headerBytes = keepEndToEnd(src, lines, kept);
   const statusEnd = lines.count > 0 ? lines.lineStart(0) : resp.length - 2;
   let tail = '';
+  if (framing.added) for (let k = 0; k < framing.added.length; k += 2) tail += `${framing.added[k]}: ${framing.added[k + 1]}\r\n`;
   if (framing.chunk) tail += 'Transfer-Encoding: chunked\r\n';
   if (!framing.keepAlive) tail += 'Connection: close\r\n';
   else if (framing.clientMinor === 0) tail += 'Connection: keep-alive\r\n';

@@ -8,6 +8,8 @@ import type { LabInstance } from '../types.js';
 import { labContainers } from './instance.js';
 import { PROBE_SERVICE } from './labels.js';
 import { waitForApps } from './ready.js';
+import { execIn } from './exec.js';
+import { HEALTH_FLAG_FILE } from '../../lab-schema/types.js';
 
 async function appContainer(docker: Docker, instance: LabInstance, app: string): Promise<Docker.Container> {
   if (!instance.spec.apps.some((a) => a.name === app)) throw new EnvironmentError(`lab ${instance.lab} has no app ${app}`);
@@ -35,4 +37,12 @@ export async function resumeApp(docker: Docker, instance: LabInstance, app: stri
   const entry = (await labContainers(docker, instance.lab))[0];
   const probe = docker.getContainer(entry!.byService.get(PROBE_SERVICE)!.Id);
   await waitForApps({ docker, spec, containers: new Map([[app, container]]), deadline: Date.now() + 30_000 }, probe);
+}
+
+/** ep11: creates or removes the app's health flag file in /app (root: the app runs unprivileged). */
+export async function setHealthFlag(docker: Docker, instance: LabInstance, app: string, healthy: boolean): Promise<void> {
+  const container = await appContainer(docker, instance, app);
+  const flag = `/app/${HEALTH_FLAG_FILE}`;
+  const result = await execIn(container, healthy ? ['rm', '-f', flag] : ['touch', flag], undefined, 'root');
+  if (result.exitCode !== 0) throw new EnvironmentError(`could not ${healthy ? 'remove' : 'create'} ${flag} in ${app}: ${result.stderr.trim()}`);
 }

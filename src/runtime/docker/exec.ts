@@ -8,8 +8,8 @@ export interface ExecResult {
   stderr: string;
 }
 
-export async function execIn(container: Docker.Container, cmd: string[], stdin?: string): Promise<ExecResult> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true, Tty: false });
+export async function execIn(container: Docker.Container, cmd: string[], stdin?: string, user?: string): Promise<ExecResult> {
+  const exec = await container.exec({ Cmd: cmd, ...(user ? { User: user } : {}), AttachStdin: stdin !== undefined, AttachStdout: true, AttachStderr: true, Tty: false });
   const stream = await exec.start({ hijack: true, stdin: stdin !== undefined });
   const out: Buffer[] = [];
   const err: Buffer[] = [];

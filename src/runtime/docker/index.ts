@@ -8,7 +8,7 @@ import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { labNameOf } from '../../render/lab.js';
 import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport } from '../types.js';
-import { disruptApp, resumeApp } from './disrupt.js';
+import { disruptApp, resumeApp, setHealthFlag } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { decideImages, imageFacts, preparationSteps } from '../images/plan.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
@@ -134,6 +134,10 @@ export class DockerRuntime implements Runtime {
 
   disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
     return disruptApp(this.docker, instance, app, how);
+  }
+
+  setAppHealthy(instance: LabInstance, app: string, healthy: boolean): Promise<void> {
+    return setHealthFlag(this.docker, instance, app, healthy);
   }
 
   resume(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

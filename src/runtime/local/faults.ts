@@ -3,7 +3,10 @@
  * again on the same port) or pause it (SIGSTOP / SIGCONT: the port stays open but nothing
  * answers, as with a hung server).
  */
-import { resolve } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { HEALTH_FLAG_FILE } from '../../lab-schema/types.js';
+import type { LabInstance } from '../types.js';
 import { BadInputError, EnvironmentError } from '../../errors.js';
 import { spawnRecorded, stopProcesses } from './lifecycle.js';
 import type { ResolvedLocalOptions } from './options.js';
@@ -62,4 +65,12 @@ export async function resumeApp(options: ResolvedLocalOptions, dir: string, app:
   if (proc.disrupted !== 'stop') return;
   await spawnRecorded(run, proc);
   await waitReady(proc, Date.now() + options.readyTimeoutMs);
+}
+
+/** ep11: the app's health route fails while its flag file exists (apps run from the lab's apps/NAME). */
+export async function setHealthFlag(instance: LabInstance, app: string, healthy: boolean): Promise<void> {
+  if (!instance.spec.apps.some((a) => a.name === app)) throw new BadInputError(`lab ${instance.lab} has no app ${JSON.stringify(app)}`);
+  const flag = join(instance.dir, 'apps', app, HEALTH_FLAG_FILE);
+  if (healthy) await rm(flag, { force: true });
+  else await writeFile(flag, 'the health route answers 503 while this file exists\n');
 }

@@ -13,7 +13,7 @@ import { normalizeSpec } from '../../lab-schema/normalize.js';
 import type { LabSpec } from '../../lab-schema/types.js';
 import { newRunId, readLabState, writeLabState, type LabState } from '../state.js';
 import type { DownOptions, LabInstance, PartialLab, PreparationStep, Prober, Runtime, TeardownReport, UpOptions } from '../types.js';
-import { disruptApp, resumeApp } from './faults.js';
+import { disruptApp, resumeApp, setHealthFlag } from './faults.js';
 import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
 import { groupAlive } from './processes.js';
 import { PORT_TAKEN, StartFailure } from './readiness.js';
@@ -212,6 +212,10 @@ export class LocalRuntime implements Runtime {
 
   async disrupt(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {
     await disruptApp(this.options, instance.dir, app, how);
+  }
+
+  async setAppHealthy(instance: LabInstance, app: string, healthy: boolean): Promise<void> {
+    await setHealthFlag(instance, app, healthy);
   }
 
   async resume(instance: LabInstance, app: string, how: 'stop' | 'pause'): Promise<void> {

@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../lab-schema/types.js';
+import { HEALTH_FLAG_FILE, SERVED_BY_HEADER, type AppSpec, type RouteSpec } from '../../lab-schema/types.js';
+import { existsSync } from 'node:fs';
 import { compileRoutes, matchRoute } from './replica-routes.js';
 
 const NOT_FOUND_PAGE = '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
@@ -69,7 +70,12 @@ function notFound(): Reply {
   return { status: 404, reason: 'NOT FOUND', headers: { 'Content-Type': HTML }, body: NOT_FOUND_PAGE };
 }
 
-async function routeReply(appDir: string, route: RouteSpec, params: Record<string, string>): Promise<Reply> {
+async function routeReply(appDir: string, route: RouteSpec, params: Record<string, string>, req: IncomingMessage): Promise<Reply> {
+  if (route.echoHeader !== undefined) {
+    // One header line is what the labs send; Node joins repeated ones (Cookie with "; ").
+    const value = req.headers[route.echoHeader.toLowerCase()];
+    return { status: 200, headers: { 'Content-Type': HTML }, body: `${route.echoHeader}: ${Array.isArray(value) ? value.join(', ') : (value ?? '(none)')}` };
+  }
   if (route.staticDir !== undefined) {
     const name = params.filename ?? Object.values(params)[0] ?? '';
     return staticFile(appDir, route.staticDir, name);
@@ -107,6 +113,11 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
     } catch {
       path = rawPath;
     }
+    if (app.healthRoute === path && (method === 'GET' || method === 'HEAD')) {
+      // app.py's health view: 503 while the flag file exists in the app's directory.
+      const failing = existsSync(join(appDir, HEALTH_FLAG_FILE));
+      return { status: failing ? 503 : 200, reason: failing ? 'SERVICE UNAVAILABLE' : undefined, headers: { 'Content-Type': HTML }, body: failing ? 'unhealthy' : 'OK' };
+    }
     const match = matchRoute(routes, method, path);
     if (match.kind === 'not-found') return notFound();
     if (match.kind === 'method-not-allowed') {
@@ -119,7 +130,7 @@ export function createReplicaServer(app: AppSpec, appDir: string, options: Repli
     // Flask sleeps inside the view: only a matched route of the app waits (ep06's slow servers).
     const delay = match.route.route === FLASK_STATIC ? 0 : (app.delaySeconds ?? 0) + (match.route.route.delaySeconds ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay * 1000));
-    return routeReply(appDir, match.route.route, match.params);
+    return routeReply(appDir, match.route.route, match.params, req);
   };
 
   const server = createServer((req, res) => {

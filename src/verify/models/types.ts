@@ -35,6 +35,8 @@ export interface FaultInjector {
   start(app: string): Promise<void>;
   /** How a stopped app looks to a proxy: Runtime.stoppedApp. */
   readonly stoppedApp: StoppedApp;
+  /** Fails (or heals) an app's health route while it keeps serving: Runtime.setAppHealthy. */
+  setHealthy?(app: string, healthy: boolean): Promise<void>;
 }
 
 export interface StatsPolicy {
