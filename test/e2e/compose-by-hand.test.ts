@@ -79,8 +79,9 @@ describeWithTool([DOCKER, DOCKER_COMPOSE], 'docker-compose.yml by hand with Debi
       servedBy.push(res.headers.get('x-served-by') ?? '?');
     }
     // The health checks bring the servers up one by one, and HAProxy's weighted tree settles
-    // within the first cycle (seen with 1.29: one extra app3 first, then app1 app2 app3 app1 app3 app3 over and over). So: some
-    // start in the first 12 from which every full cycle of 6 (9 at least in 66) is exactly 2:1:3.
+    // within the first cycle (seen with 1.29: one app3 first, then app2 app3 app1 app3 app3
+    // app1 over and over). So: some start in the first 12 from which every full cycle of 6
+    // (9 at least in 66) is exactly 2:1:3.
     const cyclesFrom = (start: number) => Array.from({ length: Math.floor((servedBy.length - start) / 6) }, (_, c) => servedBy.slice(start + c * 6, start + c * 6 + 6));
     const exact = (cycle: string[]) => ['app1', 'app1', 'app2', 'app3', 'app3', 'app3'].join() === [...cycle].sort().join();
     const phases = Array.from({ length: 12 }, (_, start) => start).filter((start) => cyclesFrom(start).every(exact));
