@@ -12,7 +12,7 @@ import { disruptApp, resumeApp, setHealthFlag } from './disrupt.js';
 import { findEngine } from './engine.js';
 import { decideImages, imageFacts, preparationSteps } from '../images/plan.js';
 import { instanceOf, labContainers, servicesOf } from './instance.js';
-import { LABEL_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
+import { dirOf, LABEL_COMPOSE_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
 import { readLabState, removeLabState } from '../state.js';
 import { isEngineScoped, removeByLabel, type Removed } from './teardown.js';
@@ -94,17 +94,18 @@ export class DockerRuntime implements Runtime {
   async leftovers(): Promise<PartialLab[]> {
     const running = new Set((await this.list()).map((l) => l.lab));
     const filters = JSON.stringify({ label: [LABEL_LAB] });
-    const byLab = new Map<string, { containers: string[]; networks: number; dir?: string }>();
-    const entry = (lab: string) => byLab.get(lab) ?? byLab.set(lab, { containers: [], networks: 0 }).get(lab)!;
+    const byLab = new Map<string, { containers: string[]; networks: number; dir?: string; byCompose: boolean }>();
+    const entry = (lab: string) => byLab.get(lab) ?? byLab.set(lab, { containers: [], networks: 0, byCompose: false }).get(lab)!;
     for (const c of await this.docker.listContainers({ all: true, filters })) {
       const e = entry(c.Labels[LABEL_LAB]!);
       e.containers.push(c.State);
-      e.dir ??= c.Labels[LABEL_DIR];
+      e.dir ??= dirOf(c.Labels);
+      e.byCompose ||= LABEL_COMPOSE_DIR in c.Labels;
     }
     for (const n of (await this.docker.listNetworks({ filters })).filter(isEngineScoped)) {
       const e = entry(n.Labels?.[LABEL_LAB] ?? '?');
       e.networks++;
-      e.dir ??= n.Labels?.[LABEL_DIR];
+      e.dir ??= dirOf(n.Labels);
     }
     const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     return [...byLab].filter(([lab]) => !running.has(lab)).map(([lab, e]) => ({
@@ -112,6 +113,8 @@ export class DockerRuntime implements Runtime {
       what: [
         e.containers.length ? `${plural(e.containers.length, 'container')} (${[...new Set(e.containers)].join(', ')})` : '',
         e.networks ? plural(e.networks, 'network') : '',
+        // A lab run by hand from its docker-compose.yml: whole, but not haplab's to verify.
+        e.byCompose ? 'started by docker compose' : '',
       ].filter(Boolean).join(', '),
     }));
   }

@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import type { LabSpec } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
-import { LABEL_DIR, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE, labFilter } from './labels.js';
+import { dirOf, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE, labFilter } from './labels.js';
 import { LABEL_SPEC } from './containers.js';
 
 export function instanceOf(spec: LabSpec, lab: string, dir: string, notes: string[] = []): LabInstance {
@@ -45,7 +45,7 @@ export async function labContainers(docker: Docker, lab?: string): Promise<LabCo
     const name = c.Labels[LABEL_LAB]!;
     let entry = labs.get(name);
     if (!entry) labs.set(name, (entry = { lab: name, byService: new Map() }));
-    entry.dir ??= c.Labels[LABEL_DIR];
+    entry.dir ??= dirOf(c.Labels);
     const service = c.Labels[LABEL_SERVICE];
     if (service) entry.byService.set(service, c);
     const specLabel = c.Labels[LABEL_SPEC];

@@ -12,6 +12,11 @@ export { clientNetworkName, containerName, imageTag, LABEL_EPISODE, LABEL_LAB, L
 
 /** The lab directory a container was started from (status, and telling two same-named labs apart). */
 export const LABEL_DIR = 'io.haplab.dir';
+/**
+ * Set by Compose (v2 and 1.29) on what `docker compose up` makes from the lab's
+ * docker-compose.yml: the lab directory, where haplab's own runs say it with LABEL_DIR.
+ */
+export const LABEL_COMPOSE_DIR = 'com.docker.compose.project.working_dir';
 /** On base and probe images, which are shared by every lab: what the image is for. */
 export const LABEL_IMAGE = 'io.haplab.image';
 
@@ -34,6 +39,11 @@ export function labelsFor(id: LabIdentity, role: Role, service?: string): Record
 }
 
 /** The engine's filter syntax: objects of one lab, or of any lab. */
+/** The lab directory an object names: haplab's label, or Compose's when the lab was started by hand. */
+export function dirOf(labels: Record<string, string> | undefined): string | undefined {
+  return labels?.[LABEL_DIR] ?? labels?.[LABEL_COMPOSE_DIR];
+}
+
 export function labFilter(lab?: string): { label: string[] } {
   return { label: [lab ? `${LABEL_LAB}=${lab}` : LABEL_LAB] };
 }
