@@ -81,14 +81,35 @@ describe('PortAllocator', () => {
     const wanted = await holdAPort();
     const first = new PortAllocator('/labs/ep09');
     const one = await first.take(wanted, 'app app1');
-    first.release(); // the first run's processes bound it (or ended): its claim ends with it
+    first.release(); // the run is over (or its processes hold the port): nothing of this process claims it
     const again = await new PortAllocator('/labs/ep09').take(wanted, 'app app1');
     expect(again).toBe(one);
   });
 
+  it('two labs planned at once in one process never get the same port (check --all)', async () => {
+    const wanted = await holdAPort();
+    const a = new PortAllocator('/labs/ep09');
+    const b = new PortAllocator('/labs/ep09');
+    // Both want the same (taken) port and start their search for a replacement at the same place.
+    const [x, y] = await Promise.all([a.take(wanted, 'app app1'), b.take(wanted, 'app app1')]);
+    expect(x).not.toBe(y);
+    // Free ports too: the second lab to ask does not get one the first was given and has not bound yet.
+    const finder = new PortAllocator('probe');
+    const free = await finder.any('a free port');
+    finder.release();
+    const c = new PortAllocator('lab-c');
+    const d = new PortAllocator('lab-d');
+    const [p, q] = await Promise.all([c.take(free, 'app app1'), d.take(free, 'app app1')]);
+    expect([p, q]).toContain(free);
+    expect(p).not.toBe(q);
+    for (const alloc of [a, b, c, d]) alloc.release();
+  });
+
   it('skips a replacement port someone holds', async () => {
     const wanted = await holdAPort();
-    const first = await new PortAllocator('lab-d').take(wanted, 'app app1');
+    const allocator = new PortAllocator('lab-d');
+    const first = await allocator.take(wanted, 'app app1');
+    allocator.release();
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(first, '127.0.0.1', resolve));
     held.push(blocker);
