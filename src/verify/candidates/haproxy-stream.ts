@@ -86,7 +86,7 @@ class RingTable {
       value = key / 0x100000000;
       return balancer.pick({ sourceAddress: '127.0.0.1', uri: '/' })?.name;
     };
-    const fingerprint = Array.from(raw(0, 64), (k) => this.slotOf(this.pickKey(k))).join('');
+    const fingerprint = Array.from(raw(0, 64).subarray(0, 64), (k) => this.slotOf(this.pickKey(k))).join('');
     const key = `${ringKey(backend)}|${fingerprint}`;
     this.perThread = tables.get(key) ?? new Map();
     tables.set(key, this.perThread);
