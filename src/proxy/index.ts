@@ -8,6 +8,7 @@ import type { ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
 import { HttpFrontend } from './http.js';
 import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
+import { startRuntimeApi } from './runtime-api.js';
 import type { StatsSource } from './stats-page.js';
 import { TcpFrontend } from './tcp.js';
 
@@ -93,6 +94,7 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
         addresses.push(await listen(server, bind.host, bind.port, section.name));
       }
     }
+    listeners.push(...(await startRuntimeApi(config.global.statsSockets, backends)));
   } catch (err) {
     await closeAll();
     throw err;

@@ -67,6 +67,13 @@ export interface Prober {
   forStream?(): Prober;
   /** Where requests come from, when the report should say so ("this host, to the proxies' published ports"). */
   readonly origin?: string;
+  /**
+   * One command to a proxy's runtime API (HAProxy's admin `stats socket`, whose weight
+   * commands haplab's proxy answers too) and the answer as the proxy wrote it; undefined
+   * when this lab's proxy has no such socket this prober can reach. Absent: the runtime
+   * cannot reach a runtime API at all.
+   */
+  runtimeApi?(proxy: ProxyKind, command: string): Promise<string | undefined>;
 }
 
 export interface UpOptions {

@@ -15,6 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBalancer } from '../../src/proxy/balance/index.js';
+import { haproxyStream } from '../../src/proxy/balance/statistical-prng.js';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
 import { createRng } from '../../src/verify/rng.js';
@@ -170,21 +171,11 @@ export function seededRandom(seed: string): RandomSource {
 }
 
 /**
- * HAProxy 2.6's own stream: `balance random` draws each 32-bit key from statistical_prng
- * (include/haproxy/tools.h), Marsaglia's xorshift32 (shifts 13, 17, 5), one state per
- * thread starting at 2463534242 + tid × MAX_THREADS — 2463534242 with `nbthread 1`, and
- * nothing else in 2.6 draws from it. One state for every section, as in HAProxy's
- * process; k / 2³² as a float, so haplab's balancer turns it back into the same key k.
+ * HAProxy 2.6's own stream (src/proxy/balance/statistical-prng.ts): thread 0's, the only one
+ * with `nbthread 1`. One stream for every section, as in HAProxy's process.
  */
 export function haproxyRandom(): RandomSource {
-  let state = 2463534242;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 0x100000000;
-  };
+  const next = haproxyStream(0);
   return () => next;
 }
 

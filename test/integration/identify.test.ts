@@ -21,8 +21,9 @@ const CASES: Case[] = [
   { balance: 'roundrobin', weights: [3, 1, 2, 1], fits: 'roundrobin' },
   { balance: 'source', extra: 'hash-type consistent', weights: [1, 1, 1, 1], fits: 'source (consistent)' },
   { balance: 'url_param id', weights: [1, 2, 1, 1], fits: 'url_param id (map-based)' },
-  // Sequential and keyed traffic cannot tell random(2) from random(1) (loads are all 0):
-  // they fit as one class.
+  // Loads are all 0 under this traffic, yet HAProxy 2.6 draws from fixed-seed streams
+  // (src/verify/candidates/haproxy-stream.ts): random(2) takes two draws a pick, random(1)
+  // one, so replayed on those streams they predict other servers and random(1) is ruled out.
   { balance: 'random(2)', weights: [1, 1, 1, 1], fits: 'random(2)' },
 ];
 
@@ -59,12 +60,15 @@ describeWithTool([HAPROXY, DIST], 'haplab identify against HAProxy started by ha
       try {
         const json = join(root, `${c.balance.replace(/\W/g, '_')}.json`);
         const result = await runCli(['identify', `http://127.0.0.1:${port}/`, '--header', 'x-backend', '--seed', '3', '--json', json], { timeoutMs: 120_000 });
-        const report = JSON.parse(await readFile(json, 'utf8')) as { fits: { algorithms: string[] }[]; ruledOut: { algorithm: string }[]; servers: string[] };
+        const report = JSON.parse(await readFile(json, 'utf8')) as { fits: { algorithms: string[] }[]; ruledOut: { algorithm: string; reason: string }[]; servers: string[] };
         expect(result.code, result.stdout + result.stderr).toBe(0);
         expect(result.stdout).toMatch(/^identified\.$/m);
         expect(report.fits).toHaveLength(1);
         expect(report.fits[0]!.algorithms).toContain(c.fits);
-        if (c.balance.startsWith('random')) expect(report.fits[0]!.algorithms.sort()).toEqual(['random(1)', 'random(2)']);
+        if (c.balance.startsWith('random')) {
+          expect(report.fits[0]!.algorithms).toEqual(['random(2)']);
+          expect(report.ruledOut.find((r) => r.algorithm === 'random(1)')?.reason).toMatch(/HAProxy 2\.6's generator/);
+        }
         expect(report.servers.sort()).toEqual([...NAMES].sort());
         // Every algorithm that is not in the fitting class was ruled out, with a reason.
         expect(report.ruledOut.map((r) => r.algorithm)).not.toContain(c.fits);
@@ -116,13 +120,10 @@ describeWithTool([HAPROXY, FLASK, DIST], 'haplab identify names each catalogue l
 
   // ep06 is left out: leastconn shows only under concurrent load on its slow servers, and
   // identify sends no concurrent traffic (sequential requests to 5-second servers would take minutes).
-  // ep08 is left out too: HAProxy 2.6 draws its random picks from a fixed-seed generator
-  // (test/integration/balance-parity-load.test.ts replays it pick for pick), so a fresh
-  // HAProxy on the local runtime makes the same picks every run — one fixed sample, which
-  // here favours app3 (39.5 % of 1,489 against the ring's 35.4 %) every time; a test of
-  // independent draws then refuses it every time. random(2) on HAProxy over four Node
-  // servers is identified above, where the fixed sample happens to fit.
-  const LABS: [string, string][] = [['ep05', 'roundrobin'], ['ep07', 'source (consistent)'], ['ep09', 'roundrobin']];
+  // ep08: HAProxy 2.6 draws its random picks from fixed-seed streams, so a fresh HAProxy
+  // makes the same picks every run (one fixed sample, which a test of independent draws
+  // may refuse every time); identify finds the picks on those streams and replays them.
+  const LABS: [string, string][] = [['ep05', 'roundrobin'], ['ep07', 'source (consistent)'], ['ep08', 'random(2)'], ['ep09', 'roundrobin']];
   for (const [episode, algorithm] of LABS) {
     itWithTool([], `${episode}: ${algorithm} fits, alone in its class or with what this traffic cannot separate`, async () => {
       const dir = join(root, episode);

@@ -19,7 +19,7 @@ import { findByEnviron, readStat } from '../../src/runtime/local/procfs.js';
 import { processAlive } from '../../src/runtime/local/processes.js';
 import { ENV_DIR, ENV_REGISTRY, runFileInLab, readRun } from '../../src/runtime/local/run-record.js';
 import type { LabInstance, ProbeRequest, ProbeResponse } from '../../src/runtime/types.js';
-import type { LabSpec } from '../../src/lab-schema/types.js';
+import { primaryBackend, type LabSpec } from '../../src/lab-schema/types.js';
 import { labOnTestPorts } from '../helpers/ports.js';
 import { DIST, FLASK, HAPROXY, itWithTool, type Tool } from '../helpers/require-tool.js';
 
@@ -147,6 +147,10 @@ describe.each(flavors)('$name', (flavor) => {
         const send = (reqs: Partial<ProbeRequest>[]) =>
           prober.send(reqs.map((r) => ({ proxy: 'haproxy', frontend: '', method: 'GET', path: '/', ...r })));
         await check(instance, send);
+        // The runtime's own admin socket: the prober reaches the proxy's runtime API.
+        const backend = primaryBackend(instance.spec);
+        const first = backend.servers[0]!;
+        expect(await prober.runtimeApi?.('haproxy', `get weight ${backend.name}/${first.name}`)).toBe(`${first.weight} (initial ${first.weight})\n\n`);
       } finally {
         const { pids, ports } = await processesOf(instance);
         await runtime.down(dir);

@@ -6,9 +6,9 @@
  *
  * HAProxy draws from its statistical PRNG; here the generator is injected so tests
  * can fix it. It returns floats in [0, 1), like Math.random. HAProxy 2.6's PRNG is a
- * fixed-seed xorshift32: fed that same stream (haproxyRandom in
- * test/integration/held-load.ts), this balancer picks exactly as HAProxy does, loads
- * included (test/integration/balance-parity-load.test.ts).
+ * fixed-seed xorshift32 per thread (statistical-prng.ts): fed that same stream, this
+ * balancer picks exactly as HAProxy does, loads included
+ * (test/integration/balance-parity-load.test.ts).
  */
 import { ConsistentRing } from './chash.js';
 import type { Balancer, LbServer, PickContext } from './types.js';

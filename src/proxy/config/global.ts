@@ -1,6 +1,6 @@
 /** The `global` section: the few process settings haplab's proxy honours or can safely skip. */
 import { BadInputError } from '../../errors.js';
-import type { ConfigWarning, GlobalSettings, SourceRef } from './model.js';
+import type { ConfigWarning, GlobalSettings, SourceRef, StatsSocket } from './model.js';
 import { checkLogLine } from './log.js';
 import type { Word } from './tokenize.js';
 import { parseInteger } from './values.js';
@@ -16,7 +16,31 @@ const IGNORED_WITH_WARNING = new Set([
 ]);
 
 export function freshGlobal(): GlobalSettings {
-  return { daemon: false, logs: [] };
+  return { daemon: false, logs: [], statsSockets: [] };
+}
+
+/**
+ * `stats socket <path | ipv4@host:port> [options]`: haplab answers the runtime API's weight
+ * commands there (src/proxy/runtime-api.ts). Of the options only `level` matters to it;
+ * `mode`, `user`, `group`, `expose-fd` are file and process details it accepts.
+ */
+function parseStatsSocket(args: readonly Word[], at: SourceRef): StatsSocket {
+  const address = args[0];
+  if (!address) throw new BadInputError("'stats socket' expects a path or an address", at, 'e.g. stats socket /run/haproxy/admin.sock level admin');
+  let level: StatsSocket['level'] = 'user';
+  const levelAt = args.findIndex((w) => w.text === 'level');
+  if (levelAt > 0) {
+    const value = args[levelAt + 1]?.text;
+    if (value !== 'user' && value !== 'operator' && value !== 'admin') {
+      throw new BadInputError(`'level' in 'stats socket' expects 'user', 'operator' or 'admin' (got '${value ?? ''}')`, { ...at, column: args[levelAt]!.column });
+    }
+    level = value;
+  }
+  const m = /^(?:ipv4@)?(\d{1,3}(?:\.\d{1,3}){3}|\*)?:(\d+)$/.exec(address.text);
+  if (m && (address.text.startsWith('ipv4@') || !address.text.startsWith('/'))) {
+    return { host: m[1] === '*' || !m[1] ? '0.0.0.0' : m[1], port: Number(m[2]), level, where: at };
+  }
+  return { path: address.text.replace(/^unix@/, ''), level, where: at };
 }
 
 export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, where: SourceRef, warnings: ConfigWarning[]): void {
@@ -51,7 +75,11 @@ export function parseGlobalLine(words: readonly Word[], global: GlobalSettings, 
       global.logs.push(args.map((w) => w.text));
       return;
     case 'stats':
-      if (args[0]?.text === 'socket' || args[0]?.text === 'timeout') {
+      if (args[0]?.text === 'socket') {
+        global.statsSockets.push(parseStatsSocket(args.slice(1), at));
+        return;
+      }
+      if (args[0]?.text === 'timeout') {
         warnings.push({ message: `'stats ${args[0].text}' is ignored by haplab (no runtime API)`, where: at });
         return;
       }

@@ -160,11 +160,21 @@ export interface ProxySection {
   where: SourceRef;
 }
 
+/** A `stats socket` line: where HAProxy's runtime API listens (a path, or ipv4@host:port), and its level. */
+export interface StatsSocket {
+  path?: string;
+  host?: string;
+  port?: number;
+  level: 'user' | 'operator' | 'admin';
+  where: SourceRef;
+}
+
 export interface GlobalSettings {
   maxconn?: number;
   nbthread?: number;
   daemon: boolean;
   logs: string[][];
+  statsSockets: StatsSocket[];
 }
 
 export interface ConfigWarning {

@@ -18,7 +18,7 @@ import { runAlive, startRun, stopRun, type RunRef } from './lifecycle.js';
 import { groupAlive } from './processes.js';
 import { PORT_TAKEN, StartFailure } from './readiness.js';
 import { resolveLocalOptions, type LocalRuntimeOptions, type ResolvedLocalOptions } from './options.js';
-import { planLocalRun, type LocalPlan } from './plan.js';
+import { adminSocketOf, planLocalRun, type LocalPlan } from './plan.js';
 import { HostProber } from '../shared/host-prober.js';
 import { findByEnviron, hasProcfs } from './procfs.js';
 import { ENV_DIR, ENV_REGISTRY, ENV_RUN, registeredRuns, runsOfDir, saveRun, type LocalRun } from './run-record.js';
@@ -202,7 +202,8 @@ export class LocalRuntime implements Runtime {
   }
 
   async prober(instance: LabInstance): Promise<Prober> {
-    return new HostProber(instance);
+    const proxies = [...new Set(instance.endpoints.map((e) => e.proxy))];
+    return new HostProber(instance, undefined, Object.fromEntries(proxies.map((p) => [p, adminSocketOf(instance.dir, p)])));
   }
 
   /** Nothing is built: the lab's Dockerfiles and their base images are not used here. */

@@ -63,6 +63,11 @@ export interface LoopbackPorts {
   binds: Map<number, number>;
   /** Where a `stats socket` goes (a container path is not writable here). */
   statsSocket: string;
+  /**
+   * An admin-level `stats socket` the runtime adds for itself: the prober's access to the
+   * runtime API (Prober.runtimeApi), whatever sockets the lab's own config declares.
+   */
+  adminSocket?: string;
 }
 
 export interface LoopbackCfg {
@@ -137,6 +142,13 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
       moved.servers++;
     }
     lines[index] = applyEdits(raw, edits);
+  }
+  if (ports.adminSocket) {
+    const at = lines.findIndex((l) => /^\s*global\s*(#.*)?$/.test(l));
+    const added = `    stats socket ${ports.adminSocket} level admin`;
+    if (at >= 0) lines.splice(at + 1, 0, added);
+    else lines.unshift('global', added, '');
+    notes.push(`${cfg.file}: added \`stats socket ${ports.adminSocket} level admin\` locally (the verifier's access to the runtime API, for a weight changed at run time)`);
   }
   return { text: lines.join('\n'), notes, moved, ...listensOf(cfg.config, ports.binds, live) };
 }

@@ -32,6 +32,19 @@ function files(dir: string, id: string) {
   return { log: join(logsDir(dir), `${id}.log`), pidFile: join(logsDir(dir), `${id}.pid`) };
 }
 
+/** A unix socket path longer than this does not bind (sun_path is 108 bytes). */
+const MAX_SOCKET_PATH = 100;
+
+/**
+ * The admin-level runtime API socket the local runtime adds to a proxy's loopback config;
+ * undefined where the lab's directory is too deep for a socket path (the runtime API is
+ * then out of reach, and the checks that need it say so).
+ */
+export function adminSocketOf(dir: string, role: ProxyKind): string | undefined {
+  const path = join(localDir(dir), `${PROXY_SERVICE[role]}-admin.sock`);
+  return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : undefined;
+}
+
 /** The app process: Flask with the lab's own app.py, or the Node replica of it. */
 export function appProcess(dir: string, app: string, port: number, python: string | undefined): ProcessSpec {
   const id = `app-${app}`;
@@ -115,7 +128,7 @@ async function planProxy(
   }
 
   const cfgFile = join(localDir(dir), `${service}.cfg`);
-  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: join(localDir(dir), `${service}.sock`) });
+  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: join(localDir(dir), `${service}.sock`), adminSocket: adminSocketOf(dir, role) });
   await mkdir(localDir(dir), { recursive: true });
   await writeFile(cfgFile, local.text, 'latin1');
   notes.push(labCfg.rendered

@@ -17,6 +17,11 @@ export interface SequentialEvidence {
   contexts: readonly PickContext[];
   /** The server of each response in send order; undefined where none of the backend answered. */
   servers: readonly (string | undefined)[];
+  /**
+   * The picks may be HAProxy 2.6's, whose random balancing draws from fixed-seed streams:
+   * random candidates are then searched for on those streams (haproxy-stream.ts).
+   */
+  haproxyStreams?: boolean;
 }
 
 export interface KeyedEvidence {

@@ -13,6 +13,7 @@ import type { BalanceEvidence } from './evidence.js';
 import { candidatesFor, type Candidate, type CandidateKind } from './generate.js';
 import { isHash, isRandom, keyedFinding, loadedFinding, sequentialFinding, type Finding, type JudgeContext } from './rule-out.js';
 import { activeServers } from '../observe.js';
+import { HaproxyStreams } from './haproxy-stream.js';
 import { algorithmName } from '../algorithm-name.js';
 
 export type CandidateStatus = 'consistent' | 'inconsistent' | 'ruled-out' | 'not-ruled-out' | 'not-separated';
@@ -83,6 +84,9 @@ export function judgeCandidates(prefix: string, backend: BackendSpec, mode: Mode
   // Each candidate meets every kind of evidence once: split α over the kinds.
   const kinds = Number(!!ev.sequential) + Number(!!ev.keyed) + Number(!!ev.loaded) || 1;
   const per: JudgeContext = { ...jc, alpha: jc.alpha / kinds };
+  if (ev.sequential?.haproxyStreams) {
+    per.streams = new HaproxyStreams(jc.make, ev.sequential.servers, candidates.filter((c) => isRandom(c.backend)).map((c) => c.backend));
+  }
   const confFindings = findingsFor(configured!, ev, per);
   const confRejected = confFindings.filter((f) => f.rejected);
   const outcomes: CandidateOutcome[] = [{

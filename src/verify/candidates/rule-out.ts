@@ -13,6 +13,7 @@ import { binomialTestGreater, binomialTestTwoSided, chiSquareSf, chiSquareTest }
 import type { KeyedEvidence, LoadedEvidence, SequentialEvidence } from './evidence.js';
 import type { Candidate } from './generate.js';
 import { independentPicks, sequentialPicks, simulateClosedLoop, type BalancerFactory } from './simulate.js';
+import { describeAlignment, type HaproxyStreams } from './haproxy-stream.js';
 
 export type EvidenceKind = 'sequential' | 'keyed' | 'loaded' | 'comparison';
 
@@ -43,6 +44,12 @@ export interface JudgeContext {
    * with probability at most phases × Π p(observed), which rules it out on short sequences.
    */
   sequentialPattern?: { label: string; phases: number };
+  /**
+   * Set when the sequential picks may come from HAProxy 2.6's fixed-seed generator
+   * (haproxy-stream.ts): once found there, random candidates are replayed on its streams
+   * instead of being judged as independent draws.
+   */
+  streams?: HaproxyStreams;
 }
 
 /** Shares per server name as an array over `names`. */
@@ -86,6 +93,8 @@ export function sequentialFinding(c: Candidate, ev: SequentialEvidence, jc: Judg
       detail: `sequential request ${matched + 1} went to ${observed[matched] ?? 'no server'}, it predicts ${predicted[offset + matched] ?? 'no server'}`,
     };
   }
+  const replay = jc.streams?.replay(c.backend);
+  if (replay) return streamFinding(c, replay, observed);
   const signature = `random:${ringOf(c.backend)}`;
   const shares = jc.oracle.shares(c.backend, jc.rng.fork(`shares:${ringOf(c.backend)}`));
   const names = [...new Set([...Object.keys(shares), ...observed.filter((s): s is string => s !== undefined)])];
@@ -115,6 +124,23 @@ export function sequentialFinding(c: Candidate, ev: SequentialEvidence, jc: Judg
   return {
     evidence: 'sequential', rejected: p < jc.alpha / tests, pValue: p, signature,
     detail: `χ² p = ${fmt(chi.pValue)} against its shares; ${repeats}/${pairs} consecutive pairs repeat (independent draws: ${(repeatP * 100).toFixed(1)} %), p = ${fmt(pRepeat)}${pattern}`,
+  };
+}
+
+/**
+ * A random candidate on HAProxy's established streams: its prediction is exact, so one
+ * request elsewhere rules it out (as for any deterministic candidate).
+ */
+function streamFinding(c: Candidate, replay: NonNullable<ReturnType<HaproxyStreams['replay']>>, observed: readonly (string | undefined)[]): Finding {
+  const signature = `stream:${replay.predicted.join(' ')}`;
+  const where = `HAProxy 2.6's generator, ${describeAlignment(replay.alignment)}`;
+  if (replay.firstMismatch < 0) {
+    return { evidence: 'sequential', rejected: false, signature, detail: `all ${observed.length} sequential picks are its picks on ${where}` };
+  }
+  const i = replay.firstMismatch;
+  return {
+    evidence: 'sequential', rejected: true, pValue: 0, signature,
+    detail: `on ${where}, sequential request ${i + 1} went to ${observed[i]}, it predicts ${replay.predicted[i] ?? 'no server'}`,
   };
 }
 

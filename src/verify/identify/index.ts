@@ -17,6 +17,7 @@ import type { Probe } from '../models/types.js';
 import type { Rng } from '../rng.js';
 import { activeServers } from '../observe.js';
 import { identifyCandidates, type IdentifyCandidate } from './candidates.js';
+import { HaproxyStreams } from '../candidates/haproxy-stream.js';
 
 export interface IdentifyOptions {
   /** The path every probe asks for (its query gets the probe's key). */
@@ -83,7 +84,10 @@ export async function identify(o: IdentifyOptions): Promise<IdentifyResult> {
     keyed: { contexts: probeContexts(keyProbes, keyResponses), keyOf, servers: keyServers, keys: o.keys, rounds: o.rounds },
   };
   const candidates = identifyCandidates(servers, counts);
-  const jc: JudgeContext = { oracle: o.oracle, make: o.make, rng: o.rng.fork('judge'), alpha: o.alpha / 2 };
+  // Any balancer may be HAProxy 2.6, whose random picks come from fixed-seed streams: random
+  // candidates are searched for on them (a sequence another balancer made never aligns).
+  const streams = new HaproxyStreams(o.make, seqServers, candidates.filter((c) => isRandom(c.backend)).map((c) => c.backend));
+  const jc: JudgeContext = { oracle: o.oracle, make: o.make, rng: o.rng.fork('judge'), alpha: o.alpha / 2, streams };
   const judged = new Map<IdentifyCandidate, Finding[]>();
   const judge = (c: IdentifyCandidate, ctx: JudgeContext) => judged.set(c, [
     sequentialFinding({ label: c.algorithm, kind: 'algorithm', backend: c.backend }, evidence.sequential!, ctx),

@@ -7,6 +7,13 @@
  *    only roughly proportional to the weights (for ep08's 3 servers of weight 1 they are
  *    0.350/0.295/0.355: at ~1400 requests a test against 1/3 each would false-alarm often).
  *    Without the oracle the check is skipped rather than judged against the wrong shares.
+ *    On HAProxy the χ² is replaced: HAProxy 2.6 draws from a fixed-seed generator, one stream
+ *    per thread, so its picks are one fixed sample (the same after every start), not a fresh
+ *    one, and the χ² of a fixed sample refuses some samples every time (ep08 on the local
+ *    runtime: app3 39.5 % against the ring's 35.4 %, every run). What is judged instead is
+ *    exact: the picks must be the generator's own, replayed through haplab's random(N)
+ *    balancer from where its streams stand (candidates/haproxy-stream.ts). Where they cannot
+ *    be found (a stand-in proxy, another HAProxy version), the χ² judges them as draws.
  *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */
@@ -19,6 +26,7 @@ import { probeContexts, sequentialProbes } from './sequential.js';
 import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { chiSquareTest, powerAt, requiredSampleSize } from '../statistics.js';
+import { alignHaproxyStreams, describeAlignment, STREAM_SEARCH_DRAWS, STREAM_SEARCH_THREADS, type StreamAlignment } from '../candidates/haproxy-stream.js';
 import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy, type Probe } from './types.js';
 
 export { randomAlgorithmName } from '../algorithm-name.js';
@@ -61,14 +69,38 @@ export function judgeDistribution(
   };
 }
 
+/** What was found of HAProxy 2.6's streams, for a proxy that may be HAProxy. */
+export interface StreamSearch {
+  alignment: StreamAlignment | undefined;
+}
+
+/** random.distribution when the picks are HAProxy's generator's: exact, and the χ² said for what it is. */
+function streamCheck(backend: BackendSpec, responses: readonly ProbeResponse[], alignment: StreamAlignment, chi: Check | undefined): Check {
+  const n = responses.filter((r) => serverOf(backend, r) !== undefined).length;
+  return {
+    name: 'random.distribution',
+    expected: `the picks of HAProxy 2.6's fixed-seed generator (one xorshift32 stream per thread), replayed through ${randomAlgorithmName(backend)}`,
+    observed: `all ${n} picks, on ${describeAlignment(alignment)}`,
+    pass: n > 0,
+    detail: 'HAProxy 2.6 never seeds the generator its random balancing draws from, so these picks are one fixed sample, ' +
+      'the same after every start: a χ² test of fresh draws does not apply' +
+      (chi ? ` (here ${chi.observed}: ${chi.detail.split(';')[0]})` : '') +
+      '. Each pick was replayed instead: any other algorithm, weight or server set predicts other servers on these streams (balance.candidates)',
+  };
+}
+
 export function judgeRandom(
   backend: BackendSpec, responses: readonly ProbeResponse[], shares: Record<string, number> | undefined, stats: StatsPolicy, peak?: Check,
-  probes?: readonly Probe[],
+  probes?: readonly Probe[], streams?: StreamSearch,
 ): ProxyOutcome {
   const checks: Check[] = [answeredCheck('random.answered', backend, responses)];
-  checks.push(shares
-    ? judgeDistribution('random.distribution', backend, responses, shares, stats, "the ring's shares, from the balance oracle")
-    : skippedCheck('random.distribution', 'counts that fit the expected shares',
+  const chi = shares && judgeDistribution('random.distribution', backend, responses, shares, stats, "the ring's shares, from the balance oracle");
+  if (chi && streams && !streams.alignment) {
+    chi.detail += `; not HAProxy 2.6's fixed-seed draws (no start within ${STREAM_SEARCH_DRAWS.toLocaleString('en-US')} draws of threads 0–${STREAM_SEARCH_THREADS - 1} reproduces them): judged as independent draws`;
+  }
+  checks.push(streams?.alignment
+    ? streamCheck(backend, responses, streams.alignment, chi)
+    : chi ?? skippedCheck('random.distribution', 'counts that fit the expected shares',
       "no balance oracle wired: HAProxy's random picks on its consistent-hash ring, whose shares are not the weights, so the expected distribution is unknown"));
   checks.push(peak ?? skippedCheck('random.peak-load', `${randomAlgorithmName(backend)} lowers the peak in-flight load against random(1)`,
     'the lab has no plain-random (one draw) frontend over the same servers to compare with under the same concurrency'));
@@ -80,7 +112,7 @@ export function judgeRandom(
     expectedCounts: shares ? Object.fromEntries(activeServers(backend).map((s) => [s.name, n * (shares[s.name] ?? 0)])) : undefined,
     served: tallyServed(backend, responses),
     evidence: {
-      sequential: probes && { contexts: probeContexts(probes ?? [], responses), servers: responses.map((r) => serverOf(backend, r)) },
+      sequential: probes && { contexts: probeContexts(probes ?? [], responses), servers: responses.map((r) => serverOf(backend, r)), haproxyStreams: !!streams },
       // Judged against a real random(1) frontend under the same load: passing rules random(1) out.
       comparisons: peak && !peak.skipped ? [{ check: peak, rulesOut: ['random(1)'] }] : [],
     },
@@ -126,7 +158,12 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       }
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) {
-        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), batch.probes);
+        // Only HAProxy draws from the fixed-seed streams (a stand-in for it does not: then nothing aligns).
+        const make = ctx.oracles.balance?.balancer?.bind(ctx.oracles.balance);
+        const streams = proxy === 'haproxy' && make
+          ? { alignment: alignHaproxyStreams(make, backend, rs.map((r) => serverOf(backend, r))) }
+          : undefined;
+        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), batch.probes, streams);
         if (plain) {
           // The comparison's requests count too: the lbtot cross-check adds up every answer.
           const two = twoChoices?.get(proxy) ?? [];

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
+import { haproxyStream } from '../../../src/proxy/balance/statistical-prng.js';
 import type { LbServer } from '../../../src/proxy/balance/types.js';
 import { primaryBackend, type BackendSpec, type LabSpec } from '../../../src/lab-schema/types.js';
 import { balancerOracle } from '../../../src/verify/balance-oracle.js';
@@ -21,7 +22,10 @@ import type { Report } from '../../../src/verify/report/types.js';
 import { fakeLab, spec, type Behaviour } from './fakes.js';
 
 /** A fake proxy that balances each frontend's backend with the real balancer, under the fake lab's load. */
-function realBalancing(lab: LabSpec, running: BackendSpec, seed: string): Behaviour {
+/** Draws for every random balancer of the fake proxy, told when each request is balanced. */
+interface Draws { random(): number; request(): void }
+
+function realBalancing(lab: LabSpec, running: BackendSpec, seed: string, draw?: Draws): Behaviour {
   const rng = createRng(seed);
   const oracle = balancerOracle(createBalancer);
   const primary = primaryBackend(lab);
@@ -35,7 +39,7 @@ function realBalancing(lab: LabSpec, running: BackendSpec, seed: string): Behavi
     const frontend = lab.frontends.find((f) => f.name === req.frontend)!;
     const backend = frontend.defaultBackend === primary.name ? running : lab.backends.find((b) => b.name === frontend.defaultBackend)!;
     let b = perBackend.get(backend.name);
-    if (!b) perBackend.set(backend.name, (b = { pick: oracle.balancer!(backend, () => rng.float()), live: [] }));
+    if (!b) perBackend.set(backend.name, (b = { pick: oracle.balancer!(backend, draw ? () => draw.random() : () => rng.float()), live: [] }));
     // Release what finished before this request, in the order it finished.
     b.live.sort((x, y) => x.done - y.done);
     while (b.live.length && b.live[0]!.done <= state.now) {
@@ -44,6 +48,7 @@ function realBalancing(lab: LabSpec, running: BackendSpec, seed: string): Behavi
       b.pick.balancer.released?.(s);
     }
     const headers = req.headers ?? {};
+    draw?.request();
     const s = b.pick.balancer.pick({
       sourceAddress: req.sourceAddress ?? '127.0.0.1', uri: req.path,
       header: (n) => Object.entries(headers).find(([h]) => h.toLowerCase() === n.toLowerCase())?.[1],
@@ -58,8 +63,8 @@ function realBalancing(lab: LabSpec, running: BackendSpec, seed: string): Behavi
   };
 }
 
-async function judge(lab: LabSpec, running: BackendSpec, seed = '11'): Promise<Report> {
-  const fake = fakeLab(lab, { haproxy: realBalancing(lab, running, `lab-${seed}`) });
+async function judge(lab: LabSpec, running: BackendSpec, seed = '11', draw?: Draws): Promise<Report> {
+  const fake = fakeLab(lab, { haproxy: realBalancing(lab, running, `lab-${seed}`, draw) });
   const oracle = balancerOracle(createBalancer);
   return verifyLab(fake.instance, fake.prober, { seed, oracles: { balance: oracle } });
 }
@@ -139,6 +144,36 @@ describe('candidates on simulated labs', () => {
     console.log(['lab | mutation | outcome | by', ...matrix].join('\n'));
     expect(matrix.length).toBeGreaterThan(0);
   });
+});
+
+/**
+ * HAProxy 2.6 as it draws: two threads taking requests in turn, each from its own fixed-seed
+ * stream (src/proxy/balance/statistical-prng.ts), every backend of the process on them.
+ */
+function haproxyThreads(): Draws {
+  const streams = [haproxyStream(0, 3), haproxyStream(1, 0)];
+  let requests = 0;
+  let thread = 0;
+  return { random: () => streams[thread]!(), request: () => (thread = requests++ % 2) };
+}
+
+describe('ep08 on HAProxy\'s own draws', () => {
+  it('as configured: random.distribution by replay, and random(1) ruled out by sequential traffic alone', async () => {
+    const lab = await spec('ep08');
+    const report = await judge(lab, primaryBackend(lab), '13', haproxyThreads());
+    expect(report.verdict, JSON.stringify(report.checks.map((c) => [c.name, c.pass, c.detail]))).toBe('pass');
+    expect(report.checks.find((c) => c.name === 'random.distribution')).toMatchObject({ pass: true, observed: expect.stringMatching(/threads 0, 1/) });
+    const one = report.candidates![0]!.outcomes.find((o) => o.label === 'random(1)')!;
+    expect(one.status).toBe('ruled-out');
+    expect(one.reason).toMatch(/^sequential: on HAProxy 2\.6's generator/);
+  }, 120_000);
+
+  it('random(1) run instead: caught, and named by what fits', async () => {
+    const lab = await spec('ep08');
+    const report = await judge(lab, { ...primaryBackend(lab), balanceArg: '1' }, '13', haproxyThreads());
+    expect(report.verdict).toBe('fail');
+    expect(report.checks.find((c) => c.name === 'balance.candidates')!.detail).toMatch(/random\(2\) \(configured\) does not fit: .*HAProxy 2\.6's generator.*what fits: random\(1\)/);
+  }, 120_000);
 });
 
 describe('the candidate set', () => {
