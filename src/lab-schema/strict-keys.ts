@@ -12,7 +12,7 @@ export const SPEC_KEYS = {
   route: ['path', 'methods', 'text', 'json', 'staticDir', 'delaySeconds'],
   backend: ['name', 'balance', 'balanceArg', 'hashType', 'servers'],
   server: ['name', 'app', 'weight', 'check', 'backup', 'disabled'],
-  frontend: ['name', 'mode', 'bind', 'hostPort', 'acls', 'rules', 'defaultBackend', 'description'],
+  frontend: ['name', 'mode', 'bind', 'hostPort', 'acls', 'rules', 'defaultBackend', 'description', 'stickTable'],
   acl: ['name', 'criterion'],
 } as const satisfies Record<string, readonly string[]>;
 

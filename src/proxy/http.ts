@@ -16,11 +16,14 @@ import { hasHeader, hostConflict } from './http-headers.js';
 import { refusedHead } from './http-limits.js';
 import { Counters, type RuntimeBackend } from './runtime.js';
 import { serveStats, type StatsSource } from './stats-page.js';
+import type { StickTables } from './stick-table/index.js';
 
 export interface HttpContext {
   backends: ReadonlyMap<string, RuntimeBackend>;
   routables: ReadonlyMap<string, RoutableProxy>;
   stats: StatsSource;
+  /** Present when some rule tracks stick counters: each request then gets its own. */
+  stickTables?: StickTables;
 }
 
 export class HttpFrontend implements ExchangeOwner {
@@ -85,6 +88,7 @@ export class HttpFrontend implements ExchangeOwner {
       headers: req.rawHeaders,
       sourceAddress: req.socket.remoteAddress ?? '',
       httpVersion: req.httpVersion,
+      counters: this.context.stickTables?.forRequest(),
     };
     const decision = routeRequest(this.section, facts, this.context.routables);
     switch (decision.action) {

@@ -41,6 +41,14 @@ export function fetchSamples(fetch: FetchSpec, request: RequestFacts): readonly 
       return [{ kind: 'bool', value: true }];
     case 'always_false':
       return [{ kind: 'bool', value: false }];
+    case 'sc_http_req_rate':
+    case 'sc_http_req_cnt': {
+      // Nothing tracked on this counter: the fetch fails and the ACL does not match.
+      const counters = request.counters;
+      const n = fetch.counter ?? 0;
+      const value = fetch.name === 'sc_http_req_rate' ? counters?.httpReqRate(n) : counters?.httpReqCnt(n);
+      return value === undefined ? NO_SAMPLES : [{ kind: 'int', value }];
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Acl, Condition, SourceRef } from '../acl/types.js';
 import type { BalanceSettings } from '../balance/types.js';
+import type { StickTableConfig, TrackAction } from '../stick-table/types.js';
 
 export type { SourceRef };
 
@@ -58,9 +59,11 @@ export interface ServerConfig extends ServerOptions {
 }
 
 export interface HttpRequestRule {
-  action: 'deny' | 'allow';
+  action: 'deny' | 'allow' | 'track-sc';
   /** Status a deny answers with (403 unless deny_status); unused by allow. */
   status: number;
+  /** track-scN: which counter, by what key, in which table (src/proxy/stick-table). */
+  track?: TrackAction;
   condition?: Condition;
   where: SourceRef;
 }
@@ -120,6 +123,8 @@ export interface ProxySection {
   /** Set by `stats enable` (default URI) or `stats uri`. */
   statsUri?: string;
   logs: string[][];
+  /** `stick-table …` (src/proxy/stick-table): at most one per section. */
+  stickTable?: StickTableConfig;
   where: SourceRef;
 }
 

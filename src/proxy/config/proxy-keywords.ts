@@ -11,6 +11,7 @@ import { parseOption, parseTimeout } from './options.js';
 import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from './rules.js';
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
 import { parseDefaultServer, parseServer } from './server.js';
+import { parseStickTable } from '../stick-table/config.js';
 import type { Word } from './tokenize.js';
 import { parseInteger, splitHostPort } from './values.js';
 
@@ -63,6 +64,14 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
   'default-server': { needs: 'backend', inDefaults: true, strict: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
   'http-request': { needs: 'any', inDefaults: 'named', parse: parseHttpRequest },
+  'stick-table': {
+    needs: 'any',
+    inDefaults: false,
+    parse(args, ctx, keyword) {
+      if (ctx.section.stickTable) throw new BadInputError('only one stick-table per proxy', where(ctx, keyword), 'remove one of the stick-table lines');
+      ctx.section.stickTable = parseStickTable(args, (w) => where(ctx, w ?? keyword));
+    },
+  },
   use_backend: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseUseBackend },
   default_backend: { needs: 'frontend', inDefaults: true, parsedWhenIgnored: true, parse: parseDefaultBackend },
   timeout: { needs: 'any', inDefaults: true, parse: parseTimeout },

@@ -2,6 +2,7 @@
 import { BadInputError } from '../../errors.js';
 import { parseAclExpression, parseCondition } from '../acl/parse.js';
 import type { Condition } from '../acl/types.js';
+import { parseTrackAction } from '../stick-table/config.js';
 import { aclContext, noMoreArgs, where, type SectionContext } from './section-context.js';
 import type { Word } from './tokenize.js';
 import { parseInteger } from './values.js';
@@ -20,11 +21,12 @@ const DENY_STATUSES = new Set([200, 400, 401, 403, 404, 405, 407, 408, 410, 413,
 
 export function parseHttpRequest(args: readonly Word[], ctx: SectionContext, keyword: Word): void {
   const actionWord = args[0];
+  if (actionWord?.text.startsWith('track-sc')) return parseHttpTrack(actionWord, args.slice(1), ctx, keyword);
   if (!actionWord || (actionWord.text !== 'deny' && actionWord.text !== 'allow')) {
     throw new BadInputError(
       `http-request action '${actionWord?.text ?? ''}' is not supported by haplab`,
       where(ctx, actionWord ?? keyword),
-      'haplab supports http-request deny [deny_status N] and http-request allow, each with if|unless COND',
+      'haplab supports http-request deny [deny_status N], http-request allow and http-request track-scN src [table NAME], each with if|unless COND',
     );
   }
   const action = actionWord.text;
@@ -53,6 +55,14 @@ export function parseHttpRequest(args: readonly Word[], ctx: SectionContext, key
     }
   }
   ctx.section.httpRequestRules.push({ action, status, condition, where: where(ctx, keyword) });
+}
+
+/** `http-request track-scN src [table NAME] [if|unless COND]` (src/proxy/stick-table). */
+function parseHttpTrack(actionWord: Word, args: readonly Word[], ctx: SectionContext, keyword: Word): void {
+  const { head, condition } = splitCondition(args, ctx, `'http-request ${actionWord.text}' condition`);
+  const { action, used } = parseTrackAction(actionWord, head, ctx.section.name, (w) => where(ctx, w ?? actionWord));
+  noMoreArgs(head, used, `http-request ${actionWord.text}`, ctx);
+  ctx.section.httpRequestRules.push({ action: 'track-sc', status: 0, track: action, condition, where: where(ctx, keyword) });
 }
 
 export function parseBackendName(word: Word | undefined, keyword: Word, ctx: SectionContext): string {
