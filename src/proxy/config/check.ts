@@ -62,7 +62,7 @@ export function checkConfig(config: ProxyConfig): void {
       const table = rule.track?.table;
       if (table !== undefined && !config.proxies.some((p) => p.name === table && p.stickTable)) {
         throw new BadInputError(
-          `'http-request track-sc${rule.track!.counter}': unable to find table '${table}'`,
+          `Proxy '${proxy.name}': unable to find table '${table}' referenced by track-sc${rule.track!.counter}`,
           rule.where,
           table === proxy.name ? `add a stick-table line to ${proxy.kind} '${proxy.name}', or name another section's with 'table NAME'` : `declare a stick-table in a section named '${table}'`,
         );

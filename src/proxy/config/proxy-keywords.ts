@@ -69,7 +69,7 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
     inDefaults: false,
     parse(args, ctx, keyword) {
       if (ctx.section.stickTable) throw new BadInputError('only one stick-table per proxy', where(ctx, keyword), 'remove one of the stick-table lines');
-      ctx.section.stickTable = parseStickTable(args, (w) => where(ctx, w ?? keyword));
+      ctx.section.stickTable = { ...parseStickTable(args, (w) => where(ctx, w ?? keyword)), where: where(ctx, keyword) };
     },
   },
   use_backend: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseUseBackend },

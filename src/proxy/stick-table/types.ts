@@ -21,6 +21,8 @@ export interface StickTableConfig {
   /** ms an entry lives after it was last tracked; undefined: no expiry. */
   expireMs?: number;
   store: StoredData;
+  /** The line, for reports (the config's drift from lab.yaml). */
+  where?: { file: string; line: number; column?: number };
 }
 
 /** `http-request track-scN KEY [table NAME]`. */
