@@ -116,7 +116,8 @@ export class Exchange {
         headers: upstreamRequestHeaders(
           this.facts.method,
           this.facts.uri,
-          this.req.rawHeaders,
+          // The request as the rules left it (set-header); the raw one when no rule changed it.
+          this.facts.headers as readonly string[],
           this.owner.forwardedFor(this.backend, this.facts),
           server.hostHeader,
         ),

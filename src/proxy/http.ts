@@ -5,11 +5,14 @@
  * server with streamed bodies. Malformed requests get 400, slow headers 408.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import { addressInNetwork, parseIp, parseNetwork, type IpNetwork } from './acl/ip.js';
 import type { RequestFacts } from './acl/types.js';
-import type { ProxySection } from './config/model.js';
+import type { BindAddress, ProxySection } from './config/model.js';
+import { tlsCredentials } from './tls/credentials.js';
 import { rawErrorResponse, sendError } from './http-errors.js';
 import { Exchange, type ExchangeOwner } from './http-exchange.js';
 import { hasHeader, hostConflict } from './http-headers.js';
@@ -39,10 +42,12 @@ export class HttpFrontend implements ExchangeOwner {
   }
 
   /** A listening server for one `bind` line; all of a frontend's binds share its rules and counters. */
-  createServer(): http.Server {
+  createServer(bind?: BindAddress): http.Server {
     const t = this.section.timeouts;
     const headersTimeout = t.httpRequest ?? t.client ?? 0;
-    const server = http.createServer({
+    // `bind … ssl crt FILE`: the same server behind TLS (node:tls), the certificate and key from one PEM.
+    const create = bind?.ssl ? (o: http.ServerOptions) => https.createServer({ ...o, ...tlsCredentials(bind.ssl!.crt) }) : http.createServer;
+    const server = create({
       // Node answers 408 itself when headers take longer than this: `timeout http-request`.
       headersTimeout,
       requestTimeout: 0,
@@ -89,12 +94,17 @@ export class HttpFrontend implements ExchangeOwner {
       sourceAddress: req.socket.remoteAddress ?? '',
       httpVersion: req.httpVersion,
       counters: this.context.stickTables?.forRequest(),
+      tls: (req.socket as TLSSocket).encrypted === true,
     };
     const decision = routeRequest(this.section, facts, this.context.routables);
     switch (decision.action) {
       case 'deny':
         this.counters.deniedRequests++;
         this.answer(res, decision.status);
+        return;
+      case 'redirect':
+        this.responded(decision.status);
+        res.writeHead(decision.status, { location: decision.location, 'content-length': '0', 'cache-control': 'no-cache' }).end();
         return;
       case 'no-backend':
         this.answer(res, 503);

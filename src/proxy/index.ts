@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import type net from 'node:net';
 import { EnvironmentError } from '../errors.js';
-import type { ProxyConfig, ProxySection } from './config/model.js';
+import type { BindAddress, ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
 import { HttpFrontend, type HttpContext } from './http.js';
 import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
@@ -93,7 +93,7 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
     for (const section of config.frontends) {
       const create = frontendFor(section, { backends, routables: config.backends, stats, stickTables }, httpFrontends, tcpFrontends);
       for (const bind of section.binds) {
-        const server = create();
+        const server = create(bind);
         listeners.push(server);
         addresses.push(await listen(server, bind.host, bind.port, section.name));
       }
@@ -117,11 +117,11 @@ function frontendFor(
   context: HttpContext,
   httpFrontends: Map<string, HttpFrontend>,
   tcpFrontends: Map<string, TcpFrontend>,
-): () => net.Server {
+): (bind: BindAddress) => net.Server {
   if (section.mode === 'http') {
     const fe = new HttpFrontend(section, context);
     httpFrontends.set(section.name, fe);
-    return () => fe.createServer();
+    return (bind) => fe.createServer(bind);
   }
   const fe = new TcpFrontend(section, { backends: context.backends, routables: context.routables });
   tcpFrontends.set(section.name, fe);

@@ -8,6 +8,7 @@
 import { fetchSamples, uriPathWithQuery } from './fetch.js';
 import type { Acl, Condition, RequestFacts, RouteDecision, Sample, SourceRef } from './types.js';
 import type { TrackAction } from '../stick-table/types.js';
+import { redirectTo, withHeader } from './request-edits.js';
 
 /** The parts of a parsed proxy section the router needs (see config/model.ts). */
 export interface RoutableProxy {
@@ -22,9 +23,11 @@ export interface RoutableProxy {
 }
 
 export interface HttpRequestRuleLike {
-  action: 'deny' | 'allow' | 'track-sc';
+  action: 'deny' | 'allow' | 'track-sc' | 'redirect' | 'set-header';
   status: number;
   track?: TrackAction;
+  redirect?: { scheme: string; code: number };
+  header?: { name: string; value: string };
   condition?: Condition;
   where: SourceRef;
 }
@@ -35,10 +38,15 @@ class SampleCache {
   private cache?: Map<string, readonly Sample[]>;
   constructor(private readonly request: RequestFacts) {}
 
+  /** After a rule changed the request (set-header), fetch afresh. */
+  forget(): void {
+    this.cache = undefined;
+  }
+
   samples(acl: Acl, index: number): readonly Sample[] {
     const fetch = acl.expressions[index]!.fetch;
     // Stick counters change as track-sc rules run: read them afresh (HAProxy's SMP_F_VOL_TEST).
-    if (fetch.counter !== undefined) return fetchSamples(fetch, this.request);
+    if (fetch.counter !== undefined || this.request.payload) return fetchSamples(fetch, this.request);
     const key = fetch.name === 'hdr' ? `hdr:${(fetch.headerName ?? '').toLowerCase()}:${fetch.occurrence ?? 0}` : fetch.name;
     const cache = (this.cache ??= new Map());
     let found = cache.get(key);
@@ -103,6 +111,12 @@ function httpRequestVerdict(proxy: RoutableProxy, cache: SampleCache, request: R
       if (rule.track) request.counters?.track(rule.track, request.sourceAddress);
       continue;
     }
+    if (rule.action === 'set-header' && rule.header) {
+      request.headers = withHeader(request.headers, rule.header.name, rule.header.value);
+      cache.forget();
+      continue;
+    }
+    if (rule.action === 'redirect' && rule.redirect) return redirectTo(rule.redirect, request);
     if (rule.action === 'allow') return undefined;
     return { action: 'deny', status: rule.status, where: rule.where };
   }

@@ -37,6 +37,9 @@ const KEYWORDS: Readonly<Record<string, KeywordSpec>> = (() => {
   table['req.ver'] = { fetch: 'req.ver', match: 'str' };
   table['always_true'] = { fetch: 'always_true', match: 'bool' };
   table['always_false'] = { fetch: 'always_false', match: 'bool' };
+  table['ssl_fc'] = { fetch: 'ssl_fc', match: 'bool' };
+  table['req.ssl_sni'] = table['req_ssl_sni'] = { fetch: 'req.ssl_sni', match: 'str' };
+  table['req.ssl_hello_type'] = table['req_ssl_hello_type'] = { fetch: 'req.ssl_hello_type', match: 'int' };
   for (const fetch of ['sc_http_req_rate', 'sc_http_req_cnt'] as const) {
     table[fetch] = { fetch, match: 'int', counter: 'argument' };
     for (let n = 0; n < 3; n++) table[fetch.replace('sc_', `sc${n}_`)] = { fetch, match: 'int', counter: n };

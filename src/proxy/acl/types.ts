@@ -32,6 +32,10 @@ export interface RequestFacts {
    * without tcp-request inspection) and http-request rules do not run.
    */
   layer4Only?: boolean;
+  /** mode tcp under `tcp-request inspect-delay`: the bytes received so far (req.ssl_* fetches). */
+  payload?: Uint8Array;
+  /** The client connection is TLS this proxy terminated (`ssl_fc`). */
+  tls?: boolean;
   /** This request's stick counters (track-sc rules, sc_* fetches); absent: nothing is tracked. */
   counters?: StreamCounters;
 }
@@ -46,7 +50,7 @@ export type Sample =
 
 export type IpAddress = { family: 4; value: number } | { family: 6; bytes: Uint8Array };
 
-export type FetchName = 'path' | 'url' | 'method' | 'src' | 'hdr' | 'req.ver' | 'always_true' | 'always_false' | 'sc_http_req_rate' | 'sc_http_req_cnt';
+export type FetchName = 'path' | 'url' | 'method' | 'src' | 'hdr' | 'req.ver' | 'always_true' | 'always_false' | 'sc_http_req_rate' | 'sc_http_req_cnt' | 'ssl_fc' | 'req.ssl_sni' | 'req.ssl_hello_type';
 
 export interface FetchSpec {
   name: FetchName;
@@ -105,6 +109,8 @@ export interface Condition {
 
 export type RouteDecision =
   | { action: 'deny'; status: number; where: SourceRef }
+  /** `http-request redirect`: answered by the proxy with `status` and a Location. */
+  | { action: 'redirect'; status: number; location: string }
   | { action: 'backend'; backend: string }
   /** The request asks for the statistics page of this proxy (`stats uri`). */
   | { action: 'stats'; proxy: string }

@@ -12,6 +12,7 @@ import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
 import { parseDefaultServer, parseServer } from './server.js';
 import { parseStickTable } from '../stick-table/config.js';
+import { parseTcpRequest } from './tcp-request.js';
 import type { Word } from './tokenize.js';
 import { parseInteger, splitHostPort } from './values.js';
 
@@ -35,13 +36,23 @@ function parseBind(args: readonly Word[], ctx: SectionContext, keyword: Word): v
     const listenHost = host === '' || host === '*' ? '0.0.0.0' : host;
     ctx.section.binds.push({ host: listenHost, port: Number(port), where: where(ctx, spec) });
   }
+  const first = ctx.section.binds.length - spec.text.split(',').length;
+  let ssl = false;
+  let crt: string | undefined;
   for (let k = 1; k < args.length; k++) {
     const w = args[k]!;
     if (w.text === 'name') k++;
-    else if (w.text !== 'v4v6' && w.text !== 'v6only') {
-      throw new BadInputError(`bind option '${w.text}' is not supported by haplab`, where(ctx, w), 'haplab binds plain TCP; remove the option');
+    else if (w.text === 'ssl') ssl = true;
+    else if (w.text === 'crt') {
+      const file = args[++k];
+      if (!file || file.text === '') throw new BadInputError("'crt' expects a PEM file", where(ctx, w), 'write ssl crt /path/to/site.pem');
+      crt = file.text;
+    } else if (w.text !== 'v4v6' && w.text !== 'v6only') {
+      throw new BadInputError(`bind option '${w.text}' is not supported by haplab`, where(ctx, w), 'haplab supports ssl crt FILE, name, v4v6 and v6only; remove the option');
     }
   }
+  if (ssl && !crt) throw new BadInputError(`'bind ${spec.text}' : 'ssl' needs a certificate`, where(ctx, spec), 'add crt /path/to/site.pem (certificate and key in one PEM)');
+  if (ssl && crt) for (const b of ctx.section.binds.slice(first)) b.ssl = { crt };
 }
 
 export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
@@ -64,6 +75,7 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
   'default-server': { needs: 'backend', inDefaults: true, strict: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
   'http-request': { needs: 'any', inDefaults: 'named', parse: parseHttpRequest },
+  'tcp-request': { needs: 'any', inDefaults: 'named', parse: parseTcpRequest },
   'stick-table': {
     needs: 'any',
     inDefaults: false,
