@@ -37,9 +37,12 @@ export function rateLimitModel(frontends: FrontendSpec[]): Model {
         const { perAddress, stagger } = rateLimitSizes(facts.allowed);
         const addresses = await ctx.prober.clientAddresses(RATE_LIMIT_ADDRESSES);
         const planned: PlannedRequest[] = staggeredOrder(addresses.length, perAddress, stagger);
-        // One request at a time: each address's requests arrive in the order they are judged in.
-        const probes: Probe[] = planned.map((p) => ({ method: 'GET', path: '/', sourceAddress: addresses[p.address]!, connection: 'fresh' }));
-        const batch = (label: string) => ({ label, frontend: frontend.name, probes, options: { concurrency: 1 }, proxiesAtOnce: true });
+        // Each address is one session: its requests go one at a time on one connection (a new
+        // one after a refusal closes it), so they arrive in the order they are judged in; the
+        // addresses run side by side, so a slow machine stretches each burst by its own
+        // requests only, not everyone's.
+        const probes: Probe[] = planned.map((p) => ({ method: 'GET', path: '/', sourceAddress: addresses[p.address]!, connection: 'keepalive', session: `ratelimit-${p.address}` }));
+        const batch = (label: string) => ({ label, frontend: frontend.name, probes, options: { concurrency: addresses.length }, proxiesAtOnce: true });
 
         ctx.onStep?.(`ratelimit: ${probes.length} requests from ${addresses.length} addresses to ${frontend.name}`);
         const burst = await ctx.send(batch(`rate-limit burst to ${frontend.name}`));
