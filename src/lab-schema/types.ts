@@ -148,6 +148,8 @@ export interface FrontendSpec {
   defaultBackend: string;
   /** What this frontend demonstrates (ep04 has one frontend per example). */
   description?: string;
+  /** ep12: the words after `stick-table` (`type ip size 100k expire 30s store http_req_rate(10s)`). */
+  stickTable?: string;
 }
 
 export interface LabSpec {

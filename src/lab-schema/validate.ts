@@ -7,6 +7,7 @@ import { BadInputError } from '../errors.js';
 import { parseNetwork } from '../proxy/acl/ip.js';
 import { parseAclExpression } from '../proxy/acl/parse.js';
 import { tokenizeLine } from '../proxy/config/tokenize.js';
+import { parseStickTable } from '../proxy/stick-table/config.js';
 import { ruleWords, useBackendTarget } from './rule-words.js';
 import { Checker, isObj, MAX_LENGTH, tooLong, type SpecProblem } from './checker.js';
 import { labPathProblem } from './lab-paths.js';
@@ -19,7 +20,7 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 const HAPROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
 export const ACL_FETCHES = [
   'path', 'path_beg', 'path_end', 'path_sub', 'path_reg', 'path_dir', 'url', 'url_beg',
-  'src', 'method', 'hdr', 'req.hdr',
+  'src', 'method', 'hdr', 'req.hdr', 'sc_http_req_rate', 'sc0_http_req_rate', 'sc_http_req_cnt', 'sc0_http_req_cnt',
 ] as const;
 
 /** Validates a weight as HAProxy does: an integer 0..256. */
@@ -200,6 +201,17 @@ function checkFrontend(
   const dflt = c.string(f, 'defaultBackend', path);
   if (dflt && !backends.has(dflt)) c.fail([...path, 'defaultBackend'], `default backend ${JSON.stringify(dflt)} is not defined`, `define it under backends or use one of: ${[...backends].join(', ')}`);
 
+  if (f.stickTable !== undefined) {
+    const table = c.string(f, 'stickTable', path, undefined, MAX_LENGTH.criterion);
+    if (table !== undefined) {
+      try {
+        parseStickTable(tokenizeLine(table, { file: 'lab.yaml', line: 1 }, {}), () => ({ file: 'lab.yaml', line: 1 }));
+      } catch (err) {
+        if (!(err instanceof BadInputError)) throw err;
+        c.fail([...path, 'stickTable'], `stickTable ${JSON.stringify(table)}: ${err.message}`, err.hint);
+      }
+    }
+  }
   const acls = new Set<string>();
   c.list(f, 'acls', path, false).forEach((acl, j) => {
     const at = [...path, 'acls', j];
@@ -221,7 +233,7 @@ function checkFrontend(
     if (typeof rule !== 'string') return c.fail(at, 'a rule must be a string such as "use_backend NAME if ACL"');
     const long = tooLong(rule, MAX_LENGTH.rule);
     if (long) return c.fail(at, `rule #${j + 1} ${long}`);
-    checkRule(c, rule, at, backends, acls);
+    checkRule(c, rule, at, backends, acls, f.stickTable !== undefined);
   });
 }
 
@@ -238,11 +250,15 @@ function checkBackendMode(c: Checker, b: unknown, path: (string | number)[], fro
   }
 }
 
-function checkRule(c: Checker, rule: string, at: (string | number)[], backends: Set<string>, acls: Set<string>): void {
+function checkRule(c: Checker, rule: string, at: (string | number)[], backends: Set<string>, acls: Set<string>, hasTable: boolean): void {
   const words = ruleWords(rule);
   if (!words) return c.fail(at, `rule ${JSON.stringify(rule)} cannot be read: a quote is left open`, 'close the quote, or write the rule without quotes');
   let rest: string[];
-  if (words[0] === 'use_backend') {
+  if (words[0] === 'http-request' && /^track-sc[0-2]$/.test(words[1] ?? '')) {
+    if (words[2] !== 'src') return c.fail(at, `${words[1]} ${JSON.stringify(words[2] ?? '')}: haplab tracks only by src`, `write "http-request ${words[1]} src"`);
+    if (!hasTable) return c.fail(at, `rule ${JSON.stringify(rule)} tracks into this frontend's stick table, which it does not declare`, 'add stickTable: "type ip size 100k expire 30s store http_req_rate(10s)" to the frontend');
+    rest = words.slice(3);
+  } else if (words[0] === 'use_backend') {
     const target = words[1] ?? '';
     if (!backends.has(target)) c.fail(at, `use_backend names undefined backend ${JSON.stringify(target)}`, `define it under backends or use one of: ${[...backends].join(', ')}`);
     rest = words.slice(2);
@@ -253,12 +269,24 @@ function checkRule(c: Checker, rule: string, at: (string | number)[], backends: 
       rest = rest.slice(2);
     }
   } else {
-    return c.fail(at, `unsupported rule ${JSON.stringify(rule)}`, 'use "use_backend NAME if|unless COND" or "http-request deny [deny_status N] if|unless COND"');
+    return c.fail(at, `unsupported rule ${JSON.stringify(rule)}`, 'use "use_backend NAME if|unless COND", "http-request deny [deny_status N] if|unless COND" or "http-request track-sc0 src"');
   }
   if (rest.length === 0) return;
   if (rest[0] !== 'if' && rest[0] !== 'unless') return c.fail(at, `expected 'if' or 'unless' in ${JSON.stringify(rule)}`);
-  for (const word of rest.slice(1)) {
+  const condition = rest.slice(1);
+  for (let k = 0; k < condition.length; k++) {
+    const word = condition[k]!;
     if (word === 'or' || word === '||') continue;
+    if (word === '{' || word === '!{') {
+      // An anonymous ACL: read like a named one's criterion.
+      const close = condition.indexOf('}', k + 1);
+      if (close < 0) return c.fail(at, `rule ${JSON.stringify(rule)}: '{' without its '}'`, "close the anonymous ACL with ' }'");
+      const criterion = condition.slice(k + 1, close).join(' ');
+      const problem = aclCriterionProblem('(anonymous)', criterion);
+      if (problem) c.fail(at, problem.message, problem.hint);
+      k = close;
+      continue;
+    }
     const name = word.replace(/^!/, '');
     if (!acls.has(name)) c.fail(at, `rule uses undefined ACL ${JSON.stringify(name)}`, `define it under acls of this frontend`);
   }

@@ -8,24 +8,29 @@
  * to the same code.
  */
 import net from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import { addressInNetwork, parseIp, parseNetwork, type IpNetwork } from './acl/ip.js';
 import type { RequestFacts, RouteDecision } from './acl/types.js';
-import type { ProxySection } from './config/model.js';
+import type { BindAddress, ProxySection } from './config/model.js';
 import { hasHeader, uriAuthority } from './http-headers.js';
 import { ClientConnection, type ConnectionOwner } from './http1/client-connection.js';
 import { Exchange, type ExchangeOwner, type OutgoingRequest } from './http1/exchange.js';
 import type { HeaderLines } from './http1/header-lines.js';
 import { RequestPickContext } from './http1/pick-context.js';
 import type { RequestHead } from './http1/request-head.js';
-import { simpleResponse, upstreamRequestHead } from './http1/serialize.js';
+import { simpleResponse, upstreamRequestHead, type HeaderEdits } from './http1/serialize.js';
 import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
 import { statsAnswer, type StatsSource } from './stats-page.js';
+import type { StickTables } from './stick-table/index.js';
+import { tlsCredentials } from './tls/credentials.js';
 
 export interface HttpContext {
   backends: ReadonlyMap<string, RuntimeBackend>;
   routables: ReadonlyMap<string, RoutableProxy>;
   stats: StatsSource;
+  /** Present when some rule tracks stick counters: each request then gets its own. */
+  stickTables?: StickTables;
 }
 
 export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
@@ -51,11 +56,27 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
   }
 
   /** A listening server for one `bind` line; all of a frontend's binds share its rules and counters. */
-  createServer(): net.Server {
-    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptConnection(socket));
+  createServer(bind?: BindAddress): net.Server {
+    // `bind … ssl crt FILE`: the same connections behind TLS (node:tls), certificate and key
+    // from one PEM. Not half-open there: a client that leaves mid-handshake must not hold the
+    // socket (it never reaches acceptConnection, so closing the proxy could not end it).
+    const server = bind?.ssl
+      ? tls.createServer({ noDelay: true, ...tlsCredentials(bind.ssl.crt) }, (socket) => this.acceptConnection(socket))
+      : net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.acceptConnection(socket));
+    if (bind?.ssl) this.trackHandshakes(server);
     if (this.section.maxconn) server.maxConnections = this.section.maxconn;
     server.once('close', () => this.stopSweep());
     return server;
+  }
+
+  /** Raw sockets of a TLS listener, handshakes included, so that closing the proxy ends them all. */
+  private readonly handshaking = new Set<net.Socket>();
+
+  private trackHandshakes(server: net.Server): void {
+    server.on('connection', (raw: net.Socket) => {
+      this.handshaking.add(raw);
+      raw.once('close', () => this.handshaking.delete(raw));
+    });
   }
 
   /** Serves HTTP/1.x on a connected socket (plain or TLS). */
@@ -78,6 +99,8 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
       headers: head.rawHeaders,
       sourceAddress: conn.socket.remoteAddress ?? '',
       httpVersion: head.minor === 1 ? '1.1' : '1.0',
+      counters: this.context.stickTables?.forRequest(),
+      tls: (conn.socket as TLSSocket).encrypted === true,
     };
     const decision = this.decide(facts);
     switch (decision.action) {
@@ -85,6 +108,13 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
         this.counters.deniedRequests++;
         conn.answer(decision.status);
         return undefined;
+      case 'redirect': {
+        this.responded(decision.status);
+        const keepAlive = conn.keepAliveAfterAnswer();
+        const headers = ['location', decision.location, 'content-length', '0', 'cache-control', 'no-cache'];
+        conn.answerWith(simpleResponse(decision.status, REDIRECT_REASON[decision.status] ?? 'Found', headers, EMPTY, keepAlive, head.method === 'HEAD'), keepAlive);
+        return undefined;
+      }
       case 'no-backend':
         conn.answer(503);
         return undefined;
@@ -168,6 +198,7 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
   /** Ends every client connection (the proxy is closing). */
   destroyConnections(): void {
     for (const conn of this.connections) conn.socket.destroy();
+    for (const raw of this.handshaking) raw.destroy();
   }
 }
 
@@ -182,9 +213,12 @@ function outgoing(
 ): OutgoingRequest {
   const keepAlive = backend.section.options.httpKeepAlive;
   const authority = head.hasHost ? undefined : uriAuthority(head.uri);
-  // Persistence (persist/) may name the server and take its own cookie out of what the server sees.
-  const persisted = backend.persistence?.request(head.rawHeaders, facts.sourceAddress);
-  const cookies = persisted && persisted.rawHeaders !== head.rawHeaders ? cookieValues(persisted.rawHeaders) : undefined;
+  // `http-request set-header` rules edit facts.headers; persistence (persist/) may name the
+  // server and take its own cookie out of what the server sees.
+  const ruled = facts.headers as readonly string[];
+  const persisted = backend.persistence?.request(ruled, facts.sourceAddress);
+  const sent = persisted?.rawHeaders ?? ruled;
+  const edits = sent !== head.rawHeaders ? headerEdits(head.rawHeaders, sent) : undefined;
   let built: Buffer | undefined;
   let builtFor: RuntimeServer | undefined;
   return {
@@ -195,16 +229,34 @@ function outgoing(
     upstreamHead(server: RuntimeServer): Buffer {
       const perServer = !head.hasHost && authority === undefined;
       if (built && (!perServer || builtFor === server)) return built;
-      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive, cookies });
+      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive, edits });
       builtFor = server;
       return built;
     },
   };
 }
 
-/** The Cookie header values of a rawHeaders list. */
-function cookieValues(rawHeaders: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let k = 0; k < rawHeaders.length; k += 2) if (rawHeaders[k]!.toLowerCase() === 'cookie') values.push(rawHeaders[k + 1]!);
-  return values;
+const EMPTY = Buffer.alloc(0);
+const REDIRECT_REASON: Record<number, string> = { 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 307: 'Temporary Redirect', 308: 'Permanent Redirect' };
+
+/**
+ * What the server must see instead of the client's lines: every header name whose values
+ * changed loses its lines, and its new values go at the end (as HAProxy's set-header does).
+ */
+export function headerEdits(original: readonly string[], edited: readonly string[]): HeaderEdits | undefined {
+  const values = (raw: readonly string[]) => {
+    const byName = new Map<string, string[]>();
+    for (let k = 0; k + 1 < raw.length; k += 2) {
+      const name = raw[k]!.toLowerCase();
+      (byName.get(name) ?? byName.set(name, []).get(name)!).push(raw[k + 1]!);
+    }
+    return byName;
+  };
+  const before = values(original);
+  const after = values(edited);
+  const drop = [...new Set([...before.keys(), ...after.keys()])].filter((n) => (before.get(n) ?? []).join('\n') !== (after.get(n) ?? []).join('\n'));
+  if (drop.length === 0) return undefined;
+  const add: string[] = [];
+  for (let k = 0; k + 1 < edited.length; k += 2) if (drop.includes(edited[k]!.toLowerCase())) add.push(edited[k]!, edited[k + 1]!);
+  return { drop, add };
 }

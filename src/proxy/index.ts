@@ -4,13 +4,14 @@
  */
 import type net from 'node:net';
 import { EnvironmentError } from '../errors.js';
-import type { ProxyConfig, ProxySection } from './config/model.js';
+import type { BindAddress, ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
-import { HttpFrontend } from './http.js';
+import { HttpFrontend, type HttpContext } from './http.js';
 import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
 import { startRuntimeApi } from './runtime-api.js';
 import type { StatsSource } from './stats-page.js';
 import { TcpFrontend } from './tcp.js';
+import { monotonicClock, stickTablesOf, type Clock } from './stick-table/index.js';
 
 export { checkStartable, loadConfigFile, parseConfig } from './config/index.js';
 export type { ProxyConfig } from './config/model.js';
@@ -21,6 +22,8 @@ export interface StartOptions {
   balancerFactory?: BalancerFactory;
   /** Run health checks for servers with `check` (default true). */
   healthChecks?: boolean;
+  /** The stick tables' clock (ms); tests may drive it. Default: the system's. */
+  clock?: Clock;
 }
 
 export interface ListeningAddress {
@@ -66,6 +69,7 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   const backends = new Map<string, RuntimeBackend>();
   for (const [name, section] of config.backends) backends.set(name, new RuntimeBackend(section, factory));
 
+  const stickTables = stickTablesOf(config.proxies, options.clock ?? monotonicClock);
   const httpFrontends = new Map<string, HttpFrontend>();
   const tcpFrontends = new Map<string, TcpFrontend>();
   const stats: StatsSource = {
@@ -87,9 +91,9 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   const addresses: ListeningAddress[] = [];
   try {
     for (const section of config.frontends) {
-      const create = frontendFor(section, backends, config, stats, httpFrontends, tcpFrontends);
+      const create = frontendFor(section, { backends, routables: config.backends, stats, stickTables }, httpFrontends, tcpFrontends);
       for (const bind of section.binds) {
-        const server = create();
+        const server = create(bind);
         listeners.push(server);
         addresses.push(await listen(server, bind.host, bind.port, section.name));
       }
@@ -111,18 +115,16 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
 
 function frontendFor(
   section: ProxySection,
-  backends: Map<string, RuntimeBackend>,
-  config: ProxyConfig,
-  stats: StatsSource,
+  context: HttpContext,
   httpFrontends: Map<string, HttpFrontend>,
   tcpFrontends: Map<string, TcpFrontend>,
-): () => net.Server {
+): (bind: BindAddress) => net.Server {
   if (section.mode === 'http') {
-    const fe = new HttpFrontend(section, { backends, routables: config.backends, stats });
+    const fe = new HttpFrontend(section, context);
     httpFrontends.set(section.name, fe);
-    return () => fe.createServer();
+    return (bind) => fe.createServer(bind);
   }
-  const fe = new TcpFrontend(section, { backends, routables: config.backends });
+  const fe = new TcpFrontend(section, { backends: context.backends, routables: context.routables });
   tcpFrontends.set(section.name, fe);
   return () => fe.createServer();
 }

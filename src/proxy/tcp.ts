@@ -11,6 +11,7 @@ import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import type { RequestFacts } from './acl/types.js';
 import type { ProxySection } from './config/model.js';
 import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
+import { inspectContent } from './tcp-inspect.js';
 
 export interface TcpContext {
   backends: ReadonlyMap<string, RuntimeBackend>;
@@ -43,6 +44,15 @@ export class TcpFrontend {
     });
     client.on('error', () => client.destroy());
     const facts: RequestFacts = { method: '', uri: '', headers: [], sourceAddress: client.remoteAddress ?? '', layer4Only: true };
+    const inspect = this.section.tcpRequest;
+    if (inspect && inspect.content.length > 0) {
+      inspectContent(client, facts, inspect, (accepted) => (accepted ? this.route(client, facts) : client.destroy()));
+      return;
+    }
+    this.route(client, facts);
+  }
+
+  private route(client: Socket, facts: RequestFacts): void {
     const decision = routeRequest(this.section, facts, this.context.routables);
     const backend = decision.action === 'backend' ? this.context.backends.get(decision.backend) : undefined;
     if (!backend) {

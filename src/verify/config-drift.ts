@@ -8,7 +8,7 @@
  * argument) and hash-type, servers removed or added, their order, weight, backup,
  * disabled and check (with its inter/fall/rise and the backend's httpchk), and session persistence (the cookie line, each server's cookie,
  * the stick table and `stick on`, option redispatch); per frontend, mode, default_backend, and the acl / use_backend /
- * http-request lines removed or added (compared as written, comments and spacing aside) or reordered.
+ * http-request / stick-table lines removed or added (compared as written, comments and spacing aside) or reordered.
  * Not compared: addresses and ports (a runtime moves them), timeouts, logging.
  */
 import { tokenizeLine, type ProxyConfig, type ProxySection, type ServerConfig } from '../proxy/config/index.js';
@@ -71,13 +71,14 @@ function frontendDrift(run: ProxySection, runText: string, lab: ProxySection, la
   return out;
 }
 
-/** The acl, use_backend and http-request lines of a section, each as its words joined by one space. */
+/** The acl, use_backend, http-request and stick-table lines of a section, each as its words joined by one space. */
 function ruleLines(section: ProxySection, text: string): string[] {
   const lines = text.split('\n');
   const where = [
     ...[...section.acls.values()].flatMap((a) => a.expressions.map((e) => e.where)),
     ...section.httpRequestRules.map((r) => r.where),
     ...section.switchingRules.map((r) => r.where),
+    ...(section.stickTable?.where ? [section.stickTable.where] : []),
   ];
   const numbers = [...new Set(where.map((w) => w.line))].sort((a, b) => a - b);
   return numbers.map((n) => tokenizeLine(lines[n - 1] ?? '', { file: '', line: n }, {}).map((w) => w.text).join(' '));

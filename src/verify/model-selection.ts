@@ -13,6 +13,8 @@ import { healthModel, healthTargets } from './models/health.js';
 import { randomModel } from './models/random.js';
 import { roundRobinModel } from './models/roundrobin.js';
 import { tcpModel } from './models/tcp.js';
+import { isRateLimited } from './models/rate-limit-plan.js';
+import { rateLimitModel } from './models/rate-limit.js';
 import type { Model } from './models/types.js';
 
 export { algorithmName } from './algorithm-name.js';
@@ -36,7 +38,9 @@ export function selectModels(spec: LabSpec): Selection {
   const notes: string[] = [];
   const backend = primaryBackend(spec);
   const http = spec.frontends.filter((f) => f.mode === 'http');
-  const aclFrontends = http.filter((f) => (f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0);
+  // A frontend that tracks clients is judged over time by the rate-limit model, not probe by probe.
+  const rateLimited = http.filter(isRateLimited);
+  const aclFrontends = http.filter((f) => !isRateLimited(f) && ((f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0));
   const plain = http.find((f) => f.defaultBackend === backend.name && !(f.rules?.length));
   // Balancing first: its counts are the report's bar chart.
   if (activeServers(backend).length >= 2 && plain) {
@@ -50,6 +54,7 @@ export function selectModels(spec: LabSpec): Selection {
   if (aclFrontends.length) models.push(aclModel(aclFrontends));
   if (persistenceTargets(spec).length) models.push(persistenceModel(spec));
   if (healthTargets(spec).length) models.push(healthModel(spec));
+  if (rateLimited.length) models.push(rateLimitModel(rateLimited));
   // Where a rule written this way could be bypassed at the backend, the learner is told.
   for (const f of aclFrontends) notes.push(...aclBypassWarnings(f).map((w) => `warning: ${w}`));
   return { models, notes };

@@ -174,6 +174,43 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   {
+    lab: 'hlmut-ep12-limit-8',
+    episode: 'ep12',
+    what: 'the limit lowered from `gt 10` to `gt 8`',
+    mutate: (cfg) => replaceOnce(cfg, /(sc_http_req_rate\(0\)) gt 10 \}$/m, '$1 gt 8 }'),
+    // Every address gets 8 answers, not 10, in the burst and again after the reset.
+    failing: ['ratelimit.http_front.limit', 'ratelimit.http_front.reset'],
+    passing: ['ratelimit.http_front.independent'],
+    drift: ['frontend http_front: `http-request deny deny_status 429 if { sc_http_req_rate(0) gt 10 }` removed, `http-request deny deny_status 429 if { sc_http_req_rate(0) gt 8 }` added'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'ratelimit.http_front.limit')!;
+      expect(check.observed).toMatch(/8×200 api, 4×429/);
+    },
+  },
+  {
+    lab: 'hlmut-ep12-no-tracking',
+    episode: 'ep12',
+    what: 'the `http-request track-sc0 src` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*http-request track-sc0 src\n/m, ''),
+    // Nothing is tracked: sc_http_req_rate(0) finds nothing, the deny never applies.
+    failing: ['ratelimit.http_front.limit', 'ratelimit.http_front.independent', 'ratelimit.http_front.reset'],
+    passing: ['stats.lbtot'],
+    drift: ['frontend http_front: `http-request track-sc0 src` removed'],
+    more(report) {
+      expect(report.checks.find((c) => c.name === 'ratelimit.http_front.independent')!.observed).toMatch(/no request was refused with 429/);
+    },
+  },
+  {
+    lab: 'hlmut-ep12-period-10s',
+    episode: 'ep12',
+    what: 'the period lengthened from `http_req_rate(2s)` to the episode\'s `http_req_rate(10s)`',
+    mutate: (cfg) => replaceOnce(cfg, /store http_req_rate\(2s\)$/m, 'store http_req_rate(10s)'),
+    // The burst counts the same; 4 s later the old requests still weigh, so the limit has not come back.
+    failing: ['ratelimit.http_front.reset'],
+    passing: ['ratelimit.http_front.limit', 'ratelimit.http_front.independent'],
+    drift: ['frontend http_front: `stick-table type ip size 100k expire 30s store http_req_rate(2s)` removed, `stick-table type ip size 100k expire 30s store http_req_rate(10s)` added'],
+  },
+  {
     lab: 'hlmut-ep09-no-server3',
     episode: 'ep09',
     what: 'the `server server3` line deleted',

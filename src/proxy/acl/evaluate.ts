@@ -7,6 +7,8 @@
  */
 import { fetchSamples, uriPathWithQuery } from './fetch.js';
 import type { Acl, Condition, RequestFacts, RouteDecision, Sample, SourceRef } from './types.js';
+import type { TrackAction } from '../stick-table/types.js';
+import { redirectTo, withHeader } from './request-edits.js';
 
 /** The parts of a parsed proxy section the router needs (see config/model.ts). */
 export interface RoutableProxy {
@@ -21,8 +23,11 @@ export interface RoutableProxy {
 }
 
 export interface HttpRequestRuleLike {
-  action: 'deny' | 'allow';
+  action: 'deny' | 'allow' | 'track-sc' | 'redirect' | 'set-header';
   status: number;
+  track?: TrackAction;
+  redirect?: { scheme: string; code: number };
+  header?: { name: string; value: string };
   condition?: Condition;
   where: SourceRef;
 }
@@ -33,8 +38,15 @@ class SampleCache {
   private cache?: Map<string, readonly Sample[]>;
   constructor(private readonly request: RequestFacts) {}
 
+  /** After a rule changed the request (set-header), fetch afresh. */
+  forget(): void {
+    this.cache = undefined;
+  }
+
   samples(acl: Acl, index: number): readonly Sample[] {
     const fetch = acl.expressions[index]!.fetch;
+    // Stick counters change as track-sc rules run: read them afresh (HAProxy's SMP_F_VOL_TEST).
+    if (fetch.counter !== undefined || this.request.payload) return fetchSamples(fetch, this.request);
     const key = fetch.name === 'hdr' ? `hdr:${(fetch.headerName ?? '').toLowerCase()}:${fetch.occurrence ?? 0}` : fetch.name;
     const cache = (this.cache ??= new Map());
     let found = cache.get(key);
@@ -92,9 +104,19 @@ function applies(condition: Condition | undefined, cache: SampleCache): boolean 
 }
 
 /** Runs `http-request` rules; returns the deny that ends them, if any. */
-function httpRequestVerdict(proxy: RoutableProxy, cache: SampleCache): RouteDecision | undefined {
+function httpRequestVerdict(proxy: RoutableProxy, cache: SampleCache, request: RequestFacts): RouteDecision | undefined {
   for (const rule of proxy.httpRequestRules) {
     if (!applies(rule.condition, cache)) continue;
+    if (rule.action === 'track-sc') {
+      if (rule.track) request.counters?.track(rule.track, request.sourceAddress);
+      continue;
+    }
+    if (rule.action === 'set-header' && rule.header) {
+      request.headers = withHeader(request.headers, rule.header.name, rule.header.value);
+      cache.forget();
+      continue;
+    }
+    if (rule.action === 'redirect' && rule.redirect) return redirectTo(rule.redirect, request);
     if (rule.action === 'allow') return undefined;
     return { action: 'deny', status: rule.status, where: rule.where };
   }
@@ -112,7 +134,7 @@ export function routeRequest(
 ): RouteDecision {
   const cache = new SampleCache(request);
   const http = !request.layer4Only;
-  const denied = http ? httpRequestVerdict(frontend, cache) : undefined;
+  const denied = http ? httpRequestVerdict(frontend, cache, request) : undefined;
   if (denied) return denied;
   if (http && isStatsRequest(frontend, request)) return { action: 'stats', proxy: frontend.name };
 
@@ -128,7 +150,7 @@ export function routeRequest(
 
   const backend = backends?.get(backendName);
   if (http && backend && backend !== frontend) {
-    const deniedByBackend = httpRequestVerdict(backend, cache);
+    const deniedByBackend = httpRequestVerdict(backend, cache, request);
     if (deniedByBackend) return deniedByBackend;
     if (isStatsRequest(backend, request)) return { action: 'stats', proxy: backend.name };
   }

@@ -7,6 +7,7 @@
  *     header, trimmed of spaces and tabs, commas inside double quotes not splitting.
  */
 import { parseIp } from './ip.js';
+import { sslHelloSni, sslHelloType } from '../tls/client-hello.js';
 import type { FetchSpec, RequestFacts, Sample } from './types.js';
 
 const NO_SAMPLES: readonly Sample[] = [];
@@ -41,6 +42,24 @@ export function fetchSamples(fetch: FetchSpec, request: RequestFacts): readonly 
       return [{ kind: 'bool', value: true }];
     case 'always_false':
       return [{ kind: 'bool', value: false }];
+    case 'req.ssl_sni': {
+      const sni = request.payload ? sslHelloSni(request.payload) : undefined;
+      return typeof sni === 'string' ? [{ kind: 'str', value: sni }] : NO_SAMPLES;
+    }
+    case 'req.ssl_hello_type': {
+      const type = request.payload ? sslHelloType(request.payload) : undefined;
+      return typeof type === 'number' ? [{ kind: 'int', value: type }] : NO_SAMPLES;
+    }
+    case 'ssl_fc':
+      return [{ kind: 'bool', value: request.tls === true }];
+    case 'sc_http_req_rate':
+    case 'sc_http_req_cnt': {
+      // Nothing tracked on this counter: the fetch fails and the ACL does not match.
+      const counters = request.counters;
+      const n = fetch.counter ?? 0;
+      const value = fetch.name === 'sc_http_req_rate' ? counters?.httpReqRate(n) : counters?.httpReqCnt(n);
+      return value === undefined ? NO_SAMPLES : [{ kind: 'int', value }];
+    }
   }
 }
 

@@ -123,6 +123,8 @@ export function compileMatch(method: MatchMethod, patterns: readonly string[], i
     }
     case 'ip':
       return compileIp(patterns);
+    case 'int':
+      return compileInt(patterns);
     case 'method': {
       const known = new Set(patterns.filter((p) => KNOWN_METHODS.has(p)));
       const others = patterns.filter((p) => !KNOWN_METHODS.has(p)).map(fold);
@@ -152,6 +154,46 @@ function compileIp(patterns: readonly string[]): SampleTest {
     for (const s of samples) {
       if (s.kind !== 'ip') continue;
       for (const net of networks) if (addressInNetwork(s.value, net)) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * Integer patterns as HAProxy's acl.c and pat_parse_int read them: `N`, a range `N:M`,
+ * `:M` or `N:`, and the operators eq, ge, gt, le, lt, each applying to the numbers after it
+ * (`gt 20` is `21:`).
+ */
+export function parseIntPatterns(patterns: readonly string[]): Array<{ min: number; max: number }> {
+  const ranges: Array<{ min: number; max: number }> = [];
+  let operator = 'eq';
+  for (const p of patterns) {
+    if (['eq', 'ge', 'gt', 'le', 'lt'].includes(p)) {
+      operator = p;
+      continue;
+    }
+    const range = /^(-?\d*):(-?\d*)$/.exec(p);
+    if (range && (range[1] !== '' || range[2] !== '')) {
+      ranges.push({ min: range[1] === '' ? -Infinity : Number(range[1]), max: range[2] === '' ? Infinity : Number(range[2]) });
+      continue;
+    }
+    if (!/^-?\d+$/.test(p)) throw new PatternError(`'${p}' is not an integer value`);
+    const n = Number(p);
+    const byOperator: Record<string, { min: number; max: number }> = {
+      eq: { min: n, max: n }, ge: { min: n, max: Infinity }, gt: { min: n + 1, max: Infinity },
+      le: { min: -Infinity, max: n }, lt: { min: -Infinity, max: n - 1 },
+    };
+    ranges.push(byOperator[operator]!);
+  }
+  return ranges;
+}
+
+function compileInt(patterns: readonly string[]): SampleTest {
+  const ranges = parseIntPatterns(patterns);
+  return (samples) => {
+    for (const s of samples) {
+      if (s.kind !== 'int') continue;
+      for (const r of ranges) if (s.value >= r.min && s.value <= r.max) return true;
     }
     return false;
   };

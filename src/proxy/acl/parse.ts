@@ -14,6 +14,8 @@ interface KeywordSpec {
   match: MatchMethod;
   /** hdr-like: takes an optional (name[,occurrence]) argument. */
   headerArgument?: boolean;
+  /** sc_*: the stick counter is the argument (`sc_http_req_rate(0)`); scN_*: fixed by the name. */
+  counter?: 'argument' | number;
 }
 
 /** ACL keywords (src/http_acl.c) and sample fetches usable directly in an ACL. */
@@ -35,6 +37,13 @@ const KEYWORDS: Readonly<Record<string, KeywordSpec>> = (() => {
   table['req.ver'] = { fetch: 'req.ver', match: 'str' };
   table['always_true'] = { fetch: 'always_true', match: 'bool' };
   table['always_false'] = { fetch: 'always_false', match: 'bool' };
+  table['ssl_fc'] = { fetch: 'ssl_fc', match: 'bool' };
+  table['req.ssl_sni'] = table['req_ssl_sni'] = { fetch: 'req.ssl_sni', match: 'str' };
+  table['req.ssl_hello_type'] = table['req_ssl_hello_type'] = { fetch: 'req.ssl_hello_type', match: 'int' };
+  for (const fetch of ['sc_http_req_rate', 'sc_http_req_cnt'] as const) {
+    table[fetch] = { fetch, match: 'int', counter: 'argument' };
+    for (let n = 0; n < 3; n++) table[fetch.replace('sc_', `sc${n}_`)] = { fetch, match: 'int', counter: n };
+  }
   return table;
 })();
 
@@ -42,7 +51,7 @@ export const SUPPORTED_FETCHES = Object.keys(KEYWORDS).sort();
 
 const MATCH_NAMES: Readonly<Record<string, MatchMethod | 'unsupported'>> = {
   found: 'found', bool: 'bool', str: 'str', beg: 'beg', end: 'end', sub: 'sub', reg: 'reg',
-  dir: 'dir', dom: 'dom', len: 'len', ip: 'ip', int: 'unsupported', bin: 'unsupported', regm: 'unsupported',
+  dir: 'dir', dom: 'dom', len: 'len', ip: 'ip', int: 'int', bin: 'unsupported', regm: 'unsupported',
 };
 
 /** Predefined ACLs (doc §7.4) that haplab can evaluate, as the lines that define them. */
@@ -93,6 +102,15 @@ function parseFetchWord(word: Word, ctx: AclParseContext, aclName: string): { sp
   }
   const rest = text.slice(end);
   const fetch: FetchSpec = { name: spec.fetch };
+  if (typeof spec.counter === 'number') fetch.counter = spec.counter;
+  if (spec.counter === 'argument') {
+    const n = /^\((\d+)\)$/.exec(rest);
+    if (!n || Number(n[1]) > 2) {
+      throw new BadInputError(`'${name}' expects a stick counter number from 0 to 2 in ACL expression '${text}'`, at(ctx, word), `write ${name}(0)`);
+    }
+    fetch.counter = Number(n[1]);
+    return { spec, fetch };
+  }
   if (rest === '') return { spec, fetch };
   const args = /^\(([^)]*)\)(.*)$/.exec(rest);
   if (!args) {
@@ -149,6 +167,9 @@ export function parseAclExpression(words: readonly Word[], aclName: string, ctx:
       }
       if (method === 'unsupported') {
         throw new BadInputError(`matching method '${methodWord.text}' is not supported by haplab`, at(ctx, methodWord), 'use str, beg, end, sub, reg, dir, dom, len, ip or found');
+      }
+      if (method === 'int' && spec.match !== 'int') {
+        throw new BadInputError(`matching method 'int' cannot be used with fetch keyword '${fetchWord.text}' in haplab`, at(ctx, methodWord), 'haplab compares integers from sc_* fetches only');
       }
       if (method === 'ip' && spec.fetch !== 'src') {
         throw new BadInputError(`matching method 'ip' cannot be used with fetch keyword '${fetchWord.text}' in haplab`, at(ctx, methodWord), "use 'src' for addresses");

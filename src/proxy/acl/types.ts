@@ -4,6 +4,8 @@
  * match method and patterns; a condition is an OR of AND-ed, possibly negated, ACLs.
  */
 
+import type { StreamCounters } from '../stick-table/types.js';
+
 /** Where a config construct was written, for error messages and reports. */
 export interface SourceRef {
   file: string;
@@ -30,6 +32,12 @@ export interface RequestFacts {
    * without tcp-request inspection) and http-request rules do not run.
    */
   layer4Only?: boolean;
+  /** mode tcp under `tcp-request inspect-delay`: the bytes received so far (req.ssl_* fetches). */
+  payload?: Uint8Array;
+  /** The client connection is TLS this proxy terminated (`ssl_fc`). */
+  tls?: boolean;
+  /** This request's stick counters (track-sc rules, sc_* fetches); absent: nothing is tracked. */
+  counters?: StreamCounters;
 }
 
 /** What a fetch produced: one request can give several values (a header with commas). */
@@ -37,17 +45,20 @@ export type Sample =
   | { kind: 'str'; value: string }
   | { kind: 'method'; value: string }
   | { kind: 'ip'; value: IpAddress }
-  | { kind: 'bool'; value: boolean };
+  | { kind: 'bool'; value: boolean }
+  | { kind: 'int'; value: number };
 
 export type IpAddress = { family: 4; value: number } | { family: 6; bytes: Uint8Array };
 
-export type FetchName = 'path' | 'url' | 'method' | 'src' | 'hdr' | 'req.ver' | 'always_true' | 'always_false';
+export type FetchName = 'path' | 'url' | 'method' | 'src' | 'hdr' | 'req.ver' | 'always_true' | 'always_false' | 'sc_http_req_rate' | 'sc_http_req_cnt' | 'ssl_fc' | 'req.ssl_sni' | 'req.ssl_hello_type';
 
 export interface FetchSpec {
   name: FetchName;
   /** hdr(NAME[,OCC]): header name ('' for every header) and occurrence (0: all). */
   headerName?: string;
   occurrence?: number;
+  /** sc_*(N) / scN_*: the stick counter read. */
+  counter?: number;
 }
 
 export type MatchMethod =
@@ -62,6 +73,8 @@ export type MatchMethod =
   | 'dom'
   | 'len'
   | 'ip'
+  /** Integers and ranges, with eq/ge/gt/le/lt (HAProxy's pat_match_int). */
+  | 'int'
   /** `method` ACL keyword: known methods by identity, others as strings (HAProxy's pat_match_meth). */
   | 'method';
 
@@ -96,6 +109,8 @@ export interface Condition {
 
 export type RouteDecision =
   | { action: 'deny'; status: number; where: SourceRef }
+  /** `http-request redirect`: answered by the proxy with `status` and a Location. */
+  | { action: 'redirect'; status: number; location: string }
   | { action: 'backend'; backend: string }
   /** The request asks for the statistics page of this proxy (`stats uri`). */
   | { action: 'stats'; proxy: string }

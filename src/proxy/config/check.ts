@@ -58,6 +58,20 @@ export function checkConfig(config: ProxyConfig): void {
     if (proxy.defaultBackend) checkTarget(config, proxy, proxy.defaultBackend.name, proxy.defaultBackend.where, 'default_backend');
   }
 
+  // A track-sc rule needs a table: its section's own, or the one it names.
+  for (const proxy of config.proxies) {
+    for (const rule of proxy.httpRequestRules) {
+      const table = rule.track?.table;
+      if (table !== undefined && !config.proxies.some((p) => p.name === table && p.stickTable)) {
+        throw new BadInputError(
+          `Proxy '${proxy.name}': unable to find table '${table}' referenced by track-sc${rule.track!.counter}`,
+          rule.where,
+          table === proxy.name ? `add a stick-table line to ${proxy.kind} '${proxy.name}', or name another section's with 'table NAME'` : `declare a stick-table in a section named '${table}'`,
+        );
+      }
+    }
+  }
+
   for (const frontend of config.frontends) {
 
     if (frontend.binds.length === 0) {

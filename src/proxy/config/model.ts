@@ -5,6 +5,7 @@
  */
 import type { Acl, Condition, SourceRef } from '../acl/types.js';
 import type { BalanceSettings } from '../balance/types.js';
+import type { StickTableConfig, TrackAction } from '../stick-table/types.js';
 
 export type { SourceRef };
 
@@ -28,6 +29,8 @@ export interface BindAddress {
   /** '0.0.0.0' for `*` or an empty host; '::' for `::` (dual stack). */
   host: string;
   port: number;
+  /** `ssl crt FILE`: TLS is terminated here with the certificate and key in FILE (one PEM). */
+  ssl?: { crt: string };
   where: SourceRef;
 }
 
@@ -60,9 +63,22 @@ export interface ServerConfig extends ServerOptions {
 }
 
 export interface HttpRequestRule {
-  action: 'deny' | 'allow';
+  action: 'deny' | 'allow' | 'track-sc' | 'redirect' | 'set-header';
   /** Status a deny answers with (403 unless deny_status); unused by allow. */
   status: number;
+  /** track-scN: which counter, by what key, in which table (src/proxy/stick-table). */
+  track?: TrackAction;
+  /** `redirect scheme S [code N]`: the answer is N (302) to S://Host/path. */
+  redirect?: { scheme: string; code: number };
+  /** `set-header NAME VALUE`: a literal value replaces every NAME line of the request. */
+  header?: { name: string; value: string };
+  condition?: Condition;
+  where: SourceRef;
+}
+
+/** `tcp-request content accept|reject [if|unless COND]`. */
+export interface TcpContentRule {
+  action: 'accept' | 'reject';
   condition?: Condition;
   where: SourceRef;
 }
@@ -157,6 +173,10 @@ export interface ProxySection {
   /** Set by `stats enable` (default URI) or `stats uri`. */
   statsUri?: string;
   logs: string[][];
+  /** `tcp-request inspect-delay T` and `tcp-request content …` (mode tcp: the first bytes decide). */
+  tcpRequest?: { inspectDelay?: number; content: TcpContentRule[] };
+  /** `stick-table …` (src/proxy/stick-table): at most one per section. */
+  stickTable?: StickTableConfig;
   where: SourceRef;
 }
 

@@ -44,31 +44,6 @@ function parseSize(word: Word | undefined, ctx: SectionContext): number {
   return Number(m[1]) * unit;
 }
 
-/** `stick-table type ip size N [expire T]` (the one table of this proxy). */
-export function parseStickTable(args: readonly Word[], ctx: SectionContext, keyword: Word): void {
-  let size: number | undefined;
-  let expireMs: number | undefined;
-  let type: string | undefined;
-  for (let k = 0; k < args.length; k++) {
-    const w = args[k]!;
-    const next = args[k + 1];
-    if (w.text === 'type') {
-      type = next?.text;
-      if (type !== 'ip') throw new BadInputError(`stick-table type '${type ?? ''}' is not supported by haplab`, where(ctx, next ?? w), 'haplab runs stick-table type ip');
-      k++;
-    } else if (w.text === 'size') {
-      size = parseSize(next, ctx);
-      k++;
-    } else if (w.text === 'expire') {
-      expireMs = parseTime(next, 'stick-table expire', where(ctx, w));
-      k++;
-    } else throw new BadInputError(`stick-table option '${w.text}' is not supported by haplab`, where(ctx, w), 'haplab runs stick-table type ip size N [expire T]');
-  }
-  if (!type) throw new BadInputError("stick-table: missing 'type'", where(ctx, keyword), 'write stick-table type ip size 100k expire 30s');
-  if (!size) throw new BadInputError("stick-table: missing 'size'", where(ctx, keyword), 'write stick-table type ip size 100k expire 30s');
-  ctx.section.persistence.stick.table = { size, expireMs, where: where(ctx, keyword) };
-}
-
 /** `stick on src` (no table argument, no condition). */
 export function parseStick(args: readonly Word[], ctx: SectionContext, keyword: Word): void {
   const [kind, fetch, ...rest] = args;
@@ -84,6 +59,9 @@ export function checkPersistence(config: ProxyConfig): void {
     const { stick } = proxy.persistence;
     if (stick.rules.length > 0 && !stick.table) {
       throw new BadInputError(`Proxy '${proxy.name}': unable to find stick-table '${proxy.name}'.`, stick.rules[0]!, `add 'stick-table type ip size 100k expire 30s' to ${proxy.kind} '${proxy.name}'`);
+    }
+    if (stick.rules.length > 0 && proxy.stickTable && proxy.stickTable.type !== 'ip') {
+      throw new BadInputError(`'stick on src' over a stick-table of type ${proxy.stickTable.type} in ${proxy.kind} '${proxy.name}' is not supported by haplab`, stick.rules[0]!, 'write stick-table type ip …: haplab sticks on IPv4 source addresses');
     }
     if (stick.rules.length > 0 && proxy.mode === 'tcp') {
       throw new BadInputError(`'stick on src' in tcp ${proxy.kind} '${proxy.name}' is not supported by haplab`, stick.rules[0]!, "haplab runs stick tables in 'mode http' backends");

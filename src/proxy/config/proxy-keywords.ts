@@ -8,11 +8,13 @@ import { BadInputError } from '../../errors.js';
 import { parseBalance, parseHashType } from './balance.js';
 import { checkLogLine } from './log.js';
 import { parseOption, parseTimeout } from './options.js';
-import { parseCookie, parseStick, parseStickTable } from './persistence.js';
+import { parseCookie, parseStick } from './persistence.js';
 import { parseHttpCheck } from './http-check.js';
 import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from './rules.js';
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
 import { parseDefaultServer, parseServer } from './server.js';
+import { parseStickTable } from '../stick-table/config.js';
+import { parseTcpRequest } from './tcp-request.js';
 import type { Word } from './tokenize.js';
 import { parseInteger, splitHostPort } from './values.js';
 
@@ -36,13 +38,23 @@ function parseBind(args: readonly Word[], ctx: SectionContext, keyword: Word): v
     const listenHost = host === '' || host === '*' ? '0.0.0.0' : host;
     ctx.section.binds.push({ host: listenHost, port: Number(port), where: where(ctx, spec) });
   }
+  const first = ctx.section.binds.length - spec.text.split(',').length;
+  let ssl = false;
+  let crt: string | undefined;
   for (let k = 1; k < args.length; k++) {
     const w = args[k]!;
     if (w.text === 'name') k++;
-    else if (w.text !== 'v4v6' && w.text !== 'v6only') {
-      throw new BadInputError(`bind option '${w.text}' is not supported by haplab`, where(ctx, w), 'haplab binds plain TCP; remove the option');
+    else if (w.text === 'ssl') ssl = true;
+    else if (w.text === 'crt') {
+      const file = args[++k];
+      if (!file || file.text === '') throw new BadInputError("'crt' expects a PEM file", where(ctx, w), 'write ssl crt /path/to/site.pem');
+      crt = file.text;
+    } else if (w.text !== 'v4v6' && w.text !== 'v6only') {
+      throw new BadInputError(`bind option '${w.text}' is not supported by haplab`, where(ctx, w), 'haplab supports ssl crt FILE, name, v4v6 and v6only; remove the option');
     }
   }
+  if (ssl && !crt) throw new BadInputError(`'bind ${spec.text}' : 'ssl' needs a certificate`, where(ctx, spec), 'add crt /path/to/site.pem (certificate and key in one PEM)');
+  if (ssl && crt) for (const b of ctx.section.binds.slice(first)) b.ssl = { crt };
 }
 
 export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
@@ -66,9 +78,20 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
   cookie: { needs: 'backend', inDefaults: true, parse: parseCookie },
   'http-check': { needs: 'backend', inDefaults: true, parse: parseHttpCheck },
-  'stick-table': { needs: 'any', inDefaults: false, parse: parseStickTable },
   stick: { needs: 'backend', inDefaults: false, parse: parseStick },
   'http-request': { needs: 'any', inDefaults: 'named', parse: parseHttpRequest },
+  'tcp-request': { needs: 'any', inDefaults: 'named', parse: parseTcpRequest },
+  'stick-table': {
+    needs: 'any',
+    inDefaults: false,
+    parse(args, ctx, keyword) {
+      if (ctx.section.stickTable) throw new BadInputError('only one stick-table per proxy', where(ctx, keyword), 'remove one of the stick-table lines');
+      const table = parseStickTable(args, (w) => where(ctx, w ?? keyword));
+      ctx.section.stickTable = { ...table, where: where(ctx, keyword) };
+      // The same table is the one `stick on src` sticks to (persist/): one parser, two users.
+      ctx.section.persistence.stick.table = { size: table.size, expireMs: table.expireMs, where: where(ctx, keyword) };
+    },
+  },
   use_backend: { needs: 'frontend', inDefaults: false, parsedWhenIgnored: true, parse: parseUseBackend },
   default_backend: { needs: 'frontend', inDefaults: true, parsedWhenIgnored: true, parse: parseDefaultBackend },
   timeout: { needs: 'any', inDefaults: true, parse: parseTimeout },

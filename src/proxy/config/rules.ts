@@ -2,6 +2,7 @@
 import { BadInputError } from '../../errors.js';
 import { parseAclExpression, parseCondition } from '../acl/parse.js';
 import type { Condition } from '../acl/types.js';
+import { parseTrackAction } from '../stick-table/config.js';
 import { aclContext, noMoreArgs, where, type SectionContext } from './section-context.js';
 import type { Word } from './tokenize.js';
 import { parseInteger } from './values.js';
@@ -20,11 +21,14 @@ const DENY_STATUSES = new Set([200, 400, 401, 403, 404, 405, 407, 408, 410, 413,
 
 export function parseHttpRequest(args: readonly Word[], ctx: SectionContext, keyword: Word): void {
   const actionWord = args[0];
+  if (actionWord?.text.startsWith('track-sc')) return parseHttpTrack(actionWord, args.slice(1), ctx, keyword);
+  if (actionWord?.text === 'redirect') return parseHttpRedirect(actionWord, args.slice(1), ctx, keyword);
+  if (actionWord?.text === 'set-header') return parseHttpSetHeader(actionWord, args.slice(1), ctx, keyword);
   if (!actionWord || (actionWord.text !== 'deny' && actionWord.text !== 'allow')) {
     throw new BadInputError(
       `http-request action '${actionWord?.text ?? ''}' is not supported by haplab`,
       where(ctx, actionWord ?? keyword),
-      'haplab supports http-request deny [deny_status N] and http-request allow, each with if|unless COND',
+      'haplab supports http-request deny [deny_status N], allow, track-scN src [table NAME], redirect scheme S [code N] and set-header NAME VALUE, each with if|unless COND',
     );
   }
   const action = actionWord.text;
@@ -53,6 +57,43 @@ export function parseHttpRequest(args: readonly Word[], ctx: SectionContext, key
     }
   }
   ctx.section.httpRequestRules.push({ action, status, condition, where: where(ctx, keyword) });
+}
+
+/** `http-request track-scN src [table NAME] [if|unless COND]` (src/proxy/stick-table). */
+function parseHttpTrack(actionWord: Word, args: readonly Word[], ctx: SectionContext, keyword: Word): void {
+  const { head, condition } = splitCondition(args, ctx, `'http-request ${actionWord.text}' condition`);
+  const { action, used } = parseTrackAction(actionWord, head, ctx.section.name, (w) => where(ctx, w ?? actionWord));
+  noMoreArgs(head, used, `http-request ${actionWord.text}`, ctx);
+  ctx.section.httpRequestRules.push({ action: 'track-sc', status: 0, track: action, condition, where: where(ctx, keyword) });
+}
+
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
+/** `http-request redirect scheme SCHEME [code N] [if|unless COND]` (haplab: scheme redirects only). */
+function parseHttpRedirect(actionWord: Word, args: readonly Word[], ctx: SectionContext, keyword: Word): void {
+  const { head, condition } = splitCondition(args, ctx, "'http-request redirect' condition");
+  if (head[0]?.text !== 'scheme' || !head[1]) {
+    throw new BadInputError(`'http-request redirect ${head[0]?.text ?? ''}' is not supported by haplab`, where(ctx, head[0] ?? actionWord), 'write http-request redirect scheme https [code 301|302|303|307|308] [if|unless COND]');
+  }
+  let code = 302;
+  let k = 2;
+  if (head[k]?.text === 'code') {
+    code = parseInteger(head[k + 1], 'code', where(ctx, head[k]));
+    if (!REDIRECT_CODES.has(code)) throw new BadInputError(`'redirect': unsupported HTTP code '${code}'`, where(ctx, head[k + 1]), 'use 301, 302, 303, 307 or 308');
+    k += 2;
+  }
+  noMoreArgs(head, k, 'http-request redirect scheme', ctx);
+  ctx.section.httpRequestRules.push({ action: 'redirect', status: code, redirect: { scheme: head[1].text, code }, condition, where: where(ctx, keyword) });
+}
+
+/** `http-request set-header NAME VALUE [if|unless COND]`, VALUE literal (no %[…] expressions in haplab). */
+function parseHttpSetHeader(actionWord: Word, args: readonly Word[], ctx: SectionContext, keyword: Word): void {
+  const { head, condition } = splitCondition(args, ctx, "'http-request set-header' condition");
+  const [name, value] = head;
+  if (!name || !value) throw new BadInputError("'http-request set-header' expects a name and a value", where(ctx, actionWord), 'write http-request set-header X-Forwarded-Proto https');
+  if (value.text.includes('%[')) throw new BadInputError(`log-format expressions ('${value.text}') are not supported by haplab`, where(ctx, value), 'write a literal value, with a condition: set-header X-Forwarded-Proto https if { ssl_fc }');
+  noMoreArgs(head, 2, 'http-request set-header', ctx);
+  ctx.section.httpRequestRules.push({ action: 'set-header', status: 0, header: { name: name.text, value: value.text }, condition, where: where(ctx, keyword) });
 }
 
 export function parseBackendName(word: Word | undefined, keyword: Word, ctx: SectionContext): string {

@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { BadInputError } from '../../errors.js';
 import type { BindAddress, ProxyConfig, SourceRef } from './model.js';
+import { tlsCredentials } from '../tls/credentials.js';
 
 /** How long one name may take to resolve before the file is refused (HAProxy would wait too). */
 const LOOKUP_MS = 5000;
@@ -38,6 +39,8 @@ export async function checkStartable(config: ProxyConfig, file: string, resolve:
     );
   }
   checkOverlaps(binds);
+  // `ssl crt FILE`: a file that cannot be read or holds no key stops HAProxy at start.
+  for (const bind of binds) if (bind.ssl) tlsCredentials(bind.ssl.crt);
   const problems: Promise<void>[] = [];
   for (const bind of binds) {
     if (WILDCARDS.has(bind.host)) continue;

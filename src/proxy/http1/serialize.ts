@@ -55,24 +55,27 @@ export interface UpstreamExtras {
   host?: string;
   forwardedFor?: { header: string; value: string };
   keepAlive: boolean;
-  /**
-   * Cookie header values to send in place of the client's Cookie lines (persistence with
-   * `indirect` takes its own cookie out: persist/cookie.ts); absent: the lines go as they came.
-   */
-  cookies?: readonly string[];
+  /** Header lines changed by set-header rules or persistence (http.ts headerEdits); absent: the lines go as they came. */
+  edits?: HeaderEdits;
+}
+
+/** Names (lower-case) whose lines stay behind, and the name/value pairs sent in their place. */
+export interface HeaderEdits {
+  drop: readonly string[];
+  add: readonly string[];
 }
 
 /** The request head for the server, always HTTP/1.1. `src` holds the client's head. */
 export function upstreamRequestHead(src: Buffer, head: RequestHead, lines: HeaderLines, extras: UpstreamExtras): Buffer {
   const kept = scratch(lines.count);
   let headerBytes = keepEndToEnd(src, lines, kept);
-  if (extras.cookies) headerBytes -= dropLines(src, lines, kept, 'cookie');
+  if (extras.edits) for (const name of extras.edits.drop) headerBytes -= dropLines(src, lines, kept, name);
   // The request line up to the version ("GET /x "): 10 bytes of "HTTP/1.x\r\n" follow it.
   const lineEnd = lines.count > 0 ? lines.lineStart(0) : head.length - 2;
   const startLine = lineEnd - 10;
   let tail = '';
   if (extras.host !== undefined) tail += `Host: ${extras.host}\r\n`;
-  if (extras.cookies) for (const value of extras.cookies) tail += `Cookie: ${value}\r\n`;
+  if (extras.edits) for (let k = 0; k < extras.edits.add.length; k += 2) tail += `${extras.edits.add[k]}: ${extras.edits.add[k + 1]}\r\n`;
   if (extras.forwardedFor) tail += `${extras.forwardedFor.header}: ${extras.forwardedFor.value}\r\n`;
   if (head.contentLength < 0 && !head.chunked && LENGTH_BY_DEFAULT.has(head.method)) tail += 'Content-Length: 0\r\n';
   tail += extras.keepAlive ? 'Connection: keep-alive\r\n\r\n' : 'Connection: close\r\n\r\n';

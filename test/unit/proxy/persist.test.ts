@@ -131,7 +131,7 @@ describe('persistence in haproxy.cfg', () => {
   });
 
   it('refuses what haplab does not run rather than running it differently', () => {
-    for (const line of ['    cookie SERVERID', '    cookie SERVERID prefix', '    stick-table type string size 1k', '    stick-table type ip size 1k\n    stick match src']) {
+    for (const line of ['    cookie SERVERID', '    cookie SERVERID prefix', '    stick-table type string size 1k\n    stick on src', '    stick-table type ip size 1k\n    stick match src']) {
       expect(() => parseConfig(cfg(line)), line).toThrow(BadInputError);
     }
   });

@@ -58,7 +58,7 @@ describe('translateForLoopback', () => {
     expect(out.stats).toEqual({ port: STATS_BIND_PORT + 40_000, uri: '/stats' });
   });
 
-  it.each(['ep02', 'ep03', 'ep04', 'ep05', 'ep06', 'ep07', 'ep08', 'ep09', 'ep10', 'ep11'])('%s: the loopback copy means what the lab file means (no drift), and parses', async (id) => {
+  it.each(['ep02', 'ep03', 'ep04', 'ep05', 'ep06', 'ep07', 'ep08', 'ep09', 'ep10', 'ep11', 'ep12'])('%s: the loopback copy means what the lab file means (no drift), and parses', async (id) => {
     expect(await catalogueIds()).toContain(id);
     const spec = await episode(id);
     const cfg = labCfg(renderHaproxyCfg(spec));
