@@ -15,7 +15,7 @@ import { instanceOf, labContainers, servicesOf } from './instance.js';
 import { dirOf, LABEL_COMPOSE_DIR, LABEL_LAB, PROBE_SERVICE } from './labels.js';
 import { createDockerProber } from './prober.js';
 import { readLabState, removeLabState } from '../state.js';
-import { isEngineScoped, removeByLabel, type Removed } from './teardown.js';
+import { isEngineContainer, isEngineScoped, removeByLabel, type Removed } from './teardown.js';
 import { loadLab, upLab, type DockerUpOptions } from './up.js';
 
 export { InterruptedError } from './up.js';
@@ -96,7 +96,7 @@ export class DockerRuntime implements Runtime {
     const filters = JSON.stringify({ label: [LABEL_LAB] });
     const byLab = new Map<string, { containers: string[]; networks: number; dir?: string; byCompose: boolean }>();
     const entry = (lab: string) => byLab.get(lab) ?? byLab.set(lab, { containers: [], networks: 0, byCompose: false }).get(lab)!;
-    for (const c of await this.docker.listContainers({ all: true, filters })) {
+    for (const c of (await this.docker.listContainers({ all: true, filters })).filter(isEngineContainer)) {
       const e = entry(c.Labels[LABEL_LAB]!);
       e.containers.push(c.State);
       e.dir ??= dirOf(c.Labels);

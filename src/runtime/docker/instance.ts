@@ -6,6 +6,7 @@ import type { LabSpec } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import { dirOf, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE, labFilter } from './labels.js';
 import { LABEL_SPEC } from './containers.js';
+import { isEngineContainer } from './teardown.js';
 
 export function instanceOf(spec: LabSpec, lab: string, dir: string, notes: string[] = []): LabInstance {
   const endpoints: Endpoint[] = [];
@@ -39,7 +40,7 @@ export interface LabContainers {
 
 /** The labs that have containers, grouped (one lab, or all). */
 export async function labContainers(docker: Docker, lab?: string): Promise<LabContainers[]> {
-  const containers = await docker.listContainers({ all: true, filters: labFilter(lab) });
+  const containers = (await docker.listContainers({ all: true, filters: labFilter(lab) })).filter(isEngineContainer);
   const labs = new Map<string, LabContainers>();
   for (const c of containers) {
     const name = c.Labels[LABEL_LAB]!;

@@ -24,6 +24,14 @@ export function isEngineScoped(network: Docker.NetworkInspectInfo): boolean {
   return network.Scope !== 'swarm';
 }
 
+/**
+ * A container this runtime made: a swarm task carries its service's labels (io.haplab.lab
+ * among them) but belongs to the swarm runtime, which removes it with its service.
+ */
+export function isEngineContainer(container: Docker.ContainerInfo): boolean {
+  return !container.Labels['com.docker.swarm.service.id'];
+}
+
 const ignoreGone = (err: unknown): void => {
   const code = (err as { statusCode?: number }).statusCode;
   if (code !== 404 && code !== 409) throw err;
@@ -38,7 +46,7 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
   };
   const filters = labFilter(lab);
 
-  const containers = await docker.listContainers({ all: true, filters });
+  const containers = (await docker.listContainers({ all: true, filters })).filter(isEngineContainer);
   await Promise.all(containers.map(async (c) => {
     note(c.Labels);
     // force: kill if running; v: its anonymous volumes go with it.
@@ -79,5 +87,5 @@ export async function labelledObjects(docker: Docker, lab?: string): Promise<{ c
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  return { containers: containers.length, networks: networks.filter(isEngineScoped).length, volumes: volumes.Volumes?.length ?? 0 };
+  return { containers: containers.filter(isEngineContainer).length, networks: networks.filter(isEngineScoped).length, volumes: volumes.Volumes?.length ?? 0 };
 }

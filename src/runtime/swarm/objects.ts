@@ -40,6 +40,11 @@ export interface SwarmRemoved {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `done` every 250 ms for up to 30 s; what is still there afterwards shows in the next step's error. */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 120 && !(await done()); i++) await sleep(250);
+}
+
 const ignoreGone = (err: unknown): void => {
   const code = (err as { statusCode?: number }).statusCode;
   if (code !== 404) throw err;
@@ -59,7 +64,14 @@ export async function removeSwarmObjects(docker: Docker, lab: string | undefined
     await docker.getService(s.ID).remove().catch(ignoreGone);
     removed.services++;
   }
-  // A removed service's task containers take a moment to go; until then its network and configs are in use.
+  // A removed service's task containers take a moment to go; until then its network, configs and images are in use.
+  await until(async () => {
+    for (const s of services) {
+      const tasks = await docker.listContainers({ all: true, filters: { label: [`com.docker.swarm.service.id=${s.ID}`] } });
+      if (tasks.length > 0) return false;
+    }
+    return true;
+  });
   const busy = (err: unknown) => [400, 403, 409, 500].includes((err as { statusCode?: number }).statusCode ?? 0);
   const retry = async (remove: () => Promise<unknown>) => {
     for (let attempt = 0; ; attempt++) {
@@ -85,6 +97,8 @@ export async function removeSwarmObjects(docker: Docker, lab: string | undefined
     await retry(() => docker.getNetwork(n.Id).remove());
     removed.networks++;
   }
+  // The manager removes an overlay network from its nodes a moment after it accepts the removal.
+  await until(async () => !(await docker.listNetworks({ filters })).some((n) => networks.some((gone) => gone.Id === n.Id)));
   if (options.images) {
     for (const image of await docker.listImages({ filters })) {
       note(image.Labels ?? undefined);
