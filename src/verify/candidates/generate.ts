@@ -13,7 +13,7 @@ import { algorithmName } from '../algorithm-name.js';
 export type CandidateKind = 'configured' | 'algorithm' | 'weights' | 'server-missing';
 
 export interface Candidate {
-  /** Unique and readable: "roundrobin", "source (consistent), equal weights", "random(2) without server3". */
+  /** Unique and readable: "roundrobin", "source (consistent) with equal weights", "random(2) without server3". */
   label: string;
   kind: CandidateKind;
   backend: BackendSpec;
@@ -88,7 +88,7 @@ export function candidatesFor(configured: BackendSpec, mode: Mode): Candidate[] 
     }
     if (equal) {
       const b = withShape(equal, shape);
-      out.push({ label: `${algorithmName(b)}, equal weights`, kind: isConfigured ? 'weights' : 'algorithm', backend: b });
+      out.push({ label: `${algorithmName(b)} with equal weights`, kind: isConfigured ? 'weights' : 'algorithm', backend: b });
     }
   }
   const active = activeServers(configured);

@@ -181,7 +181,7 @@ describe('the candidate set', () => {
     const ep09 = await spec('ep09');
     const labels = candidatesFor(primaryBackend(ep09), 'http').map((c) => c.label);
     expect(labels[0]).toBe('roundrobin (configured)');
-    for (const l of ['static-rr', 'leastconn', 'first', 'random(1)', 'random(2)', 'source (consistent)', 'uri (map-based)', 'hdr(Host) (consistent)', 'url_param id (map-based)', 'roundrobin, equal weights', 'roundrobin without server2']) {
+    for (const l of ['static-rr', 'leastconn', 'first', 'random(1)', 'random(2)', 'source (consistent)', 'uri (map-based)', 'hdr(Host) (consistent)', 'url_param id (map-based)', 'roundrobin with equal weights', 'roundrobin without server2']) {
       expect(labels).toContain(l);
     }
     expect(new Set(labels).size).toBe(labels.length);
