@@ -12,7 +12,8 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { COMPOSE_DOWN, COMPOSE_UP } from '../../src/render/compose.js';
+import { BASE_IMAGE_ENV, COMPOSE_DOWN, COMPOSE_UP } from '../../src/render/compose.js';
+import { offlineImages } from '../../src/lab-schema/images.js';
 import { labFilter } from '../../src/runtime/docker/labels.js';
 import { createDockerRuntime } from '../../src/runtime/docker/index.js';
 import { STATS_PORT_OFFSET } from '../../src/lab-schema/types.js';
@@ -26,9 +27,16 @@ const DOCKER_COMPOSE = commandTool("Debian's docker-compose", 'docker-compose', 
 const LAB = 'e2e-compose-ep09';
 const PORT = 8090 + E2E_PORT_SHIFT;
 
+/**
+ * The base image, as the lab README tells a person to give it: haplab's offline image where
+ * the engine has it (no registry answers on CI machines), else the file's official default.
+ */
+let baseImageEnv: Record<string, string> = {};
+
 async function compose(dir: string, args: string): Promise<string> {
   try {
-    const { stdout, stderr } = await run('docker-compose', args.split(' '), { cwd: dir, timeout: 300_000, maxBuffer: 16 << 20 });
+    const env = { ...process.env, ...baseImageEnv };
+    const { stdout, stderr } = await run('docker-compose', args.split(' '), { cwd: dir, env, timeout: 300_000, maxBuffer: 16 << 20 });
     return stdout + stderr;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -59,6 +67,9 @@ describeWithTool([DOCKER, DOCKER_COMPOSE], 'docker-compose.yml by hand with Debi
   beforeAll(async () => {
     ensureBuilt();
     docker = await engine();
+    const offline = offlineImages().node;
+    const hasOffline = await docker.getImage(offline).inspect().then(() => true, () => false);
+    if (hasOffline) baseImageEnv = { [BASE_IMAGE_ENV]: offline };
     dir = await writeEpisodeLab('ep09', LAB);
     await compose(dir, COMPOSE_UP);
   }, 300_000);
