@@ -56,10 +56,15 @@ export function textInColour(): boolean {
   return Boolean(textStream().isTTY) && !process.env.NO_COLOR;
 }
 
-/** The width of the terminal the text goes to; a pipe or a log has none, and gets the fallback. */
+/**
+ * The width of the terminal the text goes to. A pipe or a log has none: there `COLUMNS`
+ * (a whole number, as shells export it) decides, else the fallback.
+ */
 export function textWidth(fallback: number): number {
   const stream = textStream();
-  return stream.isTTY && stream.columns ? stream.columns : fallback;
+  if (stream.isTTY && stream.columns) return stream.columns;
+  const columns = Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 20 ? columns : fallback;
 }
 
 /** Progress of a command whose stdout is its result (verify): on stderr, dropped under --quiet. */

@@ -28,7 +28,8 @@ export function tail(result: CliResult, lines = 40): string {
 
 /** `haplab …`, failing with the command's own output when it could not even run. */
 export async function haplab(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  const result = await runCli(args, { timeoutMs });
+  // Wide enough that every check's row is one line: the tests read verdicts off the table.
+  const result = await runCli(args, { timeoutMs, env: { COLUMNS: '400' } });
   if (result.signal) throw new Error(`haplab ${args.join(' ')} was killed (${result.signal}) after ${timeoutMs} ms:\n${tail(result)}`);
   return result;
 }
