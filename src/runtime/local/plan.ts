@@ -32,8 +32,11 @@ function files(dir: string, id: string) {
   return { log: join(logsDir(dir), `${id}.log`), pidFile: join(logsDir(dir), `${id}.pid`) };
 }
 
-/** A unix socket path longer than this does not bind (sun_path is 108 bytes). */
-const MAX_SOCKET_PATH = 100;
+/**
+ * A unix socket path longer than this does not bind: sun_path is 108 bytes, and HAProxy
+ * binds `PATH.PID.tmp` first and renames it (a 7-digit pid leaves 95; seen failing at 98).
+ */
+const MAX_SOCKET_PATH = 90;
 
 /**
  * The admin-level runtime API socket the local runtime adds to a proxy's loopback config;
