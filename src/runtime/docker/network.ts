@@ -20,7 +20,9 @@ export function networksOf(spec: LabSpec, lab: string): LabNetworks {
 
 export async function createNetworks(docker: Docker, spec: LabSpec, id: LabIdentity): Promise<LabNetworks> {
   const names = networksOf(spec, id.lab);
-  await docker.createNetwork({ Name: names.lab, Driver: 'bridge', CheckDuplicate: true, Labels: labelsFor(id, 'network') });
+  // The client network's fixed subnet first: the engine hands out pools in turn (172.17–31,
+  // then 192.168.0.0/20 …), so after many networks an unpinned lab network made first could
+  // take the very range the client network needs.
   if (names.clients) {
     try {
       await docker.createNetwork({
@@ -42,6 +44,7 @@ export async function createNetworks(docker: Docker, spec: LabSpec, id: LabIdent
       throw err;
     }
   }
+  await docker.createNetwork({ Name: names.lab, Driver: 'bridge', CheckDuplicate: true, Labels: labelsFor(id, 'network') });
   return names;
 }
 
