@@ -70,7 +70,7 @@ describeDocker('the verifier fails labs whose haproxy.cfg was changed behind the
     expect(await labelledLeft(docker, ['hlmut-ep09-weights'])).toEqual([]);
   }, 2 * RUN_TIMEOUT_MS);
 
-  // ep10/ep11 keep one edit each here (source addresses, the health flag in a container); the rest run in the local matrix.
+  // Only the edits whose evidence depends on the runtime run here (see Mutation.localOnly); the rest run in the local matrix.
   for (const m of MUTATIONS.filter((x) => !x.localOnly)) {
     it(`${m.episode} with ${m.what}: haplab check DIR exits 1 and names ${m.failing.join(', ')}`, async () => {
       const { dir, spec, cfgFile } = await makeLab(m.lab, m.episode);

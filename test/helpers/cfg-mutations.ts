@@ -31,8 +31,10 @@ export interface Mutation {
   /** Needs the docker runtime (192.168.x client addresses): the local matrix leaves it out. */
   dockerOnly?: boolean;
   /**
-   * The local matrix only: the edit is judged by the same model on both runtimes, and the
-   * docker suite keeps one edit per such lab (its runtime-specific part) to bound CI time.
+   * The local matrix only: the edit is judged by the same model on both runtimes. The docker
+   * suite keeps the edits whose evidence depends on the runtime (source addresses: ep04,
+   * ep07, ep10's stick on src, ep12's tracking; a health flag inside a container: ep11;
+   * connections the Flask server keeps: ep02) and ep09's verify-after-up flow, to bound CI time.
    */
   localOnly?: boolean;
   /** More about one proxy's report. */
@@ -64,6 +66,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep04-no-static-acl',
+    localOnly: true,
     episode: 'ep04',
     what: 'the `use_backend static_backend if is_static` line deleted',
     mutate: (cfg) => replaceOnce(cfg, /^\s*use_backend static_backend if is_static\n/m, ''),
@@ -96,6 +99,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep06-fast-only',
+    localOnly: true,
     episode: 'ep06',
     what: 'server1 and server3 deleted (only the fast server left)',
     mutate: (cfg) => replaceOnce(replaceOnce(cfg, /^\s*server server1 .*\n/m, ''), /^\s*server server3 .*\n/m, ''),
@@ -110,6 +114,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep08-roundrobin',
+    localOnly: true,
     episode: 'ep08',
     what: '`balance random(2)` swapped for `balance roundrobin`',
     mutate: (cfg) => replaceOnce(cfg, /^(\s*)balance random\(2\)$/m, '$1balance roundrobin'),
@@ -175,6 +180,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep12-limit-8',
+    localOnly: true,
     episode: 'ep12',
     what: 'the limit lowered from `gt 10` to `gt 8`',
     mutate: (cfg) => replaceOnce(cfg, /(sc_http_req_rate\(0\)) gt 10 \}$/m, '$1 gt 8 }'),
@@ -202,6 +208,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep12-period-10s',
+    localOnly: true,
     episode: 'ep12',
     what: 'the period lengthened from `http_req_rate(2s)` to the episode\'s `http_req_rate(10s)`',
     mutate: (cfg) => replaceOnce(cfg, /store http_req_rate\(2s\)$/m, 'store http_req_rate(10s)'),
@@ -212,6 +219,7 @@ export const MUTATIONS: Mutation[] = [
   },
   {
     lab: 'hlmut-ep09-no-server3',
+    localOnly: true,
     episode: 'ep09',
     what: 'the `server server3` line deleted',
     mutate: (cfg) => replaceOnce(cfg, /^\s*server server3 .*\n/m, ''),
