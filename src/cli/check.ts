@@ -104,7 +104,7 @@ export function registerCheckCommand(program: Command): void {
           {
             title: 'verify',
             task: async (c, task) => {
-              c.report = await verifyRunningLab(c.selected.runtime, c.instance!, { ...flags, proxy: isDir ? flags.proxy : undefined }, (s) => { task.output = s; });
+              c.report = await verifyRunningLab(c.selected.runtime, c.instance!, { ...flags, proxy: isDir ? flags.proxy : undefined, weightChange: true }, (s) => { task.output = s; });
               task.title = `verify: ${c.report.verdict}`;
             },
           },

@@ -23,6 +23,8 @@ export interface VerifyFlags extends OutputFlags {
   proxy?: string;
   /** --chaos [stop|pause|both] (bare: stop). */
   chaos?: string | boolean;
+  /** --weight-change, or set by check: a weight may be changed through the runtime API (the lab keeps the change's trace). */
+  weightChange?: boolean;
 }
 
 export function parseRequests(value: string | undefined): number | undefined {
@@ -47,6 +49,7 @@ export async function verifyRunningLab(runtime: Runtime, instance: LabInstance, 
       proxy: parseProxyChoice(flags.proxy),
       oracles: specOracles(instance.spec),
       chaos: parseChaosMode(flags.chaos),
+      changeWeights: flags.weightChange === true,
       chaosFaults: runtime.disrupt && runtime.resume
         ? { disrupt: (app, how) => runtime.disrupt!(instance, app, how), resume: (app, how) => runtime.resume!(instance, app, how), stoppedApp: runtime.stoppedApp }
         : undefined,

@@ -17,6 +17,7 @@ export function registerVerifyCommand(program: Command): void {
     .option('--seed <seed>', 'make the random parts repeatable')
     .option('--chaos [how]', 'also stop (or pause) one backend app mid-stream and judge the failover: stop | pause | both (bare: stop)')
     .option('--proxy <which>', 'haproxy | ts | both (default: every proxy the lab runs)')
+    .option('--weight-change', 'also change a server\'s weight through the runtime API and set it back, which tells static-rr from roundrobin (check does it always; fwrr keeps a trace of it, see docs/verification.md)')
     .option(JSON_OPTION, JSON_OPTION_HELP)
     .option('--junit <file>', 'write the report as JUnit XML')
     .option(QUIET_OPTION, QUIET_OPTION_HELP)

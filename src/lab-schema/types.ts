@@ -189,6 +189,12 @@ export const TS_PORT_OFFSET = 100;
 export const STATS_PORT_OFFSET = 9;
 /** The stats listener's port inside the proxy container. */
 export const STATS_BIND_PORT = 8404;
+/**
+ * Where a proxy container's runtime API listens (`stats socket ipv4@127.0.0.1:PORT level
+ * admin`): inside the container only, reached with `docker exec` (the verifier changes a
+ * weight through it to tell roundrobin from static-rr).
+ */
+export const RUNTIME_API_PORT = 9999;
 /** Every generated app adds this header so probes know which server answered. */
 export const SERVED_BY_HEADER = 'X-Served-By';
 

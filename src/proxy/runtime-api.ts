@@ -12,17 +12,12 @@
  */
 import { lstatSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { isStaticBalance } from './balance/index.js';
 import type { StatsSocket } from './config/model.js';
 import type { RuntimeBackend, RuntimeServer } from './runtime.js';
 
 const STATIC_REFUSAL = "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n";
 const UNKNOWN = "Unknown command: haplab's proxy answers 'set server <bk>/<srv> weight <w>', 'set weight <bk>/<srv> <w>' and 'get weight <bk>/<srv>'.\n";
-
-/** Whether HAProxy 2.6 computes this backend's picks once (cfgparse.c leaves BE_LB_PROP_DYN unset). */
-export function isStaticAlgorithm(backend: RuntimeBackend): boolean {
-  const b = backend.section.balance;
-  return b.algorithm === 'static-rr' || (['source', 'uri', 'url_param', 'hdr'].includes(b.algorithm) && b.hashType.method === 'map-based');
-}
 
 /** server_parse_weight_change_request: undefined when the weight was set, else HAProxy's message. */
 function changeWeight(server: RuntimeServer, text: string | undefined): string | undefined {
@@ -36,7 +31,7 @@ function changeWeight(server: RuntimeServer, text: string | undefined): string |
     w = Math.min(256, Math.floor((initial * Math.min(w, 25600)) / 100));
   } else if (w < 0 || w > 256) return 'Absolute weight can only be between 0 and 256 inclusive.\n';
   else if (m[2] !== '') return 'Trailing garbage in weight string';
-  if (w && w !== initial && isStaticAlgorithm(server.backend)) return STATIC_REFUSAL;
+  if (w && w !== initial && isStaticBalance(server.backend.section.balance)) return STATIC_REFUSAL;
   server.weight = w;
   server.backend.balancer.update(server);
   return undefined;

@@ -44,6 +44,8 @@ export interface VerifyOptions {
   chaos?: ChaosMode;
   /** Stops or pauses an app for --chaos; default: `faults`, which can only stop. */
   chaosFaults?: ChaosFaults;
+  /** Models may change a weight through the runtime API (ModelContext.changeWeights). */
+  changeWeights?: boolean;
   /** For tests: how the stats CSV is fetched (got by default). */
   fetchText?: FetchText;
   onStep?(text: string): void;
@@ -68,11 +70,12 @@ function makeSend(instance: LabInstance, prober: Prober, proxies: ProxyKind[]) {
       return prober.send(batch.probes.map((p) => ({ ...p, proxy, frontend: batch.frontend })), batch.options);
     };
     const out: PerProxy<ProbeResponse[]> = new Map();
+    const targets = batch.only ? proxies.filter((p) => p === batch.only) : proxies;
     if (batch.proxiesAtOnce) {
-      const all = await Promise.all(proxies.map(sendTo));
-      proxies.forEach((proxy, i) => out.set(proxy, all[i]!));
+      const all = await Promise.all(targets.map(sendTo));
+      targets.forEach((proxy, i) => out.set(proxy, all[i]!));
     } else {
-      for (const proxy of proxies) out.set(proxy, await sendTo(proxy));
+      for (const proxy of targets) out.set(proxy, await sendTo(proxy));
     }
     return out;
   };
@@ -124,6 +127,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   const ctx: ModelContext = {
     spec, instance, prober, proxies, rng, minRequests: options.requests, stats,
     oracles: options.oracles ?? {}, faults: options.faults, send: makeSend(instance, prober, proxies), onStep: options.onStep,
+    changeWeights: options.changeWeights,
   };
   const outcomes = new Map<ProxyKind, ProxyOutcome[]>(proxies.map((p) => [p, []]));
   const crossChecks: Check[] = [];

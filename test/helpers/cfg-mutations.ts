@@ -233,6 +233,35 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   {
+    lab: 'hlmut-ep09-static-rr',
+    localOnly: true,
+    episode: 'ep09',
+    what: '`balance roundrobin` swapped for `balance static-rr`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)balance roundrobin$/m, '$1balance static-rr'),
+    // The same order for fixed weights: only the weight changed at run time, which static-rr refuses, tells.
+    failing: ['rr.runtime-weight', 'balance.candidates'],
+    passing: ['rr.answered', 'rr.cycle-counts', 'rr.order'],
+    drift: ['backend servers: balance static-rr (lab.yaml: roundrobin)'],
+    more(report) {
+      const check = report.checks.find((c) => c.name === 'balance.candidates')!;
+      expect(check.detail).toMatch(/roundrobin \(configured\) does not fit: the proxy refused `set server …\/server\d weight \d+` \("Backend is using a static LB algorithm[^;]*; it takes weights at run time; what fits: static-rr/);
+    },
+  },
+  {
+    lab: 'hlmut-ep05-leastconn',
+    localOnly: true,
+    episode: 'ep05',
+    what: '`balance roundrobin` swapped for `balance leastconn`',
+    mutate: (cfg) => replaceOnce(cfg, /^(\s*)balance roundrobin$/m, '$1balance leastconn'),
+    // Sequential requests to servers that answer alike: least connections rotates as well, until a weight changes.
+    failing: ['rr.runtime-weight', 'balance.candidates'],
+    passing: ['rr.answered', 'rr.cycle-counts', 'rr.order'],
+    drift: ['backend servers: balance leastconn (lab.yaml: roundrobin)'],
+    more(report) {
+      expect(report.checks.find((c) => c.name === 'balance.candidates')!.detail).toMatch(/what fits: [^·]*\bleastconn\b/);
+    },
+  },
+  {
     lab: 'hlmut-ep10-no-cookie',
     episode: 'ep10',
     localOnly: true,

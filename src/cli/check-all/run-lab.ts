@@ -62,7 +62,7 @@ export async function runEpisode(episode: string, spec: LabSpec, o: LabRunOption
     o.onStep('up');
     const instance = await o.runtime.up(dir, { signal: o.signal, onStep: (s) => o.onStep(`up: ${s}`) });
     o.onStep('verify');
-    lab.report = await verifyRunningLab(o.runtime, instance, o.verify, (s) => o.onStep(`verify: ${s}`));
+    lab.report = await verifyRunningLab(o.runtime, instance, { ...o.verify, weightChange: true }, (s) => o.onStep(`verify: ${s}`));
   } catch (err) {
     lab.error = o.signal.aborted ? { message: 'interrupted', exitCode: ExitCode.interrupted } : describeError(err);
   } finally {

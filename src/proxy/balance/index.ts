@@ -40,3 +40,14 @@ export function createBalancer(
       return new HashBalancer(settings, servers);
   }
 }
+
+/**
+ * Whether HAProxy 2.6 computes the backend's picks once, at start (cfgparse.c leaves
+ * BE_LB_PROP_DYN unset for static-rr and map-based hashing): such a backend refuses a
+ * weight changed at run time other than 0 or the initial one.
+ */
+export function isStaticBalance(settings: BalanceSettings): boolean {
+  if (settings.algorithm === 'static-rr') return true;
+  const hashed = settings.algorithm === 'source' || settings.algorithm === 'uri' || settings.algorithm === 'url_param' || settings.algorithm === 'hdr';
+  return hashed && settings.hashType.method === 'map-based';
+}

@@ -14,6 +14,7 @@ import { HostProber } from '../shared/host-prober.js';
 import { contains, ipToInt, parseCidr, pickAddresses, within } from './addresses.js';
 import { runAgent } from './agent-client.js';
 import { execIn } from './exec.js';
+import { runtimeApiIn } from './runtime-api.js';
 import { labContainers } from './instance.js';
 import { PROBE_SERVICE } from './labels.js';
 import { PIN_ABOVE, pinNeighbours, type NeighbourTarget } from './neighbours.js';
@@ -53,14 +54,16 @@ export async function createDockerProber(docker: Docker, instance: LabInstance):
   const network = networks.clients ?? networks.lab;
   const probe = find(PROBE_SERVICE);
   const targets = new Map<ProxyKind, string>();
+  const containers = new Map<ProxyKind, Docker.Container>();
   const neighbours: NeighbourTarget[] = [];
   for (const proxy of proxiesOf(instance.spec)) {
     const container = find(PROXY_SERVICE[proxy]);
+    containers.set(proxy, container);
     targets.set(proxy, await ipOf(container, network));
     neighbours.push({ container, ip: targets.get(proxy)! });
   }
   const probeIp = await ipOf(probe, network);
-  return new DockerProber(docker, instance, probe, network, probeIp, targets, neighbours);
+  return new DockerProber(docker, instance, probe, network, probeIp, targets, neighbours, containers);
 }
 
 class DockerProber implements Prober {
@@ -72,7 +75,14 @@ class DockerProber implements Prober {
     private readonly probeIp: string,
     private readonly proxyIps: Map<ProxyKind, string>,
     private readonly neighbours: NeighbourTarget[],
+    private readonly proxyContainers: Map<ProxyKind, Docker.Container>,
   ) {}
+
+  /** The proxy container's runtime API (runtime-api.ts). */
+  async runtimeApi(proxy: ProxyKind, command: string): Promise<string | undefined> {
+    const container = this.proxyContainers.get(proxy);
+    return container ? runtimeApiIn(container, command) : undefined;
+  }
 
   async clientAddresses(count: number, subnet?: string): Promise<string[]> {
     const networkCidr = parseCidr(await subnetOf(this.docker, this.network));

@@ -10,6 +10,7 @@ import { readLabState, removeLabState } from '../state.js';
 import { waitPortsFree } from './ports.js';
 import { findByEnviron, hasProcfs } from './procfs.js';
 import { belongsToRun, groupAlive, spawnDetached, stopGroups } from './processes.js';
+import { proxySockets } from './plan.js';
 import { waitReady } from './readiness.js';
 import { ENV_DIR, ENV_REGISTRY, ENV_RUN, forgetRun, saveRun, type LocalRun, type ProcessRecord } from './run-record.js';
 
@@ -130,6 +131,11 @@ export async function stopRun(run: RunRef, graceMs: number): Promise<void> {
   for (const proc of run.processes) await rm(proc.pidFile, { force: true });
   // A run found only in /proc without its directory marker has no records to clear.
   if (!run.dir) return;
+  // The proxies' sockets may live outside the lab's directory (plan.ts socketPathOf).
+  for (const role of ['haproxy', 'ts'] as const) {
+    const sockets = proxySockets(run.dir, role);
+    for (const path of [sockets.stats, `${sockets.stats}.1`, sockets.admin]) await rm(path, { force: true });
+  }
   await forgetRun(run);
   const state = await readLabState(run.dir).catch(() => undefined);
   if (state?.runtime === 'local') await removeLabState(run.dir, run.runId).catch(() => undefined);

@@ -106,6 +106,7 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
   const live = new Set<ServerConfig>();
   const lines = cfg.text.split('\n');
   let section = '';
+  let socketsMoved = 0;
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
     const line = index + 1;
@@ -123,9 +124,12 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
       notes.push(`${cfg.file}:${line}: \`${keyword}\` left out locally (a process setting that needs root or a container path)`);
       continue;
     }
-    if (section === 'global' && keyword === 'stats' && words[1]?.text === 'socket' && words[2] && !words[2].text.includes('@') && !words[2].text.includes(':')) {
-      edits.push(replaceWord(words[2], ports.statsSocket));
-      notes.push(`${cfg.file}:${line}: stats socket ${words[2].text} → ${ports.statsSocket}`);
+    if (section === 'global' && keyword === 'stats' && words[1]?.text === 'socket' && words[2]) {
+      // A container path is not writable here, and a container-only address (the rendered
+      // ipv4@127.0.0.1:PORT) would be one port for every local proxy: each goes to a socket file.
+      const path = socketsMoved++ === 0 ? ports.statsSocket : `${ports.statsSocket}.${socketsMoved - 1}`;
+      edits.push(replaceWord(words[2], path));
+      notes.push(`${cfg.file}:${line}: stats socket ${words[2].text} → ${path}`);
     } else if (section !== 'global' && keyword === 'bind' && words[1]) {
       const parts = words[1].text.split(',').map((part) => `${LOOPBACK}:${loopbackBind(ports.binds, Number(splitHostPort(part).port))}`);
       edits.push(replaceWord(words[1], parts.join(',')));

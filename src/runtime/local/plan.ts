@@ -4,7 +4,9 @@
  * ports, with which config — and the notes that say every substitution made.
  */
 import { writeFile, mkdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
@@ -39,14 +41,25 @@ function files(dir: string, id: string) {
 const MAX_SOCKET_PATH = 90;
 
 /**
- * The admin-level runtime API socket the local runtime adds to a proxy's loopback config;
- * undefined where the lab's directory is too deep for a socket path (the runtime API is
- * then out of reach, and the checks that need it say so).
+ * A unix socket of the lab's run: in the lab's directory, or where that is too deep for a
+ * socket path, in the temp directory under a name drawn from the lab's path (removed when
+ * the run stops: stopRun).
  */
-export function adminSocketOf(dir: string, role: ProxyKind): string | undefined {
-  const path = join(localDir(dir), `${PROXY_SERVICE[role]}-admin.sock`);
-  return Buffer.byteLength(path) <= MAX_SOCKET_PATH ? path : undefined;
+export function socketPathOf(dir: string, name: string): string {
+  const path = join(localDir(dir), name);
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH) return path;
+  const key = createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16);
+  return join(tmpdir(), `haplab-${key}-${name}`);
 }
+
+/** The sockets the local runtime gives a proxy: the lab's own `stats socket` lines, moved, and its admin runtime API. */
+export const proxySockets = (dir: string, role: ProxyKind): { stats: string; admin: string } => ({
+  stats: socketPathOf(dir, `${PROXY_SERVICE[role]}.sock`),
+  admin: socketPathOf(dir, `${PROXY_SERVICE[role]}-admin.sock`),
+});
+
+/** The admin-level runtime API socket the local runtime adds to a proxy's loopback config. */
+export const adminSocketOf = (dir: string, role: ProxyKind): string => proxySockets(dir, role).admin;
 
 /** The app process: Flask with the lab's own app.py, or the Node replica of it. */
 export function appProcess(dir: string, app: string, port: number, python: string | undefined): ProcessSpec {
@@ -131,7 +144,7 @@ async function planProxy(
   }
 
   const cfgFile = join(localDir(dir), `${service}.cfg`);
-  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: join(localDir(dir), `${service}.sock`), adminSocket: adminSocketOf(dir, role) });
+  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: proxySockets(dir, role).stats, adminSocket: adminSocketOf(dir, role) });
   await mkdir(localDir(dir), { recursive: true });
   await writeFile(cfgFile, local.text, 'latin1');
   notes.push(labCfg.rendered

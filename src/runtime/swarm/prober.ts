@@ -10,8 +10,10 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import type { ResolvedRequest } from '../../probe/send.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
+import type { ProxyKind } from '../../lab-schema/types.js';
 import type { LabInstance, Prober, ProbeBatchOptions, ProbeRequest, ProbeResponse } from '../types.js';
 import { runAgent } from '../docker/agent-client.js';
+import { runtimeApiIn } from '../docker/runtime-api.js';
 import { contains, ipToInt, parseCidr } from '../docker/addresses.js';
 import { PROBE_SERVICE } from '../docker/labels.js';
 import { overlayName, serviceName, taskContainer } from './objects.js';
@@ -27,14 +29,14 @@ export async function createSwarmProber(docker: Docker, instance: LabInstance): 
   const info = await probe.inspect();
   const address = info.NetworkSettings.Networks[overlayName(instance.lab)]?.IPAddress;
   if (!address) throw new EnvironmentError(`the probe of lab ${instance.lab} has no address on ${overlayName(instance.lab)}`);
-  return new SwarmProber(instance, probe, address);
+  return new SwarmProber(docker, instance, probe, address);
 }
 
 class SwarmProber implements Prober {
   readonly sourceRange: string;
   readonly origin = "the probe service, on the lab's overlay network";
 
-  constructor(private readonly instance: LabInstance, private readonly probe: Docker.Container, private readonly address: string) {
+  constructor(private readonly docker: Docker, private readonly instance: LabInstance, private readonly probe: Docker.Container, private readonly address: string) {
     this.sourceRange = `${address}/32`;
   }
 
@@ -59,6 +61,12 @@ class SwarmProber implements Prober {
     if (resolved.length === 0) return [];
     const { responses } = await runAgent(this.probe, { op: 'send', requests: resolved, options });
     return responses;
+  }
+
+  /** The proxy's task container on this node: its runtime API, as on the docker runtime. */
+  async runtimeApi(proxy: ProxyKind, command: string): Promise<string | undefined> {
+    const container = await taskContainer(this.docker, serviceName(this.instance.lab, PROXY_SERVICE[proxy])).catch(() => undefined);
+    return container ? runtimeApiIn(container, command) : undefined;
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,10 @@
  *  - keyed: many keys, each sent several times in shuffled rounds — key-bound against
  *    key-blind algorithms, and which hash (kind, map-based or consistent) put each key where;
  *  - loaded: closed-loop concurrent clients against servers of unequal speed — load-aware
- *    against load-blind algorithms.
+ *    against load-blind algorithms;
+ *  - weight change: a server's weight set through the runtime API between sequential
+ *    requests, then restored — algorithms that take weights at run time (roundrobin) against
+ *    those that compute their picks once and refuse (static-rr, map-based hashing).
  */
 import type { PickContext } from '../../proxy/balance/types.js';
 import type { Check } from '../report/types.js';
@@ -42,6 +45,23 @@ export interface LoadedEvidence {
   serviceMs: Record<string, number>;
 }
 
+/**
+ * A weight changed at run time right after the sequential traffic (SequentialEvidence), on
+ * the same proxy: `set server B/S weight TO`, `during` sequential requests, the weight set
+ * back to FROM, then `after` sequential requests.
+ */
+export interface WeightChangeEvidence {
+  server: string;
+  from: number;
+  to: number;
+  /** Whether the proxy took the change (it answered an empty line), and what it answered. */
+  accepted: boolean;
+  answer: string;
+  /** The requests after the change, then after the restoration, in send order. */
+  during: { contexts: readonly PickContext[]; servers: readonly (string | undefined)[] };
+  after: { contexts: readonly PickContext[]; servers: readonly (string | undefined)[] };
+}
+
 /** A model check that already compared the lab with a real alternative run beside it. */
 export interface ComparisonEvidence {
   check: Check;
@@ -53,6 +73,7 @@ export interface BalanceEvidence {
   sequential?: SequentialEvidence;
   keyed?: KeyedEvidence;
   loaded?: LoadedEvidence;
+  weightChange?: WeightChangeEvidence;
   comparisons?: readonly ComparisonEvidence[];
 }
 

@@ -15,6 +15,7 @@ import { isHash, isRandom, keyedFinding, loadedFinding, sequentialFinding, type 
 import { activeServers } from '../observe.js';
 import { HaproxyStreams } from './haproxy-stream.js';
 import { algorithmName } from '../algorithm-name.js';
+import { weightChangeFinding } from './weight-change.js';
 
 export type CandidateStatus = 'consistent' | 'inconsistent' | 'ruled-out' | 'not-ruled-out' | 'not-separated';
 
@@ -46,6 +47,8 @@ function findingsFor(c: Candidate, ev: BalanceEvidence, jc: JudgeContext): Findi
   if (ev.sequential) out.push(sequentialFinding(c, ev.sequential, jc));
   if (ev.keyed) out.push(keyedFinding(c, ev.keyed, jc));
   if (ev.loaded) out.push(loadedFinding(c, ev.loaded, jc));
+  const weight = ev.sequential && ev.weightChange ? weightChangeFinding(c, ev.sequential, ev.weightChange, jc) : undefined;
+  if (weight) out.push(weight);
   for (const cmp of ev.comparisons ?? []) {
     if (c.kind === 'configured') {
       // The comparison is the configured algorithm's own claim (e.g. random(2) beats a real

@@ -7,7 +7,7 @@
 import type { BackendSpec } from '../../lab-schema/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers } from '../observe.js';
-import { bestPhase } from '../models/roundrobin.js';
+import { bestPhase, matchingPhases } from '../models/rotation.js';
 import type { Rng } from '../rng.js';
 import { binomialTestGreater, binomialTestTwoSided, chiSquareSf, chiSquareTest } from '../statistics.js';
 import type { KeyedEvidence, LoadedEvidence, SequentialEvidence } from './evidence.js';
@@ -15,7 +15,7 @@ import type { Candidate } from './generate.js';
 import { independentPicks, sequentialPicks, simulateClosedLoop, type BalancerFactory } from './simulate.js';
 import { describeAlignment, type HaproxyStreams } from './haproxy-stream.js';
 
-export type EvidenceKind = 'sequential' | 'keyed' | 'loaded' | 'comparison';
+export type EvidenceKind = 'sequential' | 'keyed' | 'loaded' | 'weight-change' | 'comparison';
 
 export interface Finding {
   evidence: EvidenceKind;
@@ -62,6 +62,28 @@ function fmt(p: number): string {
 }
 
 /**
+ * A deterministic candidate's sequence for the sequential traffic, from the phase that
+ * matches longest: `predicted[offset + i]` is its pick for request i, and `offset` picks
+ * (of the first request's key) come before the traffic when it is replayed again.
+ */
+export function deterministicPhase(c: Candidate, ev: SequentialEvidence, jc: JudgeContext): { predicted: (string | undefined)[]; offset: number; matched: number; phases: number[] } {
+  const observed = ev.servers;
+  if (isHash(c.backend)) {
+    // A hash has no phase: each request's server follows from its own key.
+    const predicted = independentPicks(jc.make, c.backend, ev.contexts);
+    let matched = 0;
+    while (matched < observed.length && observed[matched] === predicted[matched]) matched++;
+    return { predicted, offset: 0, matched, phases: [0] };
+  }
+  // A rotation has a phase (the lab may have served requests before): the lead-in
+  // stand-ins only move it, whatever key they carry.
+  const w = activeServers(c.backend).reduce((s, x) => s + x.weight, 0) || 1;
+  const lead = 3 * w;
+  const predicted = sequentialPicks(jc.make, c.backend, [...Array.from({ length: lead }, () => ev.contexts[0]!), ...ev.contexts]);
+  return { predicted, ...bestPhase(predicted as string[], observed, lead), phases: matchingPhases(predicted, observed, lead) };
+}
+
+/**
  * Sequential traffic. Deterministic candidates: their own sequence from the phase that
  * matches longest (the lab may have served requests before). Random candidates: the counts
  * against the candidate's ring shares (χ²) and the repeats in disjoint pairs of consecutive
@@ -71,21 +93,7 @@ export function sequentialFinding(c: Candidate, ev: SequentialEvidence, jc: Judg
   const observed = ev.servers;
   const n = observed.length;
   if (!isRandom(c.backend)) {
-    let predicted: (string | undefined)[];
-    let offset = 0;
-    let matched = 0;
-    if (isHash(c.backend)) {
-      // A hash has no phase: each request's server follows from its own key.
-      predicted = independentPicks(jc.make, c.backend, ev.contexts);
-      while (matched < n && observed[matched] === predicted[matched]) matched++;
-    } else {
-      // A rotation has a phase (the lab may have served requests before): the lead-in
-      // stand-ins only move it, whatever key they carry.
-      const w = activeServers(c.backend).reduce((s, x) => s + x.weight, 0) || 1;
-      const lead = 3 * w;
-      predicted = sequentialPicks(jc.make, c.backend, [...Array.from({ length: lead }, () => ev.contexts[0]!), ...ev.contexts]);
-      ({ offset, matched } = bestPhase(predicted as string[], observed, lead));
-    }
+    const { predicted, offset, matched } = deterministicPhase(c, ev, jc);
     const signature = `seq:${predicted.slice(offset, offset + n).join(' ')}`;
     if (matched === n) return { evidence: 'sequential', rejected: false, detail: `all ${n} sequential picks follow its order`, signature };
     return {

@@ -28,17 +28,39 @@ export function independentPicks(make: BalancerFactory, backend: BackendSpec, co
 
 /** One request at a time: each pick is taken and released before the next, so every load is 0. */
 export function sequentialPicks(make: BalancerFactory, backend: BackendSpec, contexts: readonly PickContext[], rng?: Rng): (string | undefined)[] {
-  const { balancer } = simBalancer(make, backend, rng);
-  return contexts.map((ctx) => {
-    const s = balancer.pick(ctx);
+  return replaySteps(make, backend, contexts.map((pick) => ({ pick })), rng);
+}
+
+/** One step of a sequential replay: a request, or a weight set through the runtime API. */
+export type ReplayStep = { pick: PickContext } | { weight: { server: string; to: number } };
+
+/**
+ * Sequential picks (as sequentialPicks) with weights changed between them, on one balancer,
+ * as HAProxy's runtime API does it: the server's weight set, then the algorithm told. Only
+ * the picks' servers are returned.
+ */
+export function replaySteps(make: BalancerFactory, backend: BackendSpec, steps: readonly ReplayStep[], rng?: Rng): (string | undefined)[] {
+  const { balancer, servers } = simBalancer(make, backend, rng);
+  const out: (string | undefined)[] = [];
+  for (const step of steps) {
+    if ('weight' in step) {
+      const server = servers.find((s) => s.name === step.weight.server);
+      if (server) {
+        server.weight = step.weight.to;
+        balancer.update(server);
+      }
+      continue;
+    }
+    const s = balancer.pick(step.pick);
     if (s) {
       s.activeConns++;
       balancer.taken?.(s);
       s.activeConns--;
       balancer.released?.(s);
     }
-    return s?.name;
-  });
+    out.push(s?.name);
+  }
+  return out;
 }
 
 export interface ClosedLoop {

@@ -12,15 +12,12 @@ import type { BackendSpec } from '../../lab-schema/types.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, answeredCheck, countByServer, serverSequence } from '../observe.js';
+import { bestPhase, cycleLength } from './rotation.js';
 import { probeContexts, sequentialProbes } from './sequential.js';
+import { runWeightChange } from './runtime-weight.js';
 import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { atLeast, tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type Probe, type ProxyOutcome } from './types.js';
-
-/** Sum of the weights of the servers that share the rotation. */
-export function cycleLength(backend: BackendSpec): number {
-  return activeServers(backend).reduce((s, x) => s + x.weight, 0);
-}
 
 /**
  * Requests to send: whole cycles, at least 3, and enough that a weight-proportional random
@@ -66,18 +63,6 @@ export function judgeCycleCounts(prefix: string, backend: BackendSpec, sequence:
   };
 }
 
-/** The expected sequence's offset that the observations follow longest, and how far they follow it. */
-export function bestPhase(expected: readonly string[], observed: readonly (string | undefined)[], offsets: number): { offset: number; matched: number } {
-  let best = { offset: 0, matched: -1 };
-  for (let o = 0; o < offsets; o++) {
-    let m = 0;
-    while (m < observed.length && observed[m] === expected[o + m]) m++;
-    if (m > best.matched) best = { offset: o, matched: m };
-    if (m === observed.length) break;
-  }
-  return best;
-}
-
 /** The observed order against the oracle's, from the observed phase. */
 export function judgeOrder(prefix: string, backend: BackendSpec, sequence: readonly (string | undefined)[], oracle: BalanceOracle | undefined): Check {
   const name = `${prefix}.order`;
@@ -111,6 +96,16 @@ export function roundRobinModel(frontend: string, backend: BackendSpec): Model {
       const responses = await ctx.send(batch);
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRoundRobin('rr', backend, rs, ctx.oracles.balance, batch.probes));
+      // roundrobin and static-rr give one order for fixed weights: only a weight changed at run time tells them apart.
+      const oracle = ctx.oracles.balance;
+      if (oracle && (backend.balance === 'roundrobin' || backend.balance === 'static-rr')) {
+        for (const [proxy, outcome] of perProxy) {
+          ctx.onStep?.(`${backend.balance}: a weight changed at run time on ${proxy}`);
+          const { check, evidence } = await runWeightChange(ctx, frontend, backend, proxy, outcome, oracle);
+          outcome.checks.push(check);
+          if (evidence && outcome.evidence) outcome.evidence = { ...outcome.evidence, weightChange: evidence };
+        }
+      }
       return { perProxy, notes: [] };
     },
   };

@@ -16,7 +16,8 @@ import type { ProbeResponse } from '../../runtime/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, answerLabel, serverOf } from '../observe.js';
 import type { Check } from '../report/types.js';
-import { cycleLength, judgeRoundRobin, roundRobinRequests } from './roundrobin.js';
+import { judgeRoundRobin, roundRobinRequests } from './roundrobin.js';
+import { cycleLength } from './rotation.js';
 import { tallyServed, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome } from './types.js';
 
 /** How many connections, and requests on each, and what that buys. */

@@ -25,6 +25,11 @@ export interface Batch {
    * the apps' shared load (sequential random picks, where each proxy compares its own counts).
    */
   proxiesAtOnce?: boolean;
+  /**
+   * Send to this proxy alone: a phase whose state is each proxy's own (a weight changed
+   * through one proxy's runtime API).
+   */
+  only?: ProxyKind;
 }
 
 export type PerProxy<T> = Map<ProxyKind, T>;
@@ -57,6 +62,11 @@ export interface ModelContext {
   stats: StatsPolicy;
   oracles: { balance?: BalanceOracle; route?: RouteOracle };
   faults?: FaultInjector;
+  /**
+   * The lab goes down after this run (haplab check), or the user asked: a model may change
+   * its runtime state (a weight through the runtime API), which a lab left up would keep.
+   */
+  changeWeights?: boolean;
   send(batch: Batch): Promise<PerProxy<ProbeResponse[]>>;
   /** Progress for the CLI (listr2). */
   onStep?(text: string): void;

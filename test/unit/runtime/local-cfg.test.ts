@@ -13,7 +13,7 @@ import { renderHaproxyCfg } from '../../../src/render/haproxy-cfg.js';
 import { readLabCfg, REFUSING_PORT, translateForLoopback, boundPorts, type LabCfg, type LoopbackPorts } from '../../../src/runtime/local/local-cfg.js';
 import { catalogueIds, loadEpisode } from '../../../src/lab-schema/catalogue.js';
 import { normalizeSpec } from '../../../src/lab-schema/normalize.js';
-import { STATS_BIND_PORT, type LabSpec } from '../../../src/lab-schema/types.js';
+import { RUNTIME_API_PORT, STATS_BIND_PORT, type LabSpec } from '../../../src/lab-schema/types.js';
 import { configDrift } from '../../../src/verify/config-drift.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-local-cfg-'));
@@ -46,6 +46,8 @@ describe('translateForLoopback', () => {
     expect(after).toHaveLength(before.length);
     const changed = before.flatMap((line, i) => (line === after[i] ? [] : [`${line.trim()} → ${after[i]!.trim()}`]));
     expect(changed).toEqual([
+      // The container-only runtime API address would be one port for every local proxy: a socket file instead.
+      `stats socket ipv4@127.0.0.1:${RUNTIME_API_PORT} level admin → stats socket /lab/.haplab/local/haproxy.sock level admin`,
       'bind *:80 → bind 127.0.0.1:40080',
       'server server1 app1:5001 weight 2 check → server server1 127.0.0.1:35001 weight 2 check',
       'server server2 app2:5002 check → server server2 127.0.0.1:35002 check',
@@ -53,7 +55,7 @@ describe('translateForLoopback', () => {
       `bind *:${STATS_BIND_PORT} → bind 127.0.0.1:${STATS_BIND_PORT + 40_000}`,
     ]);
     expect(out.moved).toEqual({ servers: 3, binds: 2 });
-    expect(out.notes).toEqual([]);
+    expect(out.notes).toEqual([expect.stringMatching(new RegExp(`^lab/haproxy/haproxy\\.cfg:\\d+: stats socket ipv4@127\\.0\\.0\\.1:${RUNTIME_API_PORT} → /lab/\\.haplab/local/haproxy\\.sock$`))]);
     expect(out.listens).toEqual([{ port: 40080, ready: 'http-frontend' }, { port: STATS_BIND_PORT + 40_000, ready: 'none' }]);
     expect(out.stats).toEqual({ port: STATS_BIND_PORT + 40_000, uri: '/stats' });
   });
@@ -90,7 +92,7 @@ describe('translateForLoopback', () => {
     const cfg = labCfg(edit(renderHaproxyCfg(spec), 'server server2 app2:5002 check', 'server server2 app2:6000 check port 6000'));
     const out = translateForLoopback(cfg, spec, portsFor(spec, cfg));
     expect(out.text).toContain(`    server server2 127.0.0.1:${REFUSING_PORT} check port ${REFUSING_PORT}\n`);
-    expect(out.notes).toEqual([expect.stringMatching(/^lab\/haproxy\/haproxy\.cfg:\d+: server server2 points at app2:6000, where nothing listens \(app2 listens on 5002\)/)]);
+    expect(out.notes.filter((n) => !n.includes('stats socket'))).toEqual([expect.stringMatching(/^lab\/haproxy\/haproxy\.cfg:\d+: server server2 points at app2:6000, where nothing listens \(app2 listens on 5002\)/)]);
     // Nothing it can route to is alive but server1 and server3: still an ordinary frontend.
     expect(out.listens[0]).toEqual({ port: 40080, ready: 'http-frontend' });
   });
@@ -129,6 +131,8 @@ describe('translateForLoopback', () => {
       '`user` left out locally (a process setting that needs root or a container path)',
       '`pidfile` left out locally (a process setting that needs root or a container path)',
       'stats socket /run/haproxy/admin.sock → /lab/.haplab/local/haproxy.sock',
+      // The rendered runtime API line comes second: a socket file of its own.
+      `stats socket ipv4@127.0.0.1:${RUNTIME_API_PORT} → /lab/.haplab/local/haproxy.sock.1`,
     ]);
     expect(out.listens.map((l) => l.port)).toEqual([40080, 40081, STATS_BIND_PORT + 40_000]);
     expect(() => parseConfig(out.text, { env: {} })).not.toThrow();

@@ -51,6 +51,8 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
   stats?: { proxy: ProxyKind; url: string }[];
   /** The caller's virtual time: each send() starts at clock() instead of where the proxy's last batch ended. */
   clock?: () => number;
+  /** The proxies' runtime API (Prober.runtimeApi); absent: the prober reaches none. */
+  runtimeApi?: (proxy: ProxyKind, command: string) => string | undefined;
 } = {}): FakeLab {
   const proxies = Object.keys(behaviours) as ProxyKind[];
   const instance: LabInstance = {
@@ -110,6 +112,7 @@ export function fakeLab(labSpec: LabSpec, behaviours: Partial<Record<ProxyKind, 
       return out;
     },
     async close() {},
+    ...(options.runtimeApi ? { runtimeApi: async (proxy: ProxyKind, command: string) => options.runtimeApi!(proxy, command) } : {}),
   };
   return { instance, prober, sent, addressCalls };
 }

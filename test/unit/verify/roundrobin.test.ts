@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { primaryBackend } from '../../../src/lab-schema/types.js';
-import { bestPhase, roundRobinModel, roundRobinRequests } from '../../../src/verify/models/roundrobin.js';
+import { roundRobinModel, roundRobinRequests } from '../../../src/verify/models/roundrobin.js';
+import { bestPhase } from '../../../src/verify/models/rotation.js';
 import { appOf, fakeLab, spec, swrr, testBalanceOracle } from './fakes.js';
 import { byName, failing, runModel } from './harness.js';
 

@@ -49,10 +49,14 @@ describe('verifyLab', async () => {
     expect(report.verdict).toBe('pass');
     for (const r of report.reports!) {
       expect(r.checks.map((c) => [c.name, c.pass])).toEqual([
-        ['rr.answered', true], ['rr.cycle-counts', true], ['rr.order', true], ['stats.lbtot', true],
+        ['rr.answered', true], ['rr.cycle-counts', true], ['rr.order', true],
+        // verify on a lab left up does not change a weight unless asked (--weight-change).
+        ['rr.runtime-weight', false],
+        ['stats.lbtot', true],
         // The stand-in oracle has no balancer factory: the candidates check says so, skipped.
         ['balance.candidates', false],
       ]);
+      expect(r.checks.find((c) => c.name === 'rr.runtime-weight')!.skipped).toMatch(/a lab left up keeps its weights/);
       expect(r.checks.find((c) => c.name === 'balance.candidates')!.skipped).toMatch(/no balancer factory/);
     }
     expect(report.requests).toBe(report.reports![0]!.requests * 2);

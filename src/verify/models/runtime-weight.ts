@@ -1,0 +1,135 @@
+/**
+ * A weight changed at run time, after a rotation's sequential traffic: the one schedule that
+ * tells roundrobin from static-rr (for fixed weights both give the same order). Through the
+ * proxy's runtime API (`set server B/S weight W`): roundrobin takes the weight and its order
+ * changes at once; static-rr, which computes its order once, refuses it. The weight is then
+ * set back, and more requests confirm where the rotation went on.
+ *
+ * A weight changed and set back leaves fwrr's hidden state changed for good: the next
+ * change, made by a later `verify` of a lab left up, would then go where no fresh balancer
+ * goes (docs/verification.md). So the phase runs only where the lab goes down after the run
+ * (`haplab check`; `verify --weight-change` asks for it on a running lab). The change is
+ * chosen by replaying the configured balancer from every phase the rotation was observed
+ * at: a server, a weight and a number of requests that change the order from each.
+ */
+import type { BackendSpec, ProxyKind } from '../../lab-schema/types.js';
+import type { PickContext } from '../../proxy/balance/types.js';
+import type { BalanceOracle } from '../oracles.js';
+import { activeServers, serverSequence } from '../observe.js';
+import type { WeightChangeEvidence } from '../candidates/evidence.js';
+import { replaySteps, type BalancerFactory, type ReplayStep } from '../candidates/simulate.js';
+import { acceptsRuntimeWeight, fitWeightChange } from '../candidates/weight-change.js';
+import { skippedCheck, type Check } from '../report/types.js';
+import { cycleLength, matchingPhases } from './rotation.js';
+import { probeContexts, sequentialProbes } from './sequential.js';
+import { tallyServed, type ModelContext, type ProxyOutcome } from './types.js';
+
+export interface WeightChangePlan {
+  server: string;
+  from: number;
+  to: number;
+  /** Requests while the weight is changed, and after it is set back. */
+  during: number;
+  after: number;
+}
+
+/**
+ * The smallest change (fewest requests while it lasts) that moves the order of `backend`'s
+ * balancer at each of `positions` picks in (every phase the observations fit); undefined
+ * when no weight tried does. The backend must take weights at run time.
+ */
+export function planWeightChange(make: BalancerFactory, backend: BackendSpec, positions: readonly number[]): WeightChangePlan | undefined {
+  const servers = activeServers(backend);
+  const w = cycleLength(backend);
+  if (servers.length < 2 || w === 0) return undefined;
+  const pick: ReplayStep = { pick: { sourceAddress: '127.0.0.1', uri: '/' } };
+  const picks = (n: number): ReplayStep[] => Array.from({ length: n }, () => pick);
+  const maxWeight = Math.max(...servers.map((s) => s.weight));
+  const moves = (position: number, server: string, to: number, during: number): boolean => {
+    const before = replaySteps(make, backend, picks(position + during)).slice(position);
+    const after = replaySteps(make, backend, [...picks(position), { weight: { server, to } }, ...picks(during)]).slice(position);
+    return after.some((v, i) => v !== before[i]);
+  };
+  for (let during = 1; during <= 2 * w; during++) {
+    for (const s of servers) {
+      for (let to = 1; to <= 2 * maxWeight + 1; to++) {
+        if (to !== s.weight && positions.every((position) => moves(position, s.name, to, during))) return { server: s.name, from: s.weight, to, during, after: 2 * w };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The phase on one proxy: plans, changes, sends, restores, sends, judges. */
+export async function runWeightChange(
+  ctx: ModelContext, frontend: string, backend: BackendSpec, proxy: ProxyKind, outcome: ProxyOutcome, oracle: BalanceOracle,
+): Promise<{ check: Check; evidence?: WeightChangeEvidence }> {
+  const name = 'rr.runtime-weight';
+  const expectation = acceptsRuntimeWeight(backend)
+    ? `${backend.balance} takes a weight set through the runtime API: its order changes at once, and goes on as before once the weight is set back`
+    : `${backend.balance} refuses a weight set through the runtime API (its order is computed once) and goes on unchanged`;
+  const prober = ctx.prober;
+  const api = prober.runtimeApi ? (p: ProxyKind, c: string) => prober.runtimeApi!(p, c) : undefined;
+  const seq = outcome.evidence?.sequential;
+  if (!ctx.changeWeights) return { check: skippedCheck(name, expectation, 'a lab left up keeps its weights: `haplab check` (whose lab goes down after) or `verify --weight-change` changes one to tell static-rr from roundrobin') };
+  const make: BalancerFactory | undefined = oracle.balancer?.bind(oracle);
+  if (!make) return { check: skippedCheck(name, expectation, 'no balancer factory in the balance oracle: the change cannot be planned') };
+  if (!api || !seq) return { check: skippedCheck(name, expectation, 'this runtime reaches no proxy runtime API: static-rr cannot be told from roundrobin') };
+  const w = cycleLength(backend);
+  const expected = oracle.sequence(backend, 3 * w + seq.servers.length);
+  const phases = matchingPhases(expected, seq.servers, 3 * w);
+  if (!phases.length) return { check: skippedCheck(name, expectation, 'the rotation did not follow its order: there is no phase to plan a weight change from') };
+  const plan = acceptsRuntimeWeight(backend)
+    ? planWeightChange(make, backend, phases.map((offset) => offset + seq.servers.length))
+    : staticPlan(backend);
+  if (!plan) return { check: skippedCheck(name, expectation, `no weight change moves the rotation from phase ${phases[0]! % w}`) };
+
+  const command = (to: number) => `set server ${backend.name}/${plan.server} weight ${to}`;
+  const answer = await api(proxy, command(plan.to));
+  if (answer === undefined) return { check: skippedCheck(name, expectation, `no answer on ${proxy}'s runtime API socket: static-rr cannot be told from roundrobin`) };
+  const send = async (count: number, label: string) => {
+    const probes = sequentialProbes(count, ctx.rng.fork(label));
+    const rs = (await ctx.send({ label, frontend, probes, options: { concurrency: 1 }, only: proxy })).get(proxy) ?? [];
+    tallyServed(backend, rs, outcome.served);
+    outcome.requests += rs.length;
+    return { contexts: probeContexts(probes, rs), servers: serverSequence(backend, rs) };
+  };
+  const during = await send(plan.during, `weight-change:${proxy}`);
+  const restored = await api(proxy, command(plan.from));
+  const after = await send(plan.after, `weight-restored:${proxy}`);
+  const evidence: WeightChangeEvidence = { server: plan.server, from: plan.from, to: plan.to, accepted: answer.trim() === '', answer, during, after };
+  return { check: judgeWeightChange(name, expectation, backend, make, seq.contexts, phases, evidence, restored), evidence };
+}
+
+/** A static backend refuses any change: the first server one up, for as long as a cycle. */
+function staticPlan(backend: BackendSpec): WeightChangePlan | undefined {
+  const s = activeServers(backend)[0];
+  const w = cycleLength(backend);
+  return s && w ? { server: s.name, from: s.weight, to: s.weight + 1, during: w, after: w } : undefined;
+}
+
+export function judgeWeightChange(
+  name: string, expectation: string, backend: BackendSpec, make: BalancerFactory,
+  contexts: readonly PickContext[], phases: readonly number[], ev: WeightChangeEvidence, restoreAnswer: string | undefined,
+): Check {
+  const accepts = acceptsRuntimeWeight(backend);
+  const { fit } = fitWeightChange(make, backend, contexts, phases, ev);
+  const observed = [...ev.during.servers, ...ev.after.servers];
+  const command = `set server ${backend.name}/${ev.server} weight ${ev.to}`;
+  const took = ev.accepted ? 'took' : `refused ("${ev.answer.trim()}")`;
+  const wrong = fit.wrong;
+  const restoreFailed = accepts && restoreAnswer !== undefined && restoreAnswer.trim() !== '';
+  const pass = ev.accepted === accepts && wrong < 0 && !restoreFailed;
+  const n = ev.during.servers.length;
+  let detail = `\`${command}\` ${took}; ${n} requests: ${ev.during.servers.map((s) => s ?? '?').join(' ')}; set back to ${ev.from}, ${ev.after.servers.length} more: ${ev.after.servers.map((s) => s ?? '?').join(' ')}`;
+  if (ev.accepted !== accepts) detail = `\`${command}\` ${took}, and ${backend.balance} ${accepts ? 'takes' : 'refuses'} it · ${detail}`;
+  else if (wrong >= 0) detail = `${wrong < n ? `request ${wrong + 1} after the change` : `request ${wrong - n + 1} after the weight was set back`} went to ${observed[wrong] ?? 'no server'}, expected ${fit.predicted[wrong] ?? 'no server'} · ${detail}`;
+  if (restoreFailed) detail = `setting the weight back to ${ev.from} was refused: "${restoreAnswer!.trim()}" · ${detail}`;
+  return {
+    name,
+    expected: expectation,
+    observed: pass ? `${ev.accepted ? 'took' : 'refused'} the change; all ${observed.length} requests in the predicted order` : ev.accepted !== accepts ? `${ev.accepted ? 'took' : 'refused'} the change` : `${wrong}/${observed.length} in the predicted order`,
+    pass,
+    detail,
+  };
+}
