@@ -105,14 +105,22 @@ export function atLeast(computed: number, minRequests: number | undefined): numb
   return Math.max(computed, minRequests ?? 0);
 }
 
-/** Tallies responses per "backend/server" (the stats-CSV cross-check compares these with lbtot). */
+/**
+ * Tallies responses per "backend/server" (the stats-CSV cross-check compares these with
+ * lbtot), and those that got no HTTP answer at all under "backend/(no answer)": the proxy may
+ * have picked a server for each (a timeout after the pick), which no client can name.
+ */
 export function tallyServed(backend: BackendSpec, responses: readonly ProbeResponse[], into: Record<string, number> = {}): Record<string, number> {
   for (const r of responses) {
     const server = backend.servers.find((s) => s.app === r.servedBy);
-    if (server) into[`${backend.name}/${server.name}`] = (into[`${backend.name}/${server.name}`] ?? 0) + 1;
+    const key = server ? `${backend.name}/${server.name}` : r.status === 0 ? `${backend.name}/${UNANSWERED}` : undefined;
+    if (key) into[key] = (into[key] ?? 0) + 1;
   }
   return into;
 }
+
+/** The pseudo-server of tallyServed's requests that got no answer. */
+export const UNANSWERED = '(no answer)';
 
 export function frontendOf(spec: LabSpec, name: string): FrontendSpec {
   const f = spec.frontends.find((x) => x.name === name);
