@@ -16,7 +16,7 @@ export const SPEC_KEYS = {
   cookie: ['name', 'indirect', 'nocache'],
   stickTable: ['size', 'expireMs'],
   server: ['name', 'app', 'weight', 'check', 'backup', 'disabled', 'cookie'],
-  frontend: ['name', 'mode', 'bind', 'hostPort', 'acls', 'rules', 'defaultBackend', 'description', 'stickTable'],
+  frontend: ['name', 'mode', 'bind', 'hostPort', 'acls', 'rules', 'defaultBackend', 'description', 'stickTable', 'tls'],
   acl: ['name', 'criterion'],
 } as const satisfies Record<string, readonly string[]>;
 

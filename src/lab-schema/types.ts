@@ -150,6 +150,11 @@ export interface FrontendSpec {
   description?: string;
   /** ep12: the words after `stick-table` (`type ip size 100k expire 30s store http_req_rate(10s)`). */
   stickTable?: string;
+  /**
+   * ep13: TLS ends here — `bind *:PORT ssl crt TLS_CERT_PATH`, with the certificate `new`
+   * makes for the lab (signed by the lab's own CA, TLS_CA_FILE in the lab directory).
+   */
+  tls?: boolean;
 }
 
 export interface LabSpec {
@@ -187,6 +192,14 @@ export interface LabSpec {
 export const TS_PORT_OFFSET = 100;
 /** HAProxy's stats page (for lbtot) is published at the first frontend's hostPort + this. */
 export const STATS_PORT_OFFSET = 9;
+/** Where a proxy container finds the lab's certificate and key (one PEM, HAProxy's `crt`). */
+export const TLS_CERT_PATH = '/etc/haplab/tls/site.pem';
+/** The certificate and key in each proxy's directory of the lab (copied to TLS_CERT_PATH). */
+export const TLS_CERT_FILE = 'site.pem';
+/** The lab's CA certificate, in the lab directory: what a client must trust. */
+export const TLS_CA_FILE = 'tls/ca.pem';
+/** The name the lab's certificate is for: the Host (and SNI) a client uses. */
+export const TLS_HOST = 'lab.haplab.test';
 /** The stats listener's port inside the proxy container. */
 export const STATS_BIND_PORT = 8404;
 /**
@@ -203,3 +216,6 @@ export function primaryBackend(spec: LabSpec): BackendSpec {
   return spec.backends.find((b) => b.servers.length > 1) ?? spec.backends[0]!;
 }
 
+
+/** How a frontend is reached: tcp, http, or https where it terminates TLS (Endpoint.url). */
+export const frontendScheme = (f: Pick<FrontendSpec, 'mode' | 'tls'>): 'tcp' | 'http' | 'https' => (f.mode === 'tcp' ? 'tcp' : f.tls ? 'https' : 'http');

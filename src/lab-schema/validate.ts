@@ -201,6 +201,10 @@ function checkFrontend(
   const dflt = c.string(f, 'defaultBackend', path);
   if (dflt && !backends.has(dflt)) c.fail([...path, 'defaultBackend'], `default backend ${JSON.stringify(dflt)} is not defined`, `define it under backends or use one of: ${[...backends].join(', ')}`);
 
+  if (f.tls !== undefined) {
+    if (typeof f.tls !== 'boolean') c.fail([...path, 'tls'], `'tls' must be true or false (got ${JSON.stringify(f.tls)})`);
+    else if (f.tls && f.mode !== 'http') c.fail([...path, 'tls'], `TLS is terminated on an HTTP frontend; frontend ${name ?? '?'} is mode ${String(f.mode)}`, 'set mode: http, or drop tls');
+  }
   if (f.stickTable !== undefined) {
     const table = c.string(f, 'stickTable', path, undefined, MAX_LENGTH.criterion);
     if (table !== undefined) {
@@ -262,6 +266,18 @@ function checkRule(c: Checker, rule: string, at: (string | number)[], backends: 
     const target = words[1] ?? '';
     if (!backends.has(target)) c.fail(at, `use_backend names undefined backend ${JSON.stringify(target)}`, `define it under backends or use one of: ${[...backends].join(', ')}`);
     rest = words.slice(2);
+  } else if (words[0] === 'http-request' && words[1] === 'redirect') {
+    // ep13: `http-request redirect scheme https [code 301|302|303|307|308] [if|unless COND]`.
+    if (words[2] !== 'scheme' || words[3] !== 'https') return c.fail(at, `unsupported redirect ${JSON.stringify(rule)}`, 'write "http-request redirect scheme https unless { ssl_fc }"');
+    rest = words.slice(4);
+    if (rest[0] === 'code') {
+      if (!['301', '302', '303', '307', '308'].includes(rest[1] ?? '')) c.fail(at, `redirect code ${JSON.stringify(rest[1])} is not one of 301, 302, 303, 307, 308`);
+      rest = rest.slice(2);
+    }
+  } else if (words[0] === 'http-request' && words[1] === 'set-header') {
+    // ep13: `http-request set-header NAME VALUE [if|unless COND]`.
+    if (!words[2] || !/^[A-Za-z0-9-]+$/.test(words[2]) || words[3] === undefined) return c.fail(at, `set-header ${JSON.stringify(rule)} needs a header name and a value`, 'e.g. "http-request set-header X-Forwarded-Proto https"');
+    rest = words.slice(4);
   } else if (words[0] === 'http-request' && words[1] === 'deny') {
     rest = words.slice(2);
     if (rest[0] === 'deny_status') {
@@ -269,7 +285,7 @@ function checkRule(c: Checker, rule: string, at: (string | number)[], backends: 
       rest = rest.slice(2);
     }
   } else {
-    return c.fail(at, `unsupported rule ${JSON.stringify(rule)}`, 'use "use_backend NAME if|unless COND", "http-request deny [deny_status N] if|unless COND" or "http-request track-sc0 src"');
+    return c.fail(at, `unsupported rule ${JSON.stringify(rule)}`, 'use "use_backend NAME if|unless COND", "http-request deny [deny_status N] if|unless COND", "http-request track-sc0 src", "http-request redirect scheme https …" or "http-request set-header NAME VALUE"');
   }
   if (rest.length === 0) return;
   if (rest[0] !== 'if' && rest[0] !== 'unless') return c.fail(at, `expected 'if' or 'unless' in ${JSON.stringify(rule)}`);

@@ -4,6 +4,7 @@
  * container (agent.ts) by the docker runtime, so both send exactly the same way.
  */
 import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import got from 'got';
 import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from './types.js';
@@ -95,9 +96,11 @@ class KeepAliveSessions {
 
 // A fresh connection per request: no pooling, and the server is told to close.
 const freshAgent = new Agent({ keepAlive: false });
+const freshTlsAgent = new HttpsAgent({ keepAlive: false });
 
 async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER, capture?: readonly string[]): Promise<Outcome> {
-  const url = `http://${request.target.host}:${request.target.port}${request.path}`;
+  const tls = request.tls;
+  const url = `${tls ? 'https' : 'http'}://${request.target.host}:${request.target.port}${request.path}`;
   // The client side of the connection, named while the socket is ours: a kept-alive socket
   // is detached from the response (response.socket = null) once it goes back to its agent.
   let connection: string | undefined;
@@ -107,7 +110,9 @@ async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?:
       headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
       body: request.body,
       localAddress: request.sourceAddress,
-      agent: { http: keepAlive ?? freshAgent },
+      agent: { http: keepAlive ?? freshAgent, https: freshTlsAgent },
+      // The Host header names the certificate's host: Node's agent sends it as SNI and checks the certificate against it.
+      ...(tls ? { https: { certificateAuthority: tls.ca, rejectUnauthorized: true } } : {}),
       throwHttpErrors: false,
       retry: { limit: 0 },
       followRedirect: false,

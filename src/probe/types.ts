@@ -28,6 +28,12 @@ export interface ProbeRequest {
    * session's connection is closed once its last request is answered. Default: one session.
    */
   session?: string;
+  /**
+   * HTTPS (a frontend that terminates TLS, ep13), on a fresh connection: the certificate
+   * must chain to `ca` (PEM) alone — absent, to the system's authorities, which a lab's own
+   * CA is not among — and be valid for the request's Host header, which is also the SNI.
+   */
+  tls?: { ca?: string };
 }
 
 export interface ProbeResponse {

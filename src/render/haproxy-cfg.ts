@@ -1,6 +1,6 @@
 /** haproxy.cfg from a lab spec: the file both HAProxy and haplab's TypeScript proxy read. */
 import type { BackendSpec, FrontendSpec, LabSpec, ServerSpec } from '../lab-schema/types.js';
-import { RUNTIME_API_PORT, STATS_BIND_PORT } from '../lab-schema/types.js';
+import { RUNTIME_API_PORT, STATS_BIND_PORT, TLS_CERT_PATH } from '../lab-schema/types.js';
 import { backendModeOf } from '../lab-schema/rule-words.js';
 import { renderTemplate } from './engine.js';
 
@@ -50,6 +50,7 @@ export function renderHaproxyCfg(spec: LabSpec, target: CfgTarget = containerTar
     bindPort: target.bindPort,
     statsPort: target.statsPort,
     runtimeApiPort: RUNTIME_API_PORT,
+    tlsCertPath: TLS_CERT_PATH,
     backendMode: (b: BackendSpec) => backendModeOf(spec, b),
     balanceLine,
     serverAddress: (s: ServerSpec) => target.serverAddress(apps.get(s.app)!),

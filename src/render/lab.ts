@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { EnvironmentError } from '../errors.js';
 import { distDir } from '../paths.js';
 import { BASE_IMAGE_ARG, OFFICIAL_IMAGES, offlineImages } from '../lab-schema/images.js';
-import type { LabSpec } from '../lab-schema/types.js';
+import { TLS_CA_FILE, TLS_CERT_FILE, TLS_CERT_PATH, TLS_HOST, type LabSpec } from '../lab-schema/types.js';
+import { makeLabTls } from './tls/lab-ca.js';
 import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
 import { renderTemplate } from './engine.js';
 import { renderAppDockerfile, renderFlaskApp } from './flask.js';
@@ -52,14 +53,22 @@ async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string
     for (const [rel, content] of Object.entries(app.files ?? {})) await put(`apps/${app.name}/${rel}`, content);
   }
   const cfg = renderHaproxyCfg(spec);
+  // ep13: a throwaway CA and a certificate for the lab, made anew by every `new` (never checked in).
+  const tls = spec.frontends.some((f) => f.tls) ? await makeLabTls(lab, [TLS_HOST, 'localhost', '127.0.0.1']) : undefined;
+  if (tls) {
+    await put(TLS_CA_FILE, tls.caPem);
+    await put('.gitignore', `# The lab's TLS material: made by \`haplab new\`, private to this machine.\n/${TLS_CA_FILE}\n/*/${TLS_CERT_FILE}\n`);
+  }
   for (const proxy of proxiesOf(spec)) {
     const service = PROXY_SERVICE[proxy];
     const ports = publishedPorts(spec, proxy).map((p) => p.container);
     await put(`${service}/haproxy.cfg`, cfg);
+    if (tls) await put(`${service}/${TLS_CERT_FILE}`, tls.sitePem);
+    const cert = tls ? { file: TLS_CERT_FILE, path: TLS_CERT_PATH } : undefined;
     if (proxy === 'haproxy') {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports, cert }));
     } else {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports, cert }));
       await copyCompiledProxy(join(dir, service, 'proxy'));
       written.push(`${service}/proxy/`);
     }

@@ -57,6 +57,8 @@ function frontendDrift(run: ProxySection, runText: string, lab: ProxySection, la
   const out = [
     ...changed('mode ', run.mode, lab.mode),
     ...changed('default_backend ', run.defaultBackend?.name ?? 'none', lab.defaultBackend?.name ?? 'none'),
+    // ep13: whether the binds terminate TLS (where the certificate lives differs by runtime, so only ssl or not).
+    ...changed('', run.binds.some((b) => b.ssl) ? 'bind with ssl' : 'bind without ssl', lab.binds.some((b) => b.ssl) ? 'bind with ssl' : 'bind without ssl'),
   ];
   const runRules = ruleLines(run, runText);
   const labRules = ruleLines(lab, labText);

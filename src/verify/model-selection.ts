@@ -13,6 +13,7 @@ import { healthModel, healthTargets } from './models/health.js';
 import { randomModel } from './models/random.js';
 import { roundRobinModel } from './models/roundrobin.js';
 import { tcpModel } from './models/tcp.js';
+import { tlsModel, tlsTargets } from './models/tls.js';
 import { isRateLimited } from './models/rate-limit-plan.js';
 import { rateLimitModel } from './models/rate-limit.js';
 import type { Model } from './models/types.js';
@@ -40,8 +41,10 @@ export function selectModels(spec: LabSpec): Selection {
   const http = spec.frontends.filter((f) => f.mode === 'http');
   // A frontend that tracks clients is judged over time by the rate-limit model, not probe by probe.
   const rateLimited = http.filter(isRateLimited);
-  const aclFrontends = http.filter((f) => !isRateLimited(f) && ((f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0));
-  const plain = http.find((f) => f.defaultBackend === backend.name && !(f.rules?.length));
+  // TLS termination and the redirect to it are judged by the TLS model, over TLS.
+  const tls = tlsTargets(spec);
+  const aclFrontends = http.filter((f) => !isRateLimited(f) && !tls.includes(f) && ((f.acls?.length ?? 0) > 0 || (f.rules?.length ?? 0) > 0));
+  const plain = http.find((f) => f.defaultBackend === backend.name && !f.tls && !(f.rules?.length));
   // Balancing first: its counts are the report's bar chart.
   if (activeServers(backend).length >= 2 && plain) {
     models.push(backend.balance === 'random' ? randomModel(plain.name, backend, plainRandomTwin(spec, backend)) : balancingModel(plain.name, backend));
@@ -55,6 +58,7 @@ export function selectModels(spec: LabSpec): Selection {
   if (persistenceTargets(spec).length) models.push(persistenceModel(spec));
   if (healthTargets(spec).length) models.push(healthModel(spec));
   if (rateLimited.length) models.push(rateLimitModel(rateLimited));
+  if (tls.length) models.push(tlsModel(spec, tls));
   // Where a rule written this way could be bypassed at the backend, the learner is told.
   for (const f of aclFrontends) notes.push(...aclBypassWarnings(f).map((w) => `warning: ${w}`));
   return { models, notes };

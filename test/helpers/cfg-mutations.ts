@@ -262,6 +262,37 @@ export const MUTATIONS: Mutation[] = [
     },
   },
   {
+    lab: 'hlmut-ep13-no-redirect',
+    localOnly: true,
+    episode: 'ep13',
+    what: 'the `http-request redirect scheme https unless { ssl_fc }` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*http-request redirect scheme https unless \{ ssl_fc \}\n/m, ''),
+    // Plain HTTP now reaches the apps (their 404 for the probe's path) instead of the proxy's 302.
+    failing: ['tls.http_front.redirect'],
+    passing: ['tls.https_front.handshake', 'tls.https_front.header', 'rr.order', 'stats.lbtot'],
+    drift: ['frontend http_front: `http-request redirect scheme https unless { ssl_fc }` removed'],
+  },
+  {
+    lab: 'hlmut-ep13-no-header',
+    localOnly: true,
+    episode: 'ep13',
+    what: 'the `http-request set-header X-Forwarded-Proto https` line deleted',
+    mutate: (cfg) => replaceOnce(cfg, /^\s*http-request set-header X-Forwarded-Proto https\n/m, ''),
+    failing: ['tls.https_front.header'],
+    passing: ['tls.http_front.redirect', 'tls.https_front.handshake', 'rr.order'],
+    drift: ['frontend https_front: `http-request set-header X-Forwarded-Proto https` removed'],
+  },
+  {
+    lab: 'hlmut-ep13-no-ssl',
+    episode: 'ep13',
+    what: '`ssl crt …` dropped from the https_front bind',
+    mutate: (cfg) => replaceOnce(cfg, / ssl crt \/etc\/haplab\/tls\/site\.pem$/m, ''),
+    // Plain HTTP on the TLS port: no handshake, so nothing is answered over TLS.
+    failing: ['tls.https_front.handshake', 'rr.answered'],
+    passing: ['tls.http_front.redirect'],
+    drift: ['frontend https_front: bind without ssl (lab.yaml: bind with ssl)'],
+  },
+  {
     lab: 'hlmut-ep10-no-cookie',
     episode: 'ep10',
     localOnly: true,

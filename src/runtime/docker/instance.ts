@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import type { LabSpec } from '../../lab-schema/types.js';
+import { frontendScheme, type LabSpec } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import { dirOf, LABEL_LAB, LABEL_SERVICE, PROBE_SERVICE, labFilter } from './labels.js';
 import { LABEL_SPEC } from './containers.js';
@@ -18,7 +18,7 @@ export function instanceOf(spec: LabSpec, lab: string, dir: string, notes: strin
     const ports = publishedPorts(spec, proxy);
     spec.frontends.forEach((f, i) => {
       const port = ports[i]!.host;
-      endpoints.push({ proxy, frontend: f.name, mode: f.mode, host: '127.0.0.1', port, url: `${f.mode === 'tcp' ? 'tcp' : 'http'}://127.0.0.1:${port}` });
+      endpoints.push({ proxy, frontend: f.name, mode: f.mode, host: '127.0.0.1', port, url: `${frontendScheme(f)}://127.0.0.1:${port}` });
     });
     stats.push({ proxy, url: `http://127.0.0.1:${ports[ports.length - 1]!.host}/stats;csv` });
   }

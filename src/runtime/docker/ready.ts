@@ -6,8 +6,8 @@
  */
 import type Docker from 'dockerode';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import type { LabSpec, ProxyKind } from '../../lab-schema/types.js';
-import { frontendRoutes, httpGet, READY_PATH, tcpAnswers as tcpAnswersAt } from '../shared/readiness.js';
+import { TLS_HOST, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
+import { frontendRoutes, httpGet, READY_PATH, tcpAnswers as tcpAnswersAt, tlsHandshakes as tlsHandshakesAt } from '../shared/readiness.js';
 import { runAgent } from './agent-client.js';
 import { DetailedEnvironmentError } from './detailed-error.js';
 import { formatLogs, lastLogLines } from './logs.js';
@@ -93,7 +93,10 @@ async function proxyWaiting(spec: LabSpec, proxy: ProxyKind): Promise<string[]> 
   const waiting: string[] = [];
   for (const [i, frontend] of spec.frontends.entries()) {
     const port = ports[i]!.host;
-    if (frontend.mode === 'tcp') {
+    if (frontend.tls) {
+      const error = await tlsHandshakesAt('127.0.0.1', port, ATTEMPT_TIMEOUT_MS, TLS_HOST);
+      if (error) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: TLS ${error}`);
+    } else if (frontend.mode === 'tcp') {
       const error = await tcpAnswers(port);
       if (error) waiting.push(`${proxy} ${frontend.name} on 127.0.0.1:${port}: ${error}`);
     } else {

@@ -68,6 +68,8 @@ export interface LoopbackPorts {
    * runtime API (Prober.runtimeApi), whatever sockets the lab's own config declares.
    */
   adminSocket?: string;
+  /** Where a `bind … ssl crt FILE` finds the lab's certificate here (FILE is a container path). */
+  tlsCert?: string;
 }
 
 export interface LoopbackCfg {
@@ -134,6 +136,11 @@ export function translateForLoopback(cfg: LabCfg, spec: LabSpec, ports: Loopback
       const parts = words[1].text.split(',').map((part) => `${LOOPBACK}:${loopbackBind(ports.binds, Number(splitHostPort(part).port))}`);
       edits.push(replaceWord(words[1], parts.join(',')));
       moved.binds += parts.length;
+      const crt = words.findIndex((w, i) => i > 1 && w.text === 'crt');
+      if (crt > 0 && words[crt + 1] && ports.tlsCert) {
+        edits.push(replaceWord(words[crt + 1]!, ports.tlsCert));
+        notes.push(`${cfg.file}:${line}: crt ${words[crt + 1]!.text} → ${ports.tlsCert}`);
+      }
     } else if (keyword === 'server' && words[2]) {
       const server = serversByLine.get(line)!;
       const app = appOf(server, words[2], apps, cfg.file, spec);
@@ -199,7 +206,8 @@ function listensOf(config: ProxyConfig, binds: Map<number, number>, live: Set<Se
     for (const bind of section.binds) {
       const port = loopbackBind(binds, bind.port);
       if (section.statsUri !== undefined) statsPages.push({ port, uri: section.statsUri, only: routes.length === 0 });
-      const ready: ReadyProbe = section.mode === 'tcp' ? 'tcp'
+      // A TLS bind answers no plain HTTP: accepting is its readiness here (no port proxy on loopback).
+      const ready: ReadyProbe = section.mode === 'tcp' || bind.ssl ? 'tcp'
         : routes.length === 0 ? 'none'
           : routes.some((b) => b.servers.some((s) => live.has(s))) ? 'http-frontend' : 'http-any';
       if (!listens.has(port)) listens.set(port, ready);

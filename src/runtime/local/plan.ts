@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
-import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
+import { frontendScheme, STATS_BIND_PORT, TLS_CERT_FILE, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
 import type { Endpoint, LabInstance } from '../types.js';
 import { boundPorts, readLabCfg, translateForLoopback } from './local-cfg.js';
 import type { ResolvedLocalOptions } from './options.js';
@@ -144,7 +144,7 @@ async function planProxy(
   }
 
   const cfgFile = join(localDir(dir), `${service}.cfg`);
-  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: proxySockets(dir, role).stats, adminSocket: adminSocketOf(dir, role) });
+  const local = translateForLoopback(labCfg, spec, { apps: appPorts, binds, statsSocket: proxySockets(dir, role).stats, adminSocket: adminSocketOf(dir, role), tlsCert: join(dir, service, TLS_CERT_FILE) });
   await mkdir(localDir(dir), { recursive: true });
   await writeFile(cfgFile, local.text, 'latin1');
   notes.push(labCfg.rendered
@@ -160,7 +160,7 @@ async function planProxy(
 
   const endpoints = spec.frontends.map((f): Endpoint => {
     const port = frontendPorts.get(f.name)!;
-    return { proxy: role, frontend: f.name, mode: f.mode, host: LOOPBACK, port, url: `${f.mode === 'tcp' ? 'tcp' : 'http'}://${LOOPBACK}:${port}` };
+    return { proxy: role, frontend: f.name, mode: f.mode, host: LOOPBACK, port, url: `${frontendScheme(f)}://${LOOPBACK}:${port}` };
   });
   const statsUrl = local.stats && `http://${LOOPBACK}:${local.stats.port}${local.stats.uri};csv`;
   return { process, endpoints, statsUrl, cfgFile };

@@ -9,6 +9,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 
 export { READY_PATH } from '../../probe/ready-path.js';
 
@@ -70,5 +71,23 @@ export function tcpAnswers(host: string, port: number, timeoutMs: number): Promi
     socket.on('data', () => done());
     socket.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
     socket.on('end', () => done('closed without an answer'));
+  });
+}
+
+/**
+ * A TLS frontend (ep13) completes a handshake on host:port within `timeoutMs`: undefined when
+ * it did, else why not. Its certificate is not judged here (the verifier does that).
+ */
+export function tlsHandshakes(host: string, port: number, timeoutMs: number, servername: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, servername, rejectUnauthorized: false });
+    const done = (error?: string) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no handshake in ${timeoutMs / 1000} s`));
+    socket.once('secureConnect', () => done());
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+    socket.once('close', () => done('closed before the handshake'));
   });
 }

@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { BASE_IMAGE_ARG, baseImages } from '../../lab-schema/images.js';
-import { STATS_BIND_PORT, type ImageFlavor, type LabSpec } from '../../lab-schema/types.js';
+import { frontendScheme, STATS_BIND_PORT, type ImageFlavor, type LabSpec } from '../../lab-schema/types.js';
 import { ensureBaseImages } from '../images/plan.js';
 import type { Endpoint, LabInstance, UpOptions } from '../types.js';
 import { buildImage } from '../docker/build.js';
@@ -37,7 +37,7 @@ export function swarmInstanceOf(spec: LabSpec, lab: string, dir: string, notes: 
   const endpoints: Endpoint[] = [];
   for (const proxy of proxiesOf(spec)) {
     const host = PROXY_SERVICE[proxy];
-    for (const f of spec.frontends) endpoints.push({ proxy, frontend: f.name, mode: f.mode, host, port: f.bind, url: `${f.mode === 'tcp' ? 'tcp' : 'http'}://${host}:${f.bind}` });
+    for (const f of spec.frontends) endpoints.push({ proxy, frontend: f.name, mode: f.mode, host, port: f.bind, url: `${frontendScheme(f)}://${host}:${f.bind}` });
   }
   return {
     lab, runtime: 'swarm', dir, spec, endpoints,
