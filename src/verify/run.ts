@@ -131,12 +131,17 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   };
   const outcomes = new Map<ProxyKind, ProxyOutcome[]>(proxies.map((p) => [p, []]));
   const crossChecks: Check[] = [];
+  const late: (() => Promise<void>)[] = [];
   for (const model of models) {
-    const result = await model.run({ ...ctx, rng: rng.fork(model.name) });
+    const modelCtx = { ...ctx, rng: rng.fork(model.name) };
+    const result = await model.run(modelCtx);
     notes.push(...result.notes);
     crossChecks.push(...(result.crossChecks ?? []));
     for (const [proxy, outcome] of result.perProxy) outcomes.get(proxy)?.push(outcome);
+    if (model.late) late.push(() => model.late!({ ...modelCtx, serversChanged: models.some((m) => m.changesServers) }, result));
   }
+  // Phases that change the lab's state for good run after every model, so none of them sees the change.
+  for (const phase of late) await phase();
 
   const reports: Report[] = [];
   for (const proxy of proxies) {

@@ -4,7 +4,7 @@
  * build context, port and dependency the spec implies.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { loadConfigFile } from '../../src/proxy/config/index.js';
 import { writeLab } from '../../src/render/lab.js';
 import { catalogueIds, loadEpisode } from '../../src/lab-schema/catalogue.js';
 import { customizeSpec, type LabChoices } from '../../src/lab-schema/customize.js';
-import { primaryBackend, STATS_PORT_OFFSET, TS_PORT_OFFSET, type LabSpec } from '../../src/lab-schema/types.js';
+import { primaryBackend, STATS_PORT_OFFSET, TLS_CERT_FILE, TLS_CERT_PATH, TS_PORT_OFFSET, type LabSpec } from '../../src/lab-schema/types.js';
 import { describeWithTool, DIST, HAPROXY, HAPROXY_BIN, itWithTool, PYTHON, PYTHON3 } from '../helpers/require-tool.js';
 
 const root = mkdtempSync(join(tmpdir(), 'haplab-render-'));
@@ -54,7 +54,14 @@ for (const { name, episode, choices } of cases) {
     itWithTool(HAPROXY, 'haproxy -c accepts haproxy.cfg', () => {
       const services = spec.proxy === 'both' ? ['haproxy', 'tsproxy'] : [spec.proxy === 'ts' ? 'tsproxy' : 'haproxy'];
       for (const service of services) {
-        const cfg = join(dir, service, 'haproxy.cfg');
+        let cfg = join(dir, service, 'haproxy.cfg');
+        // ep13's `ssl crt` names the certificate's path inside the image; here it is the lab's own copy.
+        const text = readFileSync(cfg, 'utf8');
+        if (text.includes(TLS_CERT_PATH)) {
+          expect(existsSync(join(dir, service, TLS_CERT_FILE)), `${service}/${TLS_CERT_FILE} was not written`).toBe(true);
+          cfg = join(dir, service, 'haproxy.host.cfg');
+          writeFileSync(cfg, text.replaceAll(TLS_CERT_PATH, join(dir, service, TLS_CERT_FILE)));
+        }
         // Server names (app1…) resolve only on the lab network; the config's
         // `default-server init-addr last,libc,none` lets the check pass without them.
         const out = execFileSync(HAPROXY_BIN, ['-c', '-f', cfg], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -46,8 +46,8 @@ export interface LoadedEvidence {
 }
 
 /**
- * A weight changed at run time right after the sequential traffic (SequentialEvidence), on
- * the same proxy: `set server B/S weight TO`, `during` sequential requests, the weight set
+ * A weight changed at run time, on one proxy: `before` sequential requests (where the
+ * rotation stands), `set server B/S weight TO`, `during` sequential requests, the weight set
  * back to FROM, then `after` sequential requests.
  */
 export interface WeightChangeEvidence {
@@ -57,7 +57,8 @@ export interface WeightChangeEvidence {
   /** Whether the proxy took the change (it answered an empty line), and what it answered. */
   accepted: boolean;
   answer: string;
-  /** The requests after the change, then after the restoration, in send order. */
+  /** The requests just before the change, after it, then after the restoration, in send order. */
+  before: { contexts: readonly PickContext[]; servers: readonly (string | undefined)[] };
   during: { contexts: readonly PickContext[]; servers: readonly (string | undefined)[] };
   after: { contexts: readonly PickContext[]; servers: readonly (string | undefined)[] };
 }

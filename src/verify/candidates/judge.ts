@@ -47,7 +47,7 @@ function findingsFor(c: Candidate, ev: BalanceEvidence, jc: JudgeContext): Findi
   if (ev.sequential) out.push(sequentialFinding(c, ev.sequential, jc));
   if (ev.keyed) out.push(keyedFinding(c, ev.keyed, jc));
   if (ev.loaded) out.push(loadedFinding(c, ev.loaded, jc));
-  const weight = ev.sequential && ev.weightChange ? weightChangeFinding(c, ev.sequential, ev.weightChange, jc) : undefined;
+  const weight = ev.weightChange ? weightChangeFinding(c, ev.weightChange, jc) : undefined;
   if (weight) out.push(weight);
   for (const cmp of ev.comparisons ?? []) {
     if (c.kind === 'configured') {

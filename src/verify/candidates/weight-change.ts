@@ -2,8 +2,8 @@
  * A weight changed at run time, as evidence: what a candidate predicts is (1) whether the
  * proxy takes the change at all — HAProxy refuses it for algorithms that compute their picks
  * once (static-rr, map-based hashing) — and (2) the sequential picks after the change and
- * after the restoration, replayed through the candidate's own balancer on from the phase its
- * sequential picks matched. Random candidates make no exact prediction here and give no
+ * after the restoration, replayed through the candidate's own balancer on from each phase
+ * the picks just before the change fit. Random candidates make no exact prediction here and give no
  * finding: their draws are judged on the sequential traffic.
  */
 import { isStaticBalance } from '../../proxy/balance/index.js';
@@ -67,11 +67,11 @@ export function fitWeightChange(
   return { fit: best!, predictions: [...predictions].sort() };
 }
 
-export function weightChangeFinding(c: Candidate, seq: SequentialEvidence, ev: WeightChangeEvidence, jc: JudgeContext): Finding | undefined {
+export function weightChangeFinding(c: Candidate, ev: WeightChangeEvidence, jc: JudgeContext): Finding | undefined {
   if (isRandom(c.backend)) return undefined;
   const accepts = acceptsRuntimeWeight(c.backend);
-  const { offset, phases } = deterministicPhase(c, seq, jc);
-  const { fit, predictions } = fitWeightChange(jc.make, c.backend, seq.contexts, phases.length ? phases : [offset], ev);
+  const { offset, phases } = deterministicPhase(c, ev.before, jc);
+  const { fit, predictions } = fitWeightChange(jc.make, c.backend, ev.before.contexts, phases.length ? phases : [offset], ev);
   const observed = [...ev.during.servers, ...ev.after.servers];
   const signature = `weight:${accepts ? 'takes' : 'refuses'}:${predictions.join(' | ')}`;
   const command = `set server …/${ev.server} weight ${ev.to}`;

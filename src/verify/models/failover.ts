@@ -199,6 +199,7 @@ export function failoverModel(spec: LabSpec, options: FailoverOptions): Model {
   return {
     name: `failover (chaos ${options.mode})`,
     statisticalChecks: 0,
+    changesServers: true,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const perProxy: ModelResult['perProxy'] = new Map(ctx.proxies.map((p) => [p, { checks: [], requests: 0, served: {} } as ProxyOutcome]));

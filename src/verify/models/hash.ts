@@ -118,6 +118,7 @@ export function hashModel(frontend: string, backend: BackendSpec): Model {
   return {
     name: algorithmLabel(backend),
     statisticalChecks: 2,
+    changesServers: true,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const oracle = ctx.oracles.balance;

@@ -144,6 +144,7 @@ export function healthModel(spec: LabSpec): Model {
   return {
     name: 'health',
     statisticalChecks: 0,
+    changesServers: true,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const perProxy: ModelResult['perProxy'] = new Map(ctx.proxies.map((p) => [p, { checks: [], requests: 0, served: {} } as ProxyOutcome]));

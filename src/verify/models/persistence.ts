@@ -209,6 +209,7 @@ export function persistenceModel(spec: LabSpec): Model {
   return {
     name: 'persistence',
     statisticalChecks: 0,
+    changesServers: true,
     async run(ctx: ModelContext): Promise<ModelResult> {
       const notes: string[] = [];
       const outcomes: Outcomes = new Map(ctx.proxies.map((p) => [p, { checks: [], requests: 0, served: {} }]));

@@ -96,17 +96,19 @@ export function roundRobinModel(frontend: string, backend: BackendSpec): Model {
       const responses = await ctx.send(batch);
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) perProxy.set(proxy, judgeRoundRobin('rr', backend, rs, ctx.oracles.balance, batch.probes));
-      // roundrobin and static-rr give one order for fixed weights: only a weight changed at run time tells them apart.
-      const oracle = ctx.oracles.balance;
-      if (oracle && (backend.balance === 'roundrobin' || backend.balance === 'static-rr')) {
-        for (const [proxy, outcome] of perProxy) {
-          ctx.onStep?.(`${backend.balance}: a weight changed at run time on ${proxy}`);
-          const { check, evidence } = await runWeightChange(ctx, frontend, backend, proxy, outcome, oracle);
-          outcome.checks.push(check);
-          if (evidence && outcome.evidence) outcome.evidence = { ...outcome.evidence, weightChange: evidence };
-        }
-      }
       return { perProxy, notes: [] };
+    },
+    // roundrobin and static-rr give one order for fixed weights: only a weight changed at run
+    // time tells them apart. It leaves fwrr changed (runtime-weight.ts), so it comes last.
+    async late(ctx: ModelContext, result: ModelResult): Promise<void> {
+      const oracle = ctx.oracles.balance;
+      if (!oracle || (backend.balance !== 'roundrobin' && backend.balance !== 'static-rr')) return;
+      for (const [proxy, outcome] of result.perProxy) {
+        ctx.onStep?.(`${backend.balance}: a weight changed at run time on ${proxy}`);
+        const { check, evidence } = await runWeightChange(ctx, frontend, backend, proxy, outcome, oracle);
+        outcome.checks.push(check);
+        if (evidence && outcome.evidence) outcome.evidence = { ...outcome.evidence, weightChange: evidence };
+      }
     },
   };
 }

@@ -70,23 +70,12 @@ export async function runWeightChange(
     : `${backend.balance} refuses a weight set through the runtime API (its order is computed once) and goes on unchanged`;
   const prober = ctx.prober;
   const api = prober.runtimeApi ? (p: ProxyKind, c: string) => prober.runtimeApi!(p, c) : undefined;
-  const seq = outcome.evidence?.sequential;
   if (!ctx.changeWeights) return { check: skippedCheck(name, expectation, 'a lab left up keeps its weights: `haplab check` (whose lab goes down after) or `verify --weight-change` changes one to tell static-rr from roundrobin') };
+  if (ctx.serversChanged) return { check: skippedCheck(name, expectation, "another check of this run stopped a server or failed its health checks, which moves fwrr's hidden state: a weight change could not be predicted") };
   const make: BalancerFactory | undefined = oracle.balancer?.bind(oracle);
   if (!make) return { check: skippedCheck(name, expectation, 'no balancer factory in the balance oracle: the change cannot be planned') };
-  if (!api || !seq) return { check: skippedCheck(name, expectation, 'this runtime reaches no proxy runtime API: static-rr cannot be told from roundrobin') };
+  if (!api) return { check: skippedCheck(name, expectation, 'this runtime reaches no proxy runtime API: static-rr cannot be told from roundrobin') };
   const w = cycleLength(backend);
-  const expected = oracle.sequence(backend, 3 * w + seq.servers.length);
-  const phases = matchingPhases(expected, seq.servers, 3 * w);
-  if (!phases.length) return { check: skippedCheck(name, expectation, 'the rotation did not follow its order: there is no phase to plan a weight change from') };
-  const plan = acceptsRuntimeWeight(backend)
-    ? planWeightChange(make, backend, phases.map((offset) => offset + seq.servers.length))
-    : staticPlan(backend);
-  if (!plan) return { check: skippedCheck(name, expectation, `no weight change moves the rotation from phase ${phases[0]! % w}`) };
-
-  const command = (to: number) => `set server ${backend.name}/${plan.server} weight ${to}`;
-  const answer = await api(proxy, command(plan.to));
-  if (answer === undefined) return { check: skippedCheck(name, expectation, `no answer on ${proxy}'s runtime API socket: static-rr cannot be told from roundrobin`) };
   const send = async (count: number, label: string) => {
     const probes = sequentialProbes(count, ctx.rng.fork(label));
     const rs = (await ctx.send({ label, frontend, probes, options: { concurrency: 1 }, only: proxy })).get(proxy) ?? [];
@@ -94,11 +83,24 @@ export async function runWeightChange(
     outcome.requests += rs.length;
     return { contexts: probeContexts(probes, rs), servers: serverSequence(backend, rs) };
   };
+  // Where the rotation stands now (other checks of the run may have moved it): two cycles.
+  const before = await send(2 * w, `weight-before:${proxy}`);
+  const expected = oracle.sequence(backend, 3 * w + before.servers.length);
+  const phases = matchingPhases(expected, before.servers, 3 * w);
+  if (!phases.length) return { check: skippedCheck(name, expectation, `the rotation did not follow its order just before (${before.servers.map((s) => s ?? '?').join(' ')}): there is no phase to plan a weight change from`) };
+  const plan = acceptsRuntimeWeight(backend)
+    ? planWeightChange(make, backend, phases.map((offset) => offset + before.servers.length))
+    : staticPlan(backend);
+  if (!plan) return { check: skippedCheck(name, expectation, `no weight change moves the rotation from phase ${phases[0]! % w}`) };
+
+  const command = (to: number) => `set server ${backend.name}/${plan.server} weight ${to}`;
+  const answer = await api(proxy, command(plan.to));
+  if (answer === undefined) return { check: skippedCheck(name, expectation, `no answer on ${proxy}'s runtime API socket: static-rr cannot be told from roundrobin`) };
   const during = await send(plan.during, `weight-change:${proxy}`);
   const restored = await api(proxy, command(plan.from));
   const after = await send(plan.after, `weight-restored:${proxy}`);
-  const evidence: WeightChangeEvidence = { server: plan.server, from: plan.from, to: plan.to, accepted: answer.trim() === '', answer, during, after };
-  return { check: judgeWeightChange(name, expectation, backend, make, seq.contexts, phases, evidence, restored), evidence };
+  const evidence: WeightChangeEvidence = { server: plan.server, from: plan.from, to: plan.to, accepted: answer.trim() === '', answer, before, during, after };
+  return { check: judgeWeightChange(name, expectation, backend, make, before.contexts, phases, evidence, restored), evidence };
 }
 
 /** A static backend refuses any change: the first server one up, for as long as a cycle. */

@@ -67,6 +67,8 @@ export interface ModelContext {
    * its runtime state (a weight through the runtime API), which a lab left up would keep.
    */
   changeWeights?: boolean;
+  /** Set for late phases when a model of the run stopped, paused or failed a server (Model.changesServers). */
+  serversChanged?: boolean;
   send(batch: Batch): Promise<PerProxy<ProbeResponse[]>>;
   /** Progress for the CLI (listr2). */
   onStep?(text: string): void;
@@ -98,6 +100,14 @@ export interface Model {
   /** How many statistical checks it makes per proxy: the Bonferroni count. */
   statisticalChecks: number;
   run(ctx: ModelContext): Promise<ModelResult>;
+  /**
+   * A phase that changes the lab's runtime state for good (a weight through the runtime
+   * API): run.ts runs it after every model has run, so no other model's traffic meets the
+   * change. It adds its checks and evidence to `result`'s outcomes.
+   */
+  late?(ctx: ModelContext, result: ModelResult): Promise<void>;
+  /** It stops, pauses or fails a server's health checks, which changes a rotation's hidden state. */
+  readonly changesServers?: boolean;
 }
 
 /** Raises a computed count by --requests. */
