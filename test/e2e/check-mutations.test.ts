@@ -1,5 +1,5 @@
 /**
- * The verifier can fail. Labs are made with the CLI, then their rendered haproxy.cfg is
+ * The verifier can fail. Labs are made as `new` makes them, then their rendered haproxy.cfg is
  * changed BEHIND THE SPEC'S BACK (lab.yaml untouched) before `up`: HAProxy runs the edited
  * file, the verifier judges by the spec (its oracles render their own config from lab.yaml),
  * so `haplab check DIR` / `haplab verify DIR` must exit 1, and the JSON and terminal reports
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MUTATIONS, WEIGHTS_MUTATION, expectCaught, mutateCfg } from '../helpers/cfg-mutations.js';
-import { haplab, labelledLeft, MUTATION_PORT_SHIFT, newLabViaCli, readReport, tail } from './check-helpers.js';
+import { haplab, labelledLeft, MUTATION_PORT_SHIFT, newLabInProcess, readReport, tail } from './check-helpers.js';
 import { describeDocker, engine, ensureBuilt } from './docker-helpers.js';
 
 const SEED = '7';
@@ -41,7 +41,7 @@ describeDocker('the verifier fails labs whose haproxy.cfg was changed behind the
   async function makeLab(lab: string, episode: string): Promise<{ dir: string; spec: string; cfgFile: string }> {
     labs.push(lab);
     const dir = join(root, lab);
-    await newLabViaCli(episode, dir, 'haproxy', MUTATION_PORT_SHIFT);
+    await newLabInProcess(episode, dir, 'haproxy', MUTATION_PORT_SHIFT);
     return { dir, spec: await readFile(join(dir, 'lab.yaml'), 'utf8'), cfgFile: join(dir, 'haproxy', 'haproxy.cfg') };
   }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findByEnviron } from '../../src/runtime/local/procfs.js';
 import { ENV_DIR } from '../../src/runtime/local/run-record.js';
-import { haplab, newLabViaCli, readReport, tail } from '../e2e/check-helpers.js';
+import { haplab, newLabInProcess, readReport, tail } from '../e2e/check-helpers.js';
 import { MUTATIONS, WEIGHTS_MUTATION, expectCaught, mutateCfg } from '../helpers/cfg-mutations.js';
 import { DIST, FLASK, HAPROXY, describeWithTool } from '../helpers/require-tool.js';
 
@@ -43,7 +43,7 @@ describeWithTool([HAPROXY, FLASK, DIST], 'the local runtime fails labs whose hap
   for (const m of [...MUTATIONS, WEIGHTS_MUTATION].filter((x) => !x.dockerOnly)) {
     it(`${m.episode} with ${m.what}: exit 1 on HAProxy and on the TypeScript proxy, naming ${m.failing.join(', ')} and the drift`, async () => {
       const dir = join(root, m.lab);
-      await newLabViaCli(m.episode, dir, 'both', LOCAL_MUTATION_PORT_SHIFT);
+      await newLabInProcess(m.episode, dir, 'both', LOCAL_MUTATION_PORT_SHIFT);
       const spec = await readFile(join(dir, 'lab.yaml'), 'utf8');
       for (const service of ['haproxy', 'tsproxy']) await mutateCfg(join(dir, service, 'haproxy.cfg'), m.mutate);
 

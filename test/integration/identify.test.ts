@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { DIST, FLASK, HAPROXY, describeWithTool, itWithTool } from '../helpers/require-tool.js';
-import { haplab, newLabViaCli, tail } from '../e2e/check-helpers.js';
+import { haplab, newLabInProcess, tail } from '../e2e/check-helpers.js';
 import { reservePort, startHaproxy, startNamedBackends, type NamedBackends } from './proxy-helpers.js';
 
 interface Case { balance: string; extra?: string; weights: number[]; fits: string }
@@ -127,7 +127,7 @@ describeWithTool([HAPROXY, FLASK, DIST], 'haplab identify names each catalogue l
   for (const [episode, algorithm] of LABS) {
     itWithTool([], `${episode}: ${algorithm} fits, alone in its class or with what this traffic cannot separate`, async () => {
       const dir = join(root, episode);
-      await newLabViaCli(episode, dir, 'haproxy', IDENTIFY_PORT_SHIFT);
+      await newLabInProcess(episode, dir, 'haproxy', IDENTIFY_PORT_SHIFT);
       const up = await haplab(['up', dir, '--runtime', 'local']);
       expect(up.code, tail(up)).toBe(0);
       try {

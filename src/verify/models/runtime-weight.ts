@@ -75,6 +75,7 @@ export async function runWeightChange(
   const make: BalancerFactory | undefined = oracle.balancer?.bind(oracle);
   if (!make) return { check: skippedCheck(name, expectation, 'no balancer factory in the balance oracle: the change cannot be planned') };
   if (!api) return { check: skippedCheck(name, expectation, 'this runtime reaches no proxy runtime API: static-rr cannot be told from roundrobin') };
+  if (outcome.checks.some((c) => c.name === 'rr.order' && !c.pass)) return { check: skippedCheck(name, expectation, 'the rotation did not follow its order: there is no phase to plan a weight change from') };
   const w = cycleLength(backend);
   const send = async (count: number, label: string) => {
     const probes = sequentialProbes(count, ctx.rng.fork(label));
