@@ -41,11 +41,13 @@ export function labResources(spec: LabSpec): string[] {
 /**
  * Labs whose checks depend on how fast servers answer under load: leastconn (the fast server
  * takes the excess), random (power-of-two-choices against plain random under concurrent
- * load, and load-free draws that a busy CPU leaves loaded), and --chaos (failover timings).
- * Beside another lab on a busy machine they could fail for the neighbour's sake: they run alone.
+ * load, and load-free draws that a busy CPU leaves loaded), health checks (ep11: every 500 ms
+ * a check that a busy machine can time out, taking a healthy server down) and --chaos
+ * (failover timings). Beside another lab on a busy machine they could fail for the
+ * neighbour's sake: they run alone.
  */
 export function needsMachineAlone(spec: LabSpec, chaos: boolean): boolean {
-  return chaos || spec.backends.some((b) => b.balance === 'leastconn' || b.balance === 'random');
+  return chaos || spec.backends.some((b) => b.balance === 'leastconn' || b.balance === 'random' || b.healthCheck !== undefined);
 }
 
 const describeError = (err: unknown): { message: string; exitCode: number } =>
