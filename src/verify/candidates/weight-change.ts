@@ -10,7 +10,7 @@ import { isStaticBalance } from '../../proxy/balance/index.js';
 import type { BackendSpec } from '../../lab-schema/types.js';
 import type { PickContext } from '../../proxy/balance/types.js';
 import { balanceSettings } from '../balance-oracle.js';
-import type { SequentialEvidence, WeightChangeEvidence } from './evidence.js';
+import type { WeightChangeEvidence } from './evidence.js';
 import type { Candidate } from './generate.js';
 import { deterministicPhase, isRandom, type Finding, type JudgeContext } from './rule-out.js';
 import { replaySteps, type BalancerFactory, type ReplayStep } from './simulate.js';
@@ -24,13 +24,11 @@ export function acceptsRuntimeWeight(backend: BackendSpec): boolean {
  * The steps that replay the sequential traffic from `offset` picks in, then the change (when
  * the algorithm takes it), the requests during it, the restoration and the requests after.
  */
-export function weightChangeSteps(
-  seq: Pick<SequentialEvidence, 'contexts'>, offset: number, change: Pick<WeightChangeEvidence, 'server' | 'from' | 'to' | 'during' | 'after'>, accepts: boolean,
-): ReplayStep[] {
-  const lead = seq.contexts[0] ?? change.during.contexts[0];
+function weightChangeSteps(contexts: readonly PickContext[], offset: number, change: WeightChangeEvidence, accepts: boolean): ReplayStep[] {
+  const lead = contexts[0] ?? change.during.contexts[0];
   const steps: ReplayStep[] = [
     ...Array.from({ length: offset }, () => ({ pick: lead! })),
-    ...seq.contexts.map((pick) => ({ pick })),
+    ...contexts.map((pick) => ({ pick })),
   ];
   if (accepts) steps.push({ weight: { server: change.server, to: change.to } });
   steps.push(...change.during.contexts.map((pick) => ({ pick })));
@@ -58,7 +56,7 @@ export function fitWeightChange(
   let best: WeightChangeFit | undefined;
   const predictions = new Set<string>();
   for (const offset of phases.length ? phases : [0]) {
-    const predicted = replaySteps(make, backend, weightChangeSteps({ contexts }, offset, ev, accepts)).slice(offset + contexts.length);
+    const predicted = replaySteps(make, backend, weightChangeSteps(contexts, offset, ev, accepts)).slice(offset + contexts.length);
     predictions.add(predicted.join(' '));
     const wrong = observed.findIndex((s, i) => s !== predicted[i]);
     const reach = wrong < 0 ? Infinity : wrong;

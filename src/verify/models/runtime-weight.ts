@@ -45,8 +45,10 @@ export function planWeightChange(make: BalancerFactory, backend: BackendSpec, po
   const pick: ReplayStep = { pick: { sourceAddress: '127.0.0.1', uri: '/' } };
   const picks = (n: number): ReplayStep[] => Array.from({ length: n }, () => pick);
   const maxWeight = Math.max(...servers.map((s) => s.weight));
+  // The untouched rotation from each position, as far as any change tried lasts: replayed once.
+  const untouched = new Map(positions.map((p) => [p, replaySteps(make, backend, picks(p + 2 * w)).slice(p)]));
   const moves = (position: number, server: string, to: number, during: number): boolean => {
-    const before = replaySteps(make, backend, picks(position + during)).slice(position);
+    const before = untouched.get(position)!;
     const after = replaySteps(make, backend, [...picks(position), { weight: { server, to } }, ...picks(during)]).slice(position);
     return after.some((v, i) => v !== before[i]);
   };
@@ -66,7 +68,7 @@ export async function runWeightChange(
 ): Promise<{ check: Check; evidence?: WeightChangeEvidence }> {
   const name = 'rr.runtime-weight';
   const expectation = acceptsRuntimeWeight(backend)
-    ? `${backend.balance} takes a weight set through the runtime API: its order changes at once, and goes on as before once the weight is set back`
+    ? `${backend.balance} takes a weight set through the runtime API: its order changes at once, and after the weight is set back goes on as fwrr's replay says`
     : `${backend.balance} refuses a weight set through the runtime API (its order is computed once) and goes on unchanged`;
   const prober = ctx.prober;
   const api = prober.runtimeApi ? (p: ProxyKind, c: string) => prober.runtimeApi!(p, c) : undefined;
