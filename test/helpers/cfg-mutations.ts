@@ -28,7 +28,7 @@ export interface Mutation {
   passingFromClientSubnet?: string[];
   /** Report.configDrift.differences, exactly. */
   drift: string[];
-  /** Needs the docker runtime (192.168.x client addresses): the local matrix leaves it out. */
+  /** Needs the docker runtime (192.168.x client addresses, a proxy with only its file's sockets): the local matrix leaves it out. */
   dockerOnly?: boolean;
   /**
    * The local matrix only: the edit is judged by the same model on both runtimes. The docker
@@ -245,6 +245,25 @@ export const MUTATIONS: Mutation[] = [
     more(report) {
       const check = report.checks.find((c) => c.name === 'balance.candidates')!;
       expect(check.detail).toMatch(/roundrobin \(configured\) does not fit: the proxy refused `set server …\/server\d weight \d+` \("Backend is using a static LB algorithm[^;]*; it takes weights at run time; what fits: static-rr/);
+    },
+  },
+  {
+    lab: 'hlmut-ep09-static-rr-no-api',
+    // The local runtime adds an admin socket of its own to what it runs, so the change is made
+    // there whatever the file says; in a container only the file's line opens one.
+    dockerOnly: true,
+    episode: 'ep09',
+    what: '`balance static-rr` and the runtime API\'s `stats socket` line deleted',
+    mutate: (cfg) => replaceOnce(
+      replaceOnce(cfg, /^(\s*)balance roundrobin$/m, '$1balance static-rr'),
+      /^\s*stats socket ipv4@127\.0\.0\.1:\d+ level admin\n/m, '',
+    ),
+    // Hiding the weight change must not hide static-rr: no runtime API is a failure, not a skip.
+    failing: ['rr.runtime-weight'],
+    passing: ['rr.answered', 'rr.cycle-counts', 'rr.order'],
+    drift: ['backend servers: balance static-rr (lab.yaml: roundrobin)'],
+    more(report) {
+      expect(report.checks.find((c) => c.name === 'rr.runtime-weight')!.detail).toMatch(/nothing answered on haproxy's runtime API[^;]*stats socket ipv4@127\.0\.0\.1:\d+ level admin[^;]*: put that line back/);
     },
   },
   {

@@ -12,7 +12,7 @@
  * chosen by replaying the configured balancer from every phase the rotation was observed
  * at: a server, a weight and a number of requests that change the order from each.
  */
-import type { BackendSpec, ProxyKind } from '../../lab-schema/types.js';
+import { RUNTIME_API_PORT, type BackendSpec, type ProxyKind } from '../../lab-schema/types.js';
 import type { PickContext } from '../../proxy/balance/types.js';
 import type { BalanceOracle } from '../oracles.js';
 import { activeServers, serverSequence } from '../observe.js';
@@ -98,12 +98,26 @@ export async function runWeightChange(
 
   const command = (to: number) => `set server ${backend.name}/${plan.server} weight ${to}`;
   const answer = await api(proxy, command(plan.to));
-  if (answer === undefined) return { check: skippedCheck(name, expectation, `no answer on ${proxy}'s runtime API socket: static-rr cannot be told from roundrobin`) };
+  // Every haproxy.cfg haplab renders opens the socket, so silence there means the line was
+  // taken out: a lab switched to static-rr could hide behind it, so the change fails rather
+  // than skips (asked for by `check` or `--weight-change`, never by a plain verify).
+  if (answer === undefined) return { check: noRuntimeApi(name, expectation, proxy) };
   const during = await send(plan.during, `weight-change:${proxy}`);
   const restored = await api(proxy, command(plan.from));
   const after = await send(plan.after, `weight-restored:${proxy}`);
   const evidence: WeightChangeEvidence = { server: plan.server, from: plan.from, to: plan.to, accepted: answer.trim() === '', answer, before, during, after };
   return { check: judgeWeightChange(name, expectation, backend, make, before.contexts, phases, evidence, restored), evidence };
+}
+
+function noRuntimeApi(name: string, expectation: string, proxy: ProxyKind): Check {
+  const line = `stats socket ipv4@127.0.0.1:${RUNTIME_API_PORT} level admin`;
+  return {
+    name,
+    expected: expectation,
+    observed: 'no runtime API answered',
+    pass: false,
+    detail: `nothing answered on ${proxy}'s runtime API, which every haproxy.cfg haplab renders opens with \`${line}\`: put that line back in the global section; without it static-rr cannot be told from roundrobin`,
+  };
 }
 
 /** A static backend refuses any change: the first server one up, for as long as a cycle. */
