@@ -1,12 +1,11 @@
 /**
- * Sends probe traffic: HTTP through got, raw TCP through node:net, each request from the
+ * Sends probe traffic: HTTP through node:http, raw TCP through node:net, each request from the
  * client address it names. Used in-process by the local runtime and inside the probe
  * container (agent.ts) by the docker runtime, so both send exactly the same way.
  */
-import { Agent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { connect, type Socket } from 'node:net';
-import got from 'got';
+import { Agent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect, isIP, type Socket } from 'node:net';
 import type { ProbeBatchOptions, ProbeRequest, ProbeResponse } from './types.js';
 import { SERVED_BY_HEADER } from '../lab-schema/types.js';
 
@@ -96,48 +95,73 @@ class KeepAliveSessions {
 
 // A fresh connection per request: no pooling, and the server is told to close.
 const freshAgent = new Agent({ keepAlive: false });
-const freshTlsAgent = new HttpsAgent({ keepAlive: false });
 
-async function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER, capture?: readonly string[]): Promise<Outcome> {
+/**
+ * One HTTP(S) request on node:http. Not got: the probe is the verifier's bottleneck (ep07 sends
+ * thousands of fresh requests), and got's layers cost ~2.4× the CPU per request of
+ * http.request here, for retries, redirects and decompression the probe turns off anyway.
+ */
+function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent, servedByHeader = SERVED_BY_HEADER, capture?: readonly string[]): Promise<Outcome> {
   const tls = request.tls;
-  const url = `${tls ? 'https' : 'http'}://${request.target.host}:${request.target.port}${request.path}`;
-  // The client side of the connection, named while the socket is ours: a kept-alive socket
-  // is detached from the response (response.socket = null) once it goes back to its agent.
-  let connection: string | undefined;
-  try {
-    const pending = got(url, {
-      method: request.method as 'GET',
-      headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
-      body: request.body,
-      localAddress: request.sourceAddress,
-      agent: { http: keepAlive ?? freshAgent, https: freshTlsAgent },
-      // The Host header names the certificate's host: Node's agent sends it as SNI and checks the certificate against it.
-      ...(tls ? { https: { certificateAuthority: tls.ca, rejectUnauthorized: true } } : {}),
-      throwHttpErrors: false,
-      retry: { limit: 0 },
-      followRedirect: false,
-      timeout: { request: timeoutMs },
-      decompress: false,
-    });
-    pending.on('request', (req) => req.on('socket', (socket: Socket) => {
+  const options: RequestOptions = {
+    host: request.target.host,
+    port: request.target.port,
+    method: request.method,
+    path: request.path,
+    headers: { ...(keepAlive ? {} : { connection: 'close' }), ...request.headers },
+    localAddress: request.sourceAddress,
+    // A TLS request gets an agent of its own (none): it carries its own CA.
+    agent: tls ? false : keepAlive ?? freshAgent,
+  };
+  return new Promise((resolve) => {
+    // The client side of the connection, named while the socket is ours: a kept-alive socket
+    // is detached from the response (response.socket = null) once it goes back to its agent.
+    let connection: string | undefined;
+    let settled = false;
+    const done = (outcome: Outcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const onResponse = (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', (err) => done({ status: 0, body: '', error: describeError(err) }));
+      response.on('end', () => {
+        const servedBy = response.headers[servedByHeader.toLowerCase()];
+        done({
+          status: response.statusCode ?? 0,
+          servedBy: typeof servedBy === 'string' ? servedBy : undefined,
+          body: Buffer.concat(chunks).toString('utf8'),
+          connection,
+          ...(capture ? { headers: capturedHeaders(response.headers, capture) } : {}),
+        });
+      });
+    };
+    // The Host header names the certificate's host: Node sends it as SNI and checks the certificate against it.
+    const req = tls
+      ? httpsRequest({ ...options, ca: tls.ca, rejectUnauthorized: true, servername: hostHeader(request) }, onResponse)
+      : httpRequest(options, onResponse);
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    req.on('socket', (socket: Socket) => {
       const name = () => {
         connection = socket.localPort ? `${socket.localAddress}:${socket.localPort}` : undefined;
       };
       if (socket.localPort) name();
       else socket.once('connect', name);
-    }));
-    const response = await pending;
-    const servedBy = response.headers[servedByHeader.toLowerCase()];
-    return {
-      status: response.statusCode,
-      servedBy: typeof servedBy === 'string' ? servedBy : undefined,
-      body: response.body,
-      connection,
-      ...(capture ? { headers: capturedHeaders(response.headers, capture) } : {}),
-    };
-  } catch (err) {
-    return { status: 0, body: '', error: describeError(err) };
-  }
+    });
+    req.on('error', (err) => done({ status: 0, body: '', error: describeError(err) }));
+    // Node ends a good exchange with the response's 'end' before the request's 'close'.
+    req.on('close', () => done({ status: 0, body: '', error: 'ECONNRESET: the connection closed before the response ended' }));
+    req.end(request.body);
+  });
+}
+
+/** The SNI name: the Host header's host, unless it is an address (TLS carries no address as SNI). */
+function hostHeader(request: ResolvedRequest): string | undefined {
+  const host = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'host')?.[1].replace(/:\d+$/, '');
+  return host && !isIP(host) ? host : undefined;
 }
 
 function capturedHeaders(headers: Record<string, string | string[] | undefined>, names: readonly string[]): Record<string, string> {

@@ -58,7 +58,8 @@ export function planHash(frontend: string, backend: BackendSpec, keys: readonly 
   const index: number[] = [];
   for (let r = 0; r < rounds; r++) index.push(...rng.shuffle(keys.map((_, i) => i)));
   const probes = index.map((i) => ({ method: 'GET', connection: 'fresh' as const, ...keyRequest(backend, keys[i]!) }));
-  return { batch: { label: `${keys.length} keys × ${rounds}`, frontend, probes, options: { concurrency: HASH_CONCURRENCY } }, index };
+  // A key's server does not depend on load or timing: both proxies can take their traffic at once.
+  return { batch: { label: `${keys.length} keys × ${rounds}`, frontend, probes, options: { concurrency: HASH_CONCURRENCY }, proxiesAtOnce: true }, index };
 }
 
 /** Per key, the servers it reached in send order. */
@@ -210,7 +211,7 @@ async function stopOne(
   let noticed: Map<ProxyKind, number | undefined>;
   try {
     noticed = await waitFor(ctx, frontend, backend, probeFor(firstKeyOn(ctx.proxies[0]!)), victim.name, false);
-    after = await ctx.send({ label: 'every key once, one server down', frontend, probes: keys.map((k) => ({ method: 'GET', connection: 'fresh' as const, ...keyRequest(backend, k) })), options: { concurrency: HASH_CONCURRENCY } });
+    after = await ctx.send({ label: 'every key once, one server down', frontend, probes: keys.map((k) => ({ method: 'GET', connection: 'fresh' as const, ...keyRequest(backend, k) })), options: { concurrency: HASH_CONCURRENCY }, proxiesAtOnce: true });
   } finally {
     await ctx.faults.start(victim.app);
   }
