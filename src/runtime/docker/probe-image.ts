@@ -1,18 +1,18 @@
 /**
  * The probe's image: a Node base image plus only what the probe agent runs — haplab's
- * compiled dist/src/probe (and the two modules it imports) and got's production dependency
- * tree from node_modules. Tagged by a hash of its contents, so it is built once per haplab
+ * compiled dist/src/probe and the two modules it imports, no package from node_modules.
+ * Tagged by a hash of its contents, so it is built once per haplab
  * build and shared by every lab; labelled so `docker images --filter label=io.haplab.image`
  * finds it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { distDir, packageRoot } from '../../paths.js';
+import { distDir } from '../../paths.js';
 import { baseImages, imageNamespace } from '../../lab-schema/images.js';
 import type { ImageFlavor } from '../../lab-schema/types.js';
 import { buildImage, imageExists } from './build.js';
@@ -20,31 +20,8 @@ import { LABEL_IMAGE } from './labels.js';
 
 /** Where the agent lives inside the probe image. */
 export const AGENT_PATH = '/haplab/dist/src/probe/agent.js';
-const RUNTIME_PACKAGES = ['got'];
+// The probe imports only Node's own modules besides these: no node_modules in the image.
 const COMPILED = ['src/probe', 'src/runtime/types.js', 'src/lab-schema/types.js'];
-
-/** The package directories `name` needs at run time (itself and its dependencies, transitively). */
-export function productionTree(names: string[], from = packageRoot): string[] {
-  const found = new Set<string>();
-  const visit = (name: string, requester: string) => {
-    const dir = resolvePackageDir(name, requester);
-    if (!dir || found.has(dir)) return;
-    found.add(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, dir);
-  };
-  for (const name of names) visit(name, from);
-  return [...found].sort();
-}
-
-/** Node's lookup: node_modules/<name> in the requester's directory, then each parent's. */
-function resolvePackageDir(name: string, requester: string): string | undefined {
-  for (let dir = requester; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
 
 function dockerfile(flavor: ImageFlavor): string {
   const lines = [`FROM ${baseImages(flavor).node}`];
@@ -60,9 +37,6 @@ async function assembleContext(dir: string, flavor: ImageFlavor): Promise<void> 
     const source = join(distDir, rel);
     if (!existsSync(source)) throw new EnvironmentError(`haplab's compiled probe is missing (${source})`, 'run `npm run build` in the haplab package');
     await cp(source, join(root, 'dist', rel), { recursive: true, filter: (f) => !f.endsWith('.map') });
-  }
-  for (const pkg of productionTree(RUNTIME_PACKAGES)) {
-    await cp(pkg, join(root, relative(packageRoot, pkg)), { recursive: true, filter: (f) => !f.endsWith('.map') && !f.endsWith('.d.ts') });
   }
   await writeFile(join(root, 'package.json'), '{ "type": "module" }\n');
   await writeFile(join(dir, 'Dockerfile'), dockerfile(flavor));
