@@ -19,12 +19,14 @@ import { prepareTask } from './prepare-task.js';
 import { action } from './run-command.js';
 import { JSON_OPTION, JSON_OPTION_HELP, progressRendering, QUIET_OPTION, QUIET_OPTION_HELP, say } from './output.js';
 import { checkCatalogue, parseJobs, type CatalogueFlags } from './check-all/index.js';
+import { renderTimings, StepClock } from './timings.js';
 
 interface CheckFlags extends CatalogueFlags {
   runtime?: string;
   images?: string;
   keep?: boolean;
   all?: boolean;
+  timings?: boolean;
 }
 
 interface CheckContext {
@@ -52,12 +54,14 @@ export function registerCheckCommand(program: Command): void {
     .option(QUIET_OPTION, QUIET_OPTION_HELP)
     .option('--html <file>', 'write the report as one self-contained HTML page')
     .option('-v, --verbose', 'the check table in full (no cell cut), every check\'s detail, every candidate\'s reason')
+    .option('--timings', 'after the report, where each second went: every phase and each of its steps (on stderr)')
     .action(action(async (target: string | undefined, flags: CheckFlags) => {
       const proxy = parseProxyChoice(flags.proxy);
       parseRequests(flags.requests);
       parseChaosMode(flags.chaos); // a bad --chaos is refused before anything is built
       const choice = parseRuntimeChoice(flags.runtime);
       if (flags.all && target !== undefined) throw new BadInputError(`--all checks the whole catalogue, and ${JSON.stringify(target)} was given too`, { flag: '--all' }, 'drop one of them');
+      if (flags.timings && flags.all) throw new BadInputError('--timings times one lab\'s check', { flag: '--timings' }, 'check one episode or lab directory with it, or drop it');
       if (flags.jobs !== undefined && !flags.all) throw new BadInputError('-j is for --all only', { flag: '-j' });
       if (flags.all) {
         parseJobs(flags.jobs);
@@ -77,11 +81,14 @@ export function registerCheckCommand(program: Command): void {
       const scratch = isDir ? undefined : await mkdtemp(join(tmpdir(), 'haplab-check-'));
       const ctx: CheckContext = { dir: isDir ? resolve(target) : join(scratch!, `${target}-check-${process.pid}`), selected };
 
+      const clock = flags.timings ? new StepClock() : undefined;
+      const stepped = (report: (s: string) => void) => (s: string) => { clock?.step(s); report(s); };
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       try {
+        clock?.phase(isDir ? 'prepare' : 'new');
         await new Listr<CheckContext>([
           {
             title: `new ${target}`,
@@ -91,20 +98,23 @@ export function registerCheckCommand(program: Command): void {
               const spec = customizeSpec(await loadEpisode(target), { proxy, images });
               await writeLab(spec, c.dir);
               task.title = `new ${target}: ${spec.title} (proxy ${spec.proxy}${images ? `, ${images} images` : ''})`;
+              clock?.phase('prepare');
             },
           },
           prepareTask<CheckContext>((c) => ({ runtime: c.selected.runtime, dir: c.dir }), controller.signal),
           {
             title: 'up',
             task: async (c, task) => {
-              c.instance = await c.selected.runtime.up(c.dir, { signal: controller.signal, onStep: (s) => { task.output = s; } });
+              clock?.phase('up');
+              c.instance = await c.selected.runtime.up(c.dir, { signal: controller.signal, onStep: stepped((s) => { task.output = s; }) });
               task.title = `up: lab ${c.instance.lab} on ${c.selected.runtime.kind}`;
             },
           },
           {
             title: 'verify',
             task: async (c, task) => {
-              c.report = await verifyRunningLab(c.selected.runtime, c.instance!, { ...flags, proxy: isDir ? flags.proxy : undefined, weightChange: true }, (s) => { task.output = s; });
+              clock?.phase('verify');
+              c.report = await verifyRunningLab(c.selected.runtime, c.instance!, { ...flags, proxy: isDir ? flags.proxy : undefined, weightChange: true }, stepped((s) => { task.output = s; }));
               task.title = `verify: ${c.report.verdict}`;
             },
           },
@@ -117,12 +127,17 @@ export function registerCheckCommand(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         // A lab made here for an episode id has a one-off name: its images would never be used again.
+        clock?.phase('down');
         await ctx.selected.runtime.down(ctx.dir, { images: Boolean(scratch) }).catch((err: unknown) => process.stderr.write(`haplab: down failed: ${String(err)}\n`));
         say(`down: lab ${ctx.instance?.lab ?? ctx.dir} removed\n`);
         if (scratch) await rm(scratch, { recursive: true, force: true });
+        clock?.close();
       }
       if (controller.signal.aborted) return ExitCode.interrupted;
-      return publishReport(ctx.report!, flags);
+      const code = await publishReport(ctx.report!, flags);
+      // Asked for by name, so printed even under --quiet; stderr keeps a --json stdout clean.
+      if (clock) process.stderr.write(renderTimings(clock.result()));
+      return code;
     }));
 }
 

@@ -2,7 +2,7 @@
  * The output conventions scripts rely on (src/cli/output.ts): `--json` (or `--json -`) puts
  * the JSON alone on stdout and every other line on stderr, for list, status, verify, check
  * and identify; `--json FILE` writes the file and leaves the text on stdout; `--quiet` prints
- * the verdict line only. Run on the local runtime against one lab kept up for the file.
+ * the verdict line only, and `--timings` adds its breakdown on stderr whatever else is asked. Run on the local runtime against one lab kept up for the file.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,22 @@ describeWithTool([DIST], '--json and --quiet', () => {
     expect(lines(run.stdout)).toHaveLength(1);
     expect(lines(run.stdout)[0]).toMatch(PASS_LINE);
     expect(run.stderr).not.toMatch(/up|verify|seed/);
+  }, 180_000);
+
+  itWithTool([HAPROXY, FLASK], 'check --quiet --timings: the verdict alone on stdout; on stderr, every phase in order with seconds that add up', async () => {
+    const run = await cli(['check', 'ep09', '--runtime', 'local', '--seed', '1', '--quiet', '--timings']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(lines(run.stdout)).toEqual([expect.stringMatching(PASS_LINE)]);
+    const text = run.stderr.slice(run.stderr.indexOf('timings: '));
+    const total = Number(/^timings: ([\d.]+) s in all$/m.exec(text)?.[1]);
+    const phases = [...text.matchAll(/^  (\w+) +([\d.]+) s +\d+ %$/gm)].map((m) => ({ name: m[1]!, s: Number(m[2]) }));
+    expect(phases.map((p) => p.name)).toEqual(['new', 'prepare', 'up', 'verify', 'down']);
+    const sum = phases.reduce((a, p) => a + p.s, 0);
+    expect(sum).toBeGreaterThan(0.5 * total);
+    expect(sum).toBeLessThanOrEqual(total + 0.05 * phases.length);
+    // The steps the progress display showed, each timed: the apps and proxies coming up, the rotation sent.
+    expect(text).toMatch(/^ +[\d.]+ s {4}apps answer$/m);
+    expect(text).toMatch(/^ +[\d.]+ s {4}roundrobin: /m);
   }, 180_000);
 
   describe('on a running lab', () => {
