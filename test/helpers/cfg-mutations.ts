@@ -386,9 +386,12 @@ export const MUTATIONS: Mutation[] = [
     localOnly: true,
     what: "server1's `fall 2` made `fall 6`",
     mutate: (cfg) => replaceOnce(cfg, /^(\s*server server1 \S+ check inter 500ms) fall 2 (rise 2)$/m, '$1 fall 6 $2'),
-    // Six failed checks at 500 ms: server1 leaves after about 3 s, past fall × inter + inter + tolerance (2 s).
+    // Six failed checks at 500 ms: server1 leaves after 3 to 3.5 s, past fall × inter + inter +
+    // tolerance (2 s), so out fails whatever happens next. Whether it left at all before the
+    // verifier heals it (3 s after the flip) is a race: `back` is judged neither way here
+    // (seen in a fresh-clone CI run: still in rotation at the heal, so "back before rise checks").
     failing: ['health.servers.out'],
-    passing: ['health.servers.back', 'health.servers.backup-idle', 'rr.order'],
+    passing: ['health.servers.backup-idle', 'rr.order'],
     drift: ['backend servers: server1 inter 500ms fall 6 rise 2 (lab.yaml: inter 500ms fall 2 rise 2)'],
   },
 ];
