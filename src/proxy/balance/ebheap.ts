@@ -20,34 +20,33 @@ const SEQ_SPAN = 2 ** 21;
 export class HeapSlots {
   readonly key: Float64Array;
   readonly seq: Float64Array;
-  /** key × SEQ_SPAN + seq: the heap order. */
-  readonly prio: Float64Array;
   /** Position inside its heap, or -1 when in none. */
   readonly pos: Int32Array;
   /** Which heap holds the server (its id), or -1. */
   readonly owner: Int32Array;
   private counter = 0;
-  private heaps = 0;
+  private readonly heaps: EbHeap[] = [];
 
   constructor(readonly size: number) {
     this.key = new Float64Array(size);
     this.seq = new Float64Array(size);
-    this.prio = new Float64Array(size);
     this.pos = new Int32Array(size).fill(-1);
     this.owner = new Int32Array(size).fill(-1);
   }
 
   newHeap(): EbHeap {
-    return new EbHeap(this, this.heaps++);
+    const heap = new EbHeap(this, this.heaps.length);
+    this.heaps.push(heap);
+    return heap;
   }
 
-  /** Sets an entry's key with a fresh insertion number. */
-  stamp(s: number, key: number): void {
+  /** Sets an entry's key with a fresh insertion number; returns the number. */
+  stamp(s: number, key: number): number {
     if (this.counter >= SEQ_SPAN) this.renumber();
     const q = this.counter++;
     this.key[s] = key;
     this.seq[s] = q;
-    this.prio[s] = key * SEQ_SPAN + q;
+    return q;
   }
 
   private renumber(): void {
@@ -56,21 +55,27 @@ export class HeapSlots {
     live.sort((a, b) => this.seq[a]! - this.seq[b]!);
     live.forEach((s, q) => {
       this.seq[s] = q;
-      this.prio[s] = this.key[s]! * SEQ_SPAN + q;
     });
     this.counter = live.length;
+    for (const heap of this.heaps) heap.reorder();
   }
 
   /** Removes `s` from whichever heap holds it (eb32_delete needs no root either). */
-  detach(s: number, heaps: readonly EbHeap[]): void {
+  detach(s: number): void {
     const o = this.owner[s]!;
-    if (o >= 0) heaps[o]!.remove(s);
+    if (o >= 0) this.heaps[o]!.remove(s);
   }
 }
 
-/** A 4-ary heap: half the depth of a binary one, which is what a pick pays for. */
+/**
+ * A 4-ary heap: half the depth of a binary one, which is what a pick pays for. Each
+ * position keeps its entry's order value next to it (`prios`), so a sift compares four
+ * adjacent doubles instead of chasing each child's entry.
+ */
 export class EbHeap {
   private readonly items: Int32Array;
+  /** key × SEQ_SPAN + insertion number of the entry at each position: the heap order. */
+  private readonly prios: Float64Array;
   private n = 0;
 
   constructor(
@@ -78,6 +83,7 @@ export class EbHeap {
     readonly id: number,
   ) {
     this.items = new Int32Array(slots.size);
+    this.prios = new Float64Array(slots.size);
   }
 
   get length(): number {
@@ -94,23 +100,20 @@ export class EbHeap {
    * the root's children, which is all a pick that skips one avoided server needs.
    */
   second(): number {
-    const prio = this.slots.prio;
+    const prios = this.prios;
     let best = -1;
     for (let c = 1; c <= 4 && c < this.n; c++) {
-      const s = this.items[c]!;
-      if (best < 0 || prio[s]! < prio[best]!) best = s;
+      if (best < 0 || prios[c]! < prios[best]!) best = c;
     }
-    return best;
+    return best < 0 ? -1 : this.items[best]!;
   }
 
   insert(s: number, key: number): void {
     const sl = this.slots;
-    sl.stamp(s, key);
+    const q = sl.stamp(s, key);
     sl.owner[s] = this.id;
     const i = this.n++;
-    this.items[i] = s;
-    sl.pos[s] = i;
-    this.up(i);
+    this.up(i, s, key * SEQ_SPAN + q);
   }
 
   /**
@@ -118,62 +121,68 @@ export class EbHeap {
    * after eb32_delete + eb32_insert, at the cost of one sift instead of two.
    */
   rekey(s: number, key: number): void {
-    this.slots.stamp(s, key);
-    this.resift(this.slots.pos[s]!);
+    const q = this.slots.stamp(s, key);
+    this.resift(this.slots.pos[s]!, s, key * SEQ_SPAN + q);
   }
 
   remove(s: number): void {
     const sl = this.slots;
     const i = sl.pos[s]!;
     if (i < 0 || sl.owner[s] !== this.id) return;
-    const last = this.items[--this.n]!;
+    const last = --this.n;
     sl.pos[s] = -1;
     sl.owner[s] = -1;
-    if (last === s) return;
-    this.items[i] = last;
-    sl.pos[last] = i;
-    this.resift(i);
+    if (last === i) return;
+    this.resift(i, this.items[last]!, this.prios[last]!);
   }
 
-  private resift(i: number): void {
-    const prio = this.slots.prio;
-    if (i > 0 && prio[this.items[i]!]! < prio[this.items[(i - 1) >> 2]!]!) this.up(i);
-    else this.down(i);
+  /** Recomputes every position's order value after the slots were renumbered (same order). */
+  reorder(): void {
+    const sl = this.slots;
+    for (let i = 0; i < this.n; i++) {
+      const s = this.items[i]!;
+      this.prios[i] = sl.key[s]! * SEQ_SPAN + sl.seq[s]!;
+    }
   }
 
-  private up(i: number): void {
+  /** Puts entry `s` of order `ps` at position i, then moves it up or down to its place. */
+  private resift(i: number, s: number, ps: number): void {
+    if (i > 0 && ps < this.prios[(i - 1) >> 2]!) this.up(i, s, ps);
+    else this.down(i, s, ps);
+  }
+
+  private up(i: number, s: number, ps: number): void {
     const it = this.items;
+    const prios = this.prios;
     const pos = this.slots.pos;
-    const prio = this.slots.prio;
-    const s = it[i]!;
-    const ps = prio[s]!;
     while (i > 0) {
       const p = (i - 1) >> 2;
+      const pp = prios[p]!;
+      if (ps >= pp) break;
       const q = it[p]!;
-      if (ps >= prio[q]!) break;
       it[i] = q;
+      prios[i] = pp;
       pos[q] = i;
       i = p;
     }
     it[i] = s;
+    prios[i] = ps;
     pos[s] = i;
   }
 
-  private down(i: number): void {
+  private down(i: number, s: number, ps: number): void {
     const it = this.items;
+    const prios = this.prios;
     const pos = this.slots.pos;
-    const prio = this.slots.prio;
     const n = this.n;
-    const s = it[i]!;
-    const ps = prio[s]!;
     for (;;) {
       const first = 4 * i + 1;
       if (first >= n) break;
-      const last = Math.min(first + 4, n);
+      const last = first + 4 < n ? first + 4 : n;
       let c = first;
-      let pc = prio[it[c]!]!;
+      let pc = prios[first]!;
       for (let k = first + 1; k < last; k++) {
-        const pk = prio[it[k]!]!;
+        const pk = prios[k]!;
         if (pk < pc) {
           c = k;
           pc = pk;
@@ -182,10 +191,12 @@ export class EbHeap {
       if (pc >= ps) break;
       const cs = it[c]!;
       it[i] = cs;
+      prios[i] = pc;
       pos[cs] = i;
       i = c;
     }
     it[i] = s;
+    prios[i] = ps;
     pos[s] = i;
   }
 }

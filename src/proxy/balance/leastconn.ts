@@ -21,14 +21,12 @@ export class FwlcBalancer implements Balancer {
   private readonly slots: HeapSlots;
   private readonly act: EbHeap;
   private readonly bck: EbHeap;
-  private readonly heaps: EbHeap[];
 
   constructor(servers: readonly LbServer[]) {
     this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
     this.slots = new HeapSlots(this.pool.n);
     this.act = this.slots.newHeap();
     this.bck = this.slots.newHeap();
-    this.heaps = [this.act, this.bck];
     for (let i = 0; i < this.pool.n; i++) {
       if (this.pool.curUsable[i]) this.queue(i, this.pool.nextEweight(i));
     }
@@ -56,7 +54,7 @@ export class FwlcBalancer implements Balancer {
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();
-    if (oldState) this.slots.detach(i, this.heaps);
+    if (oldState) this.slots.detach(i);
     if (newState) this.queue(i, p.nextEweight(i));
     p.commit(i);
   }
@@ -83,7 +81,7 @@ export class FwlcBalancer implements Balancer {
     const heap = this.pool.backup[i] ? this.bck : this.act;
     if (owner === heap.id) heap.rekey(i, k);
     else {
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       heap.insert(i, k);
     }
   }
