@@ -15,6 +15,8 @@ import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
+/** Idle servers (key 0) queue up in each tree's run: taking one and letting it go idle again is O(1). */
+const RUN_KEYS = 0;
 
 export class FwlcBalancer implements Balancer {
   private readonly pool: Pool;
@@ -25,8 +27,8 @@ export class FwlcBalancer implements Balancer {
   constructor(servers: readonly LbServer[]) {
     this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
     this.slots = new HeapSlots(this.pool.n);
-    this.act = this.slots.newHeap();
-    this.bck = this.slots.newHeap();
+    this.act = this.slots.newHeap(RUN_KEYS);
+    this.bck = this.slots.newHeap(RUN_KEYS);
     for (let i = 0; i < this.pool.n; i++) {
       if (this.pool.curUsable[i]) this.queue(i, this.pool.nextEweight(i));
     }

@@ -14,6 +14,8 @@ import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './pool.js
 import type { Balancer, LbServer, PickContext } from './types.js';
 
 const NONE = -1;
+/** Any key may join a tree's run (ebheap.ts): a server re-queued behind all others, as equal weights do, costs O(1). */
+const RUN_KEYS = Infinity;
 
 interface Group {
   currPos: number;
@@ -255,7 +257,7 @@ export class FwrrBalancer implements Balancer {
 
   private newGroup(totWeight: number): Group {
     const s = this.slots;
-    return { currPos: totWeight, currWeight: totWeight, nextWeight: totWeight, curr: s.newHeap(), init: s.newHeap(), next: s.newHeap() };
+    return { currPos: totWeight, currWeight: totWeight, nextWeight: totWeight, curr: s.newHeap(RUN_KEYS), init: s.newHeap(RUN_KEYS), next: s.newHeap(RUN_KEYS) };
   }
 }
 
