@@ -11,20 +11,20 @@ import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
+/** Servers stay put, keyed by id: nothing would join a tree's run (ebheap.ts). */
+const RUN_KEYS = -1;
 
 export class FasBalancer implements Balancer {
   private readonly pool: Pool;
   private readonly slots: HeapSlots;
   private readonly act: EbHeap;
   private readonly bck: EbHeap;
-  private readonly heaps: EbHeap[];
 
   constructor(servers: readonly LbServer[]) {
     this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
     this.slots = new HeapSlots(this.pool.n);
-    this.act = this.slots.newHeap();
-    this.bck = this.slots.newHeap();
-    this.heaps = [this.act, this.bck];
+    this.act = this.slots.newHeap(RUN_KEYS);
+    this.bck = this.slots.newHeap(RUN_KEYS);
     for (let i = 0; i < this.pool.n; i++) if (this.pool.curUsable[i]) this.queue(i);
   }
 
@@ -39,7 +39,7 @@ export class FasBalancer implements Balancer {
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();
-    if (oldState) this.slots.detach(i, this.heaps);
+    if (oldState) this.slots.detach(i);
     if (newState) this.queue(i);
     p.commit(i);
   }

@@ -73,36 +73,21 @@ export const HASH_FUNCTIONS: Readonly<Record<'sdbm' | 'djb2' | 'wt6' | 'crc32', 
 };
 
 /**
- * The same hashes read straight from a latin1 string's char codes (what Node's parser and
- * src/proxy/http1 hand over: one byte per unit), so a key is hashed in one pass with no
- * copy. -1 when a unit is wider than a byte: the caller then hashes the UTF-8 bytes.
+ * sdbm and djb2 are both h = h × M + c (mod 2³²) from a seed: sdbm's
+ * c + (h << 6) + (h << 16) - h is h × 65599 + c, djb2's ((h << 5) + h) + c is h × 33 + c.
+ * Written that way, one loop computes either straight from a latin1 string's char codes
+ * (one byte per unit, as Node's parser and src/proxy/http1 hand them over), fused with the
+ * scan that finds where the key ends (request-keys.ts): no copy, no second pass. wt6 and
+ * crc32 have no such form and go through ByteScratch.
  */
-export type StringHash = (s: string, start: number, end: number) => number;
-
-function sdbmString(s: string, start: number, end: number): number {
-  let h = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) return -1;
-    h = (c + (h << 6) + (h << 16) - h) >>> 0;
-  }
-  return h;
+export interface Polynomial {
+  readonly multiplier: number;
+  readonly seed: number;
 }
 
-function djb2String(s: string, start: number, end: number): number {
-  let h = 5381;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0xff) return -1;
-    h = (Math.imul(h, 33) + c) >>> 0;
-  }
-  return h;
-}
-
-/** Only the common functions get a string form; the others go through ByteScratch. */
-export const STRING_HASHES: Readonly<Partial<Record<'sdbm' | 'djb2' | 'wt6' | 'crc32', StringHash>>> = {
-  sdbm: sdbmString,
-  djb2: djb2String,
+export const POLYNOMIAL_HASHES: Readonly<Partial<Record<'sdbm' | 'djb2' | 'wt6' | 'crc32', Polynomial>>> = {
+  sdbm: { multiplier: 65599, seed: 0 },
+  djb2: { multiplier: 33, seed: 5381 },
 };
 
 /**

@@ -15,20 +15,20 @@ import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
+/** Idle servers (key 0) queue up in each tree's run: taking one and letting it go idle again is O(1). */
+const RUN_KEYS = 0;
 
 export class FwlcBalancer implements Balancer {
   private readonly pool: Pool;
   private readonly slots: HeapSlots;
   private readonly act: EbHeap;
   private readonly bck: EbHeap;
-  private readonly heaps: EbHeap[];
 
   constructor(servers: readonly LbServer[]) {
     this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
     this.slots = new HeapSlots(this.pool.n);
-    this.act = this.slots.newHeap();
-    this.bck = this.slots.newHeap();
-    this.heaps = [this.act, this.bck];
+    this.act = this.slots.newHeap(RUN_KEYS);
+    this.bck = this.slots.newHeap(RUN_KEYS);
     for (let i = 0; i < this.pool.n; i++) {
       if (this.pool.curUsable[i]) this.queue(i, this.pool.nextEweight(i));
     }
@@ -56,7 +56,7 @@ export class FwlcBalancer implements Balancer {
     const oldState = p.curUsable[i] === 1;
     const newState = p.willBeUsable(i);
     p.recount();
-    if (oldState) this.slots.detach(i, this.heaps);
+    if (oldState) this.slots.detach(i);
     if (newState) this.queue(i, p.nextEweight(i));
     p.commit(i);
   }
@@ -83,7 +83,7 @@ export class FwlcBalancer implements Balancer {
     const heap = this.pool.backup[i] ? this.bck : this.act;
     if (owner === heap.id) heap.rekey(i, k);
     else {
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       heap.insert(i, k);
     }
   }

@@ -49,10 +49,14 @@ export class ServerMap {
     p.commit(i);
   }
 
-  /** map_get_server_hash */
+  /**
+   * map_get_server_hash. Both operands are made unsigned 32-bit so that V8 divides integers:
+   * an unsigned hash modulo a signed total compiles to a floating-point remainder (x87
+   * fprem), several times slower.
+   */
   byHash(hash: number): number {
-    const tot = this.pool.totWeight;
-    return tot ? this.table[hash % tot]! : NONE;
+    const tot = this.pool.totWeight >>> 0;
+    return tot ? this.table[(hash >>> 0) % tot]! : NONE;
   }
 
   /** map_get_server_rr: the next slot, stepping over `avoid` unless it is all there is. */

@@ -1,37 +1,70 @@
 /**
  * What the hash algorithms hash, as backend.c's get_server_sh/uh/ph/hh pick it out
- * of the request. Each function returns the 32-bit hash, or -1 when the input is
- * absent (no such parameter or header), in which case HAProxy falls back to
- * round-robin. Nothing here allocates on the common path.
+ * of the request. Nothing here allocates on the common path.
+ *
+ * The data path calls the read*() methods: each says whether the key is there (when it
+ * is not, HAProxy falls back to round-robin) and leaves the key's 32-bit hash in
+ * `hashed[0]`. The hash leaves through that slot, not as a return value, because V8 boxes
+ * a number above 2³⁰ returned from a call it did not inline: a heap allocation per pick.
+ * The number-returning forms (source, uri, urlParam, header, hash) are for tests and tools.
+ *
+ * With sdbm or djb2 (hash-functions.ts POLYNOMIAL_HASHES) the hash is computed in the very
+ * loop that finds where the key ends, from the string's char codes: one pass, no copy.
  */
 import { ipv4At } from '../net/ipv4.js';
-import { ByteScratch, fullHash, HASH_FUNCTIONS, STRING_HASHES, type ByteHash, type StringHash } from './hash-functions.js';
+import { parseIpv6 } from '../net/ipv6.js';
+import { ByteScratch, fullHash, HASH_FUNCTIONS, POLYNOMIAL_HASHES, type ByteHash } from './hash-functions.js';
 import type { BalanceSettings } from './types.js';
 
 export const MISSING = -1;
 
+export type UriOptions = NonNullable<BalanceSettings['uri']>;
+
 export class KeyHasher {
+  /** The hash of the last key a read*() method found, unsigned 32-bit. */
+  readonly hashed = new Uint32Array(1);
   private readonly scratch = new ByteScratch();
   private readonly fn: ByteHash;
-  private readonly stringFn?: StringHash;
+  /** h × multiplier + c for sdbm and djb2; 0 for the functions that need the bytes. */
+  private readonly multiplier: number;
+  private readonly seed: number;
   private readonly avalanche: boolean;
   private readonly words = new Uint16Array(8);
 
   constructor(settings: BalanceSettings) {
     this.fn = HASH_FUNCTIONS[settings.hashType.fn];
-    this.stringFn = STRING_HASHES[settings.hashType.fn];
+    const polynomial = POLYNOMIAL_HASHES[settings.hashType.fn];
+    this.multiplier = polynomial?.multiplier ?? 0;
+    this.seed = polynomial?.seed ?? 0;
     this.avalanche = settings.hashType.avalanche;
   }
 
-  /** gen_hash, then full_hash if the `avalanche` modifier is set. */
+  /** gen_hash of s[start, end), then full_hash if the `avalanche` modifier is set. */
   hash(s: string, start: number, end: number): number {
-    const direct = this.stringFn ? this.stringFn(s, start, end) : -1;
-    const h = direct >= 0 ? direct : this.fn(this.scratch.bytes, this.scratch.load(s, start, end));
-    return this.finish(h);
+    this.readRange(s, start, end);
+    return this.hashed[0]!;
   }
 
-  finish(h: number): number {
-    return this.avalanche ? fullHash(h) : h >>> 0;
+  source(addr: string): number {
+    return this.readSource(addr) ? this.hashed[0]! : MISSING;
+  }
+
+  uri(uri: string, opts: UriOptions): number {
+    return this.readUri(uri, opts) ? this.hashed[0]! : MISSING;
+  }
+
+  urlParam(uri: string, name: string): number {
+    return this.readUrlParam(uri, name) ? this.hashed[0]! : MISSING;
+  }
+
+  header(raw: string | undefined, domainOnly: boolean): number {
+    return raw !== undefined && this.readHeader(raw, domainOnly) ? this.hashed[0]! : MISSING;
+  }
+
+  /** The key HAProxy uses when a single server is usable: 0, unhashed. */
+  zero(): true {
+    this.hashed[0] = 0;
+    return true;
   }
 
   /**
@@ -39,67 +72,75 @@ export class KeyHasher {
    * whole IPv4 address, or the four words of an IPv6 one); no byte hash function.
    * IPv4-mapped IPv6 ("::ffff:a.b.c.d") stays IPv6, as it does on an IPv6 socket.
    */
-  source(addr: string): number {
-    let h: number;
-    if (addr.indexOf(':') < 0) {
-      h = ipv4At(addr, 0, addr.length);
-      if (h < 0) return MISSING;
-    } else {
-      if (!parseIpv6(addr, this.words)) return MISSING;
+  readSource(addr: string): boolean {
+    let h = ipv4At(addr, 0, addr.length);
+    if (h < 0) {
+      // Not a dotted quad (ipv4At refuses any ':'): an IPv6 address, or no key at all.
+      if (addr.indexOf(':') < 0 || !parseIpv6(addr, this.words)) return false;
       const w = this.words;
       h = 0;
       for (let k = 0; k < 8; k += 2) h ^= (w[k]! << 16) | w[k + 1]!;
     }
-    return this.finish(h);
+    this.hashed[0] = this.avalanche ? fullHash(h) : h;
+    return true;
   }
 
   /** get_server_uh with `balance uri [whole] [len N] [depth N] [path-only]`. */
-  uri(uri: string, opts: NonNullable<BalanceSettings['uri']>): number {
+  readUri(uri: string, opts: UriOptions): boolean {
     let start = 0;
     if (opts.pathOnly) {
       start = pathStart(uri);
-      if (start < 0) return this.hash(uri, 0, 0); // no path: HAProxy hashes ""
+      if (start < 0) return this.found(uri, 0, 0, this.seed, 0); // no path: HAProxy hashes ""
     }
-    let remaining = uri.length - start;
-    if (opts.len > 0) remaining = Math.min(remaining, opts.len);
+    let stop = uri.length;
+    if (opts.len > 0 && opts.len < stop - start) stop = start + opts.len;
     // HAProxy stores depth + 1: the slash that ends the kept part.
     const endSlash = opts.depth > 0 ? opts.depth + 1 : 0;
+    const query = opts.whole ? -1 : 0x3f;
+    const multiplier = this.multiplier;
+    let h = this.seed;
+    let wide = 0;
     let slashes = 0;
     let end = start;
-    while (remaining-- > 0) {
+    for (; end < stop; end++) {
       const c = uri.charCodeAt(end);
       if (c === 0x2f) {
         if (++slashes === endSlash) break;
-      } else if (c === 0x3f && !opts.whole) break;
-      end++;
+      } else if (c === query) break;
+      h = (Math.imul(h, multiplier) + c) | 0;
+      wide |= c;
     }
-    return this.hash(uri, start, end);
+    return this.found(uri, start, end, h, wide);
   }
 
   /** get_server_ph: the value of the first `name=` in the query string (case-sensitive). */
-  urlParam(uri: string, name: string): number {
+  readUrlParam(uri: string, name: string): boolean {
     const q = uri.indexOf('?');
-    if (q < 0) return MISSING;
+    if (q < 0) return false;
+    const len = uri.length;
     const plen = name.length;
     let params = q + 1;
-    let left = uri.length - params;
-    while (left > plen) {
+    // One parameter at a time: `name=` counts only at the start of one.
+    while (len - params > plen) {
       if (uri.charCodeAt(params + plen) === 0x3d && uri.startsWith(name, params)) {
         const start = params + plen + 1;
+        const multiplier = this.multiplier;
+        let h = this.seed;
+        let wide = 0;
         let end = start;
-        left -= plen + 1;
-        while (left && uri.charCodeAt(end) !== 0x26) {
-          left--;
-          end++;
+        for (; end < len; end++) {
+          const c = uri.charCodeAt(end);
+          if (c === 0x26) break;
+          h = (Math.imul(h, multiplier) + c) | 0;
+          wide |= c;
         }
-        return this.hash(uri, start, end);
+        return this.found(uri, start, end, h, wide);
       }
       const amp = uri.indexOf('&', params);
-      if (amp < 0 || amp >= params + left) return MISSING;
-      left -= amp + 1 - params;
+      if (amp < 0) return false;
       params = amp + 1;
     }
-    return MISSING;
+    return false;
   }
 
   /**
@@ -108,17 +149,41 @@ export class KeyHasher {
    * `use_domain_only`, only the label before the last dot ("example" in
    * "www.example.com"). An absent or empty value falls back to round-robin.
    */
-  header(raw: string | undefined, domainOnly: boolean): number {
-    if (raw === undefined) return MISSING;
+  readHeader(raw: string, domainOnly: boolean): boolean {
+    const len = raw.length;
     let start = 0;
-    let end = raw.length;
-    while (start < end && isLws(raw.charCodeAt(start))) start++;
-    end = valueEnd(raw, start, end);
-    while (end > start && isLws(raw.charCodeAt(end - 1))) end--;
-    if (end === start) return MISSING;
-    if (!domainOnly) return this.hash(raw, start, end);
+    while (start < len && isLws(raw.charCodeAt(start))) start++;
+    // One pass to the first comma outside quotes (http_find_hdr_value_end); trailing
+    // blanks are dropped by keeping the hash as it stood after the last non-blank.
+    const multiplier = this.multiplier;
+    let h = this.seed;
+    let kept = h;
+    let wide = 0;
+    let end = start;
+    let quoted = false;
+    let escaped = false;
+    for (let i = start; i < len; i++) {
+      const c = raw.charCodeAt(i);
+      if (escaped) escaped = false;
+      else if (quoted) {
+        if (c === 0x5c) escaped = true;
+        else if (c === 0x22) quoted = false;
+      } else if (c === 0x22) quoted = true;
+      else if (c === 0x2c) break;
+      h = (Math.imul(h, multiplier) + c) | 0;
+      wide |= c;
+      if (!isLws(c)) {
+        kept = h;
+        end = i + 1;
+      }
+    }
+    if (end === start) return false;
+    if (domainOnly) return this.readDomain(raw, start, end);
+    return this.found(raw, start, end, kept, wide);
+  }
 
-    // Walk back from the end: the last dot closes the label, the dot before opens it.
+  /** use_domain_only: walks back from the end; the last dot closes the label, the dot before opens it. */
+  private readDomain(raw: string, start: number, end: number): boolean {
     let len = end - start;
     let p = end;
     let stop = end;
@@ -133,28 +198,35 @@ export class KeyHasher {
       p--;
       len--;
     }
-    return this.hash(raw, p, stop);
+    return this.readRange(raw, p, stop);
+  }
+
+  private readRange(s: string, start: number, end: number): true {
+    const multiplier = this.multiplier;
+    let h = this.seed;
+    let wide = 0;
+    for (let i = start; i < end; i++) {
+      const c = s.charCodeAt(i);
+      h = (Math.imul(h, multiplier) + c) | 0;
+      wide |= c;
+    }
+    return this.found(s, start, end, h, wide);
+  }
+
+  /**
+   * Stores the hash of the key s[start, end): `h`, its polynomial hash, unless the
+   * function needs bytes (wt6, crc32) or a character is wider than a byte (then the
+   * UTF-8 bytes are hashed, see ByteScratch) — `wide` is the OR of its char codes.
+   */
+  private found(s: string, start: number, end: number, h: number, wide: number): true {
+    if (this.multiplier === 0 || wide > 0xff) h = this.fn(this.scratch.bytes, this.scratch.load(s, start, end));
+    this.hashed[0] = this.avalanche ? fullHash(h) : h;
+    return true;
   }
 }
 
 function isLws(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
-/** http_find_hdr_value_end: the first comma that is not inside a quoted string. */
-function valueEnd(s: string, i: number, end: number): number {
-  let quoted = false;
-  let qdpair = false;
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (qdpair) qdpair = false;
-    else if (quoted) {
-      if (c === 0x5c) qdpair = true;
-      else if (c === 0x22) quoted = false;
-    } else if (c === 0x22) quoted = true;
-    else if (c === 0x2c) return i;
-  }
-  return end;
 }
 
 /**
@@ -181,68 +253,4 @@ function isAlpha(c: number): boolean {
 
 function isSchemeChar(c: number): boolean {
   return isAlpha(c) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e;
-}
-
-
-/** IPv6 text (with "::", an IPv4 tail, or a %zone) into eight 16-bit words. */
-function parseIpv6(s: string, out: Uint16Array): boolean {
-  let end = s.indexOf('%');
-  if (end < 0) end = s.length;
-  let start = 0;
-  if (s.charCodeAt(0) === 0x5b && s.charCodeAt(end - 1) === 0x5d) {
-    start = 1;
-    end--;
-  }
-  out.fill(0);
-  let n = 0;
-  let gap = -1;
-  let i = start;
-  if (s.startsWith('::', i)) {
-    gap = 0;
-    i += 2;
-  }
-  while (i < end) {
-    let j = i;
-    let v = 0;
-    while (j < end && j - i < 5) {
-      const d = hexDigit(s.charCodeAt(j));
-      if (d < 0) break;
-      v = v * 16 + d;
-      j++;
-    }
-    if (j < end && s.charCodeAt(j) === 0x2e) {
-      // An IPv4 tail fills the last two words.
-      const v4 = ipv4At(s, i, end);
-      if (v4 < 0 || n > 6) return false;
-      out[n++] = v4 >>> 16;
-      out[n++] = v4 & 0xffff;
-      i = end;
-      break;
-    }
-    if (j === i || j - i > 4 || n >= 8) return false;
-    out[n++] = v;
-    i = j;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 0x3a) return false;
-    i++;
-    if (s.charCodeAt(i) === 0x3a) {
-      if (gap >= 0) return false;
-      gap = n;
-      i++;
-    } else if (i === end) return false;
-  }
-  if (gap < 0) return n === 8;
-  if (n > 7) return false;
-  // Slide the words after "::" to the end.
-  const tail = n - gap;
-  for (let k = 0; k < tail; k++) out[7 - k] = out[n - 1 - k]!;
-  for (let k = gap; k < 8 - tail; k++) out[k] = 0;
-  return true;
-}
-
-function hexDigit(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
 }

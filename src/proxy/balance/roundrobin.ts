@@ -14,6 +14,8 @@ import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './pool.js
 import type { Balancer, LbServer, PickContext } from './types.js';
 
 const NONE = -1;
+/** Any key may join a tree's run (ebheap.ts): a server re-queued behind all others, as equal weights do, costs O(1). */
+const RUN_KEYS = Infinity;
 
 interface Group {
   currPos: number;
@@ -28,7 +30,6 @@ interface Group {
 export class FwrrBalancer implements Balancer {
   private readonly pool: Pool;
   private readonly slots: HeapSlots;
-  private readonly heaps: EbHeap[] = [];
   private readonly act: Group;
   private readonly bck: Group;
   private readonly npos: Float64Array;
@@ -73,7 +74,7 @@ export class FwrrBalancer implements Balancer {
     p.recount();
     if (oldState && !newState) {
       grp.nextWeight -= curEw;
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       this.lbTree[i] = NONE;
     } else if (!oldState && newState) {
       grp.nextWeight += nextEw;
@@ -89,10 +90,10 @@ export class FwrrBalancer implements Balancer {
 
   private reweight(i: number, grp: Group, nextEw: number): void {
     if (this.lbTree[i] === grp.init.id) {
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       this.queueByWeight(grp.init, i);
     } else if (this.lbTree[i] === NONE) {
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       this.getSrv(i);
       this.npos[i] = grp.currPos + idiv(grp.nextWeight + grp.currWeight - grp.currPos, nextEw);
       this.queueSrv(i);
@@ -106,7 +107,7 @@ export class FwrrBalancer implements Balancer {
       this.rweight[i] = 0;
       if (this.npos[i]! > prevNext) this.npos[i] = prevNext;
       if (this.npos[i]! < grp.currPos + 2) this.npos[i] = grp.currPos + step;
-      this.slots.detach(i, this.heaps);
+      this.slots.detach(i);
       this.queueSrv(i);
     }
   }
@@ -145,7 +146,7 @@ export class FwrrBalancer implements Balancer {
       // The chosen one stays in its tree until queueSrv re-places it (same order as
       // HAProxy's dequeue + queue, one heap operation cheaper).
       if (srv !== avoid || avoided !== NONE) break;
-      this.slots.detach(srv, this.heaps);
+      this.slots.detach(srv);
       avoided = srv;
       this.nextFull[srv] = full;
       full = srv;
@@ -198,7 +199,7 @@ export class FwrrBalancer implements Balancer {
     const grp = this.group(s);
     const nextEw = this.pool.nextEweight(s);
     if (!this.pool.willBeUsable(s)) {
-      this.slots.detach(s, this.heaps);
+      this.slots.detach(s);
       this.lbTree[s] = NONE;
     } else if (
       nextEw <= 0 ||
@@ -228,7 +229,7 @@ export class FwrrBalancer implements Balancer {
     if (this.slots.owner[s] === root.id) {
       root.rekey(s, key);
     } else {
-      this.slots.detach(s, this.heaps);
+      this.slots.detach(s);
       root.insert(s, key);
     }
   }
@@ -255,12 +256,8 @@ export class FwrrBalancer implements Balancer {
   }
 
   private newGroup(totWeight: number): Group {
-    const make = (): EbHeap => {
-      const h = this.slots.newHeap();
-      this.heaps.push(h);
-      return h;
-    };
-    return { currPos: totWeight, currWeight: totWeight, nextWeight: totWeight, curr: make(), init: make(), next: make() };
+    const s = this.slots;
+    return { currPos: totWeight, currWeight: totWeight, nextWeight: totWeight, curr: s.newHeap(RUN_KEYS), init: s.newHeap(RUN_KEYS), next: s.newHeap(RUN_KEYS) };
   }
 }
 
