@@ -20,6 +20,12 @@ import { startDnsServer, type TestDnsServer } from './dns-test-server.js';
 import { eventually, reservePort, send, startHaproxy, type HaproxyProcess } from './proxy-helpers.js';
 
 const APP_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+/**
+ * HAProxy offers free addresses in the order of their records' XXH32 keys (.2 < .3 < .5 <
+ * .4), not in the answer's order: answers listed otherwise show which order a proxy uses.
+ */
+const FIRST_ANSWER = ['127.0.0.3', '127.0.0.2'];
+const LAST_ANSWER = ['127.0.0.4', '127.0.0.5', '127.0.0.2'];
 /** HAProxy's SRV_ADMF_RMAINT bit in `show servers state`'s srv_admin_state. */
 const RMAINT = 0x20;
 
@@ -142,7 +148,7 @@ backend b
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'haplab-resolvers-'));
-    dns = await startDnsServer('app.test', APP_ADDRESSES.slice(0, 2));
+    dns = await startDnsServer('app.test', FIRST_ANSWER);
     apps = await startAddressApps(APP_ADDRESSES);
     port.haproxy = await reservePort();
     port.ts = await reservePort();
@@ -180,8 +186,8 @@ backend b
   }
 
   it('fills two of three slots from the first answer, the third in MAINT (resolution)', async () => {
-    const served = await phase(APP_ADDRESSES.slice(0, 2));
-    expect(new Set(served)).toEqual(new Set(APP_ADDRESSES.slice(0, 2)));
+    const served = await phase(FIRST_ANSWER);
+    expect(new Set(served)).toEqual(new Set(FIRST_ANSWER));
     expect(Object.values(await statuses(port.ts)).filter((s) => s === 'MAINT (resolution)')).toHaveLength(1);
   });
 
@@ -203,5 +209,10 @@ backend b
     const served = await phase([APP_ADDRESSES[3]!]);
     expect(new Set(served)).toEqual(new Set([APP_ADDRESSES[3]]));
     expect(Object.values(await statuses(port.ts)).filter((s) => s === 'MAINT (resolution)')).toHaveLength(2);
+  });
+
+  it('hands several free addresses to the servers in MAINT in the order HAProxy does', async () => {
+    const served = await phase(LAST_ANSWER);
+    expect(new Set(served)).toEqual(new Set(LAST_ANSWER));
   });
 });
