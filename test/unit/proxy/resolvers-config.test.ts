@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../src/errors.js';
-import { parseConfig } from '../../../src/proxy/config/index.js';
+import { checkStartable, parseConfig } from '../../../src/proxy/config/index.js';
 import { templateRange } from '../../../src/proxy/config/server-template.js';
 
 const backend = (lines: string) => `resolvers dns\n    nameserver ns1 127.0.0.11:53\nbackend b\n${lines}\n`;
@@ -123,5 +123,18 @@ describe('server-template', () => {
 
   it('is refused outside a backend, as server is', () => {
     expect(refusal('frontend f\n    bind :80\n    server-template srv 2 app:80\n')).toMatch(/h\.cfg:3:5: 'server-template' not allowed because frontend 'f' has no backend capability/);
+  });
+});
+
+describe('checkStartable with resolvers', () => {
+  const unresolvable = () => Promise.reject(Object.assign(new Error('no'), { code: 'ENOTFOUND' }));
+  const cfg = (options: string) => `frontend f\n    bind 127.0.0.1:8080\n    default_backend b\n${backend(`    server-template srv 2 tasks.app:80 ${options}`)}`;
+
+  it('starts a server with resolvers and no init-addr even when libc cannot resolve it (default last,libc,none)', async () => {
+    await expect(checkStartable(parseConfig(cfg('resolvers dns')), 'h.cfg', unresolvable)).resolves.toBeUndefined();
+  });
+
+  it('refuses one whose init-addr leaves no way to start', async () => {
+    await expect(checkStartable(parseConfig(cfg('resolvers dns init-addr libc')), 'h.cfg', unresolvable)).rejects.toThrow(/could not resolve address 'tasks\.app' of server 'b\/srv1'/);
   });
 });
