@@ -1,7 +1,8 @@
 /**
  * DNS resolution next to HAProxy 2.6 on the same config, as a swarm lab uses it: a
  * `resolvers` section pointing at a DNS server the test runs (dns-test-server.ts) and
- * `server-template srv 3 app.test:PORT resolvers test init-addr none`. The answer for
+ * `server-template srv 3 app.test:PORT resolvers test init-addr none` (with `resolve-prefer
+ * ipv4`, and in a second backend without it: AAAA asked first, then A). The answer for
  * app.test changes mid-run — two addresses, then one removed and one added, then a third,
  * then a single one — and after both proxies have re-resolved, each server holds the same
  * address (or is in MAINT (resolution)) in both, the stats page says so alike, and the
@@ -75,8 +76,8 @@ function ask(socket: string, command: string): Promise<string> {
 }
 
 /** `show servers state b`: each server's address and whether it is in MAINT (resolution). */
-async function haproxyView(socket: string): Promise<ServerView[]> {
-  const lines = (await ask(socket, 'show servers state b')).split('\n');
+async function haproxyView(socket: string, backend: string): Promise<ServerView[]> {
+  const lines = (await ask(socket, `show servers state ${backend}`)).split('\n');
   const header = lines.find((l) => l.startsWith('# be_id'))!.slice(2).split(' ');
   const col = (row: string[], name: string) => row[header.indexOf(name)]!;
   return lines
@@ -88,8 +89,8 @@ async function haproxyView(socket: string): Promise<ServerView[]> {
     });
 }
 
-function ourView(proxy: RunningProxy): ServerView[] {
-  return proxy.backends.get('b')!.servers.map((s) => ({ name: s.name, maint: s.resolutionMaint, ...(s.resolutionMaint ? {} : { address: s.address }) }));
+function ourView(proxy: RunningProxy, backend: string): ServerView[] {
+  return proxy.backends.get(backend)!.servers.map((s) => ({ name: s.name, maint: s.resolutionMaint, ...(s.resolutionMaint ? {} : { address: s.address }) }));
 }
 
 /** Every answered address is held by one server, the rest are in MAINT (resolution). */
@@ -98,7 +99,7 @@ function settled(view: ServerView[], answer: readonly string[]): boolean {
   return held.length === Math.min(answer.length, view.length) && held.every((a) => answer.includes(a)) && new Set(held).size === held.length;
 }
 
-/** The stats page's status per server. */
+/** The stats page's status per server of backend `b`. */
 async function statuses(port: number): Promise<Record<string, string>> {
   const csv = (await send(port, { path: '/stats;csv' })).body.trim().split('\n');
   const header = csv[0]!.replace(/^# /, '').split(',');
@@ -141,9 +142,14 @@ frontend f
     bind 127.0.0.1:${p}
     stats uri /stats
     default_backend b
+    use_backend b6 if { path_beg /six }
 backend b
     balance roundrobin
     server-template srv 3 app.test:${apps.port} resolvers test resolve-prefer ipv4 init-addr none
+# HAProxy's default preference: AAAA first, answered empty here, then A at once.
+backend b6
+    balance roundrobin
+    server-template srv 2 app.test:${apps.port} resolvers test init-addr none
 `;
 
   beforeAll(async () => {
@@ -164,25 +170,32 @@ backend b
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Sets the answer, waits until both proxies took it, and compares what they do with it. */
-  async function phase(answer: readonly string[]): Promise<string[]> {
-    dns.setAddresses(answer);
+  /** Waits until both proxies took `answer` in `backend`, then compares who holds what and who serves. */
+  async function compare(backend: string, answer: readonly string[], path: string): Promise<string[]> {
+    const ourTook = await eventually(() => settled(ourView(ours, backend), answer), 10_000);
+    expect(ourTook, `haplab's proxy never took ${answer.join(', ')} in ${backend}: ${JSON.stringify(ourView(ours, backend))}`).toBe(true);
     let theirs: ServerView[] = [];
-    const both = await eventually(() => settled(ourView(ours), answer), 10_000);
-    expect(both, `haplab's proxy never took ${answer.join(', ')}: ${JSON.stringify(ourView(ours))}`).toBe(true);
     const deadline = Date.now() + 10_000;
-    while (!settled((theirs = await haproxyView(join(dir, 'haproxy.sock'))), answer) && Date.now() < deadline) {
+    while (!settled((theirs = await haproxyView(join(dir, 'haproxy.sock'), backend)), answer) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(settled(theirs, answer), `HAProxy never took ${answer.join(', ')}: ${JSON.stringify(theirs)}\n${haproxy.output()}`).toBe(true);
-    expect(ourView(ours)).toEqual(theirs);
-    expect(await statuses(port.ts)).toEqual(await statuses(port.haproxy));
+    expect(settled(theirs, answer), `HAProxy never took ${answer.join(', ')} in ${backend}: ${JSON.stringify(theirs)}\n${haproxy.output()}`).toBe(true);
+    expect(ourView(ours, backend)).toEqual(theirs);
     const served: Record<'haproxy' | 'ts', string[]> = { haproxy: [], ts: [] };
     for (const proxy of ['haproxy', 'ts'] as const) {
-      for (let i = 0; i < 9; i++) served[proxy].push((await send(port[proxy], { path: '/' })).body);
+      for (let i = 0; i < 9; i++) served[proxy].push((await send(port[proxy], { path })).body);
     }
     expect(served.ts).toEqual(served.haproxy);
     return served.ts;
+  }
+
+  /** Sets the answer and compares both backends and the stats page; returns who served b. */
+  async function phase(answer: readonly string[]): Promise<string[]> {
+    dns.setAddresses(answer);
+    const served = await compare('b', answer, '/');
+    await compare('b6', answer, '/six');
+    expect(await statuses(port.ts)).toEqual(await statuses(port.haproxy));
+    return served;
   }
 
   it('fills two of three slots from the first answer, the third in MAINT (resolution)', async () => {
@@ -192,11 +205,11 @@ backend b
   });
 
   it('moves the server whose address went to the new one, the others untouched', async () => {
-    const before = ourView(ours);
+    const before = ourView(ours, 'b');
     const served = await phase([APP_ADDRESSES[1]!, APP_ADDRESSES[2]!]);
     expect(new Set(served)).toEqual(new Set([APP_ADDRESSES[1], APP_ADDRESSES[2]]));
     const kept = before.find((s) => s.address === APP_ADDRESSES[1])!;
-    expect(ourView(ours).find((s) => s.name === kept.name)!.address).toBe(APP_ADDRESSES[1]);
+    expect(ourView(ours, 'b').find((s) => s.name === kept.name)!.address).toBe(APP_ADDRESSES[1]);
   });
 
   it('brings the server in MAINT back with a third address', async () => {
