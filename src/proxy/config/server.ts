@@ -158,6 +158,13 @@ export function parseServerBody(
   if (host === '') {
     throw new BadInputError(`missing host in server address '${addressWord.text}'`, { ...where, column: addressWord.column }, 'write HOST:PORT');
   }
+  if (host.startsWith('_')) {
+    throw new BadInputError(
+      `server address '${addressWord.text}' names a DNS SRV record, which haplab's proxy does not resolve`,
+      { ...where, column: addressWord.column },
+      'name the service itself with its port (e.g. tasks.app:5000): A/AAAA records fill the slots',
+    );
+  }
   const options: ServerOptions = { ...section.defaultServer };
   const explicitId = applyServerOptions(optionWords, options, where, true);
   if (options.check && !options.disabled && port === undefined && options.checkPort === undefined) {
