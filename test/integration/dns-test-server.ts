@@ -1,14 +1,21 @@
 /**
  * A DNS server for tests, on 127.0.0.1 at a port its own socket holds: it answers A
  * queries for one name with the addresses the test sets (and may change mid-run), AAAA
- * queries for it with no answer (NOERROR), and anything else with NXDOMAIN. Messages are
+ * queries for it with no answer (NOERROR), and anything else with NXDOMAIN; or, as the test
+ * switches it, answers nothing at all or NXDOMAIN for the name too. Messages are
  * encoded with the dns-packet package, independently of the proxy's own codec.
  */
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 
+/** How the server treats queries for its name. */
+export type DnsMode = 'answer' | 'silent' | 'nx';
+
 export interface TestDnsServer {
   readonly port: number;
+  setMode(mode: DnsMode): void;
+  /** performance.now() when an A answer with addresses last went out. */
+  lastAnswerAt(): number;
   /** The A records answered from now on, in this order. */
   setAddresses(addresses: readonly string[]): void;
   /** A queries answered so far (a proxy re-resolving shows here). */
@@ -20,6 +27,8 @@ export async function startDnsServer(name: string, initial: readonly string[]): 
   const socket = dgram.createSocket('udp4');
   let addresses = [...initial];
   let aQueries = 0;
+  let mode: DnsMode = 'answer';
+  let lastAnswer = 0;
   socket.on('message', (message, peer) => {
     let query: dnsPacket.DecodedPacket;
     try {
@@ -31,9 +40,12 @@ export async function startDnsServer(name: string, initial: readonly string[]): 
     if (!question) return;
     const ours = question.name.toLowerCase() === name.toLowerCase();
     if (ours && question.type === 'A') aQueries++;
+    if (ours && mode === 'silent') return;
+    const found = ours && mode === 'answer';
     const answers: dnsPacket.Answer[] =
-      ours && question.type === 'A' ? addresses.map((data) => ({ type: 'A', name: question.name, ttl: 1, class: 'IN', data })) : [];
-    const rcode = ours ? 0 : 3;
+      found && question.type === 'A' ? addresses.map((data) => ({ type: 'A', name: question.name, ttl: 1, class: 'IN', data })) : [];
+    if (answers.length > 0) lastAnswer = performance.now();
+    const rcode = found ? 0 : 3;
     const reply = dnsPacket.encode({
       type: 'response',
       id: query.id,
@@ -46,6 +58,10 @@ export async function startDnsServer(name: string, initial: readonly string[]): 
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   return {
     port: socket.address().port,
+    setMode: (next) => {
+      mode = next;
+    },
+    lastAnswerAt: () => lastAnswer,
     setAddresses: (next) => {
       addresses = [...next];
     },
