@@ -132,7 +132,9 @@ export function checkServerResolvers(config: ProxyConfig): void {
       throw new BadInputError(
         `${proxy.kind} '${proxy.name}', server '${server.name}': unable to find required resolvers '${name}'`,
         server.where,
-        known.length ? `declare 'resolvers ${name}' or use one of: ${known.join(', ')}` : `declare a 'resolvers ${name}' section with a nameserver line`,
+        name === 'default'
+          ? "HAProxy makes 'default' from /etc/resolv.conf, which haplab's proxy does not read: declare 'resolvers default' with its nameserver lines"
+          : known.length ? `declare 'resolvers ${name}' or use one of: ${known.join(', ')}` : `declare a 'resolvers ${name}' section with a nameserver line`,
       );
     }
   }

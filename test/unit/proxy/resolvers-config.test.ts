@@ -114,6 +114,7 @@ describe('server-template', () => {
     ['    server-template srv 3 app:80 id 7', /h\.cfg:4:21: 'id' on a 'server-template' of several servers gives them all the same id/],
     ['    server srv2 127.0.0.1:1\n    server-template srv 3 app:80', /h\.cfg:5:21: another server named 'srv2' was already defined at line 4/],
     ['    server-template srv 2 app:80 resolvers nope', /h\.cfg:4:21: backend 'b', server 'srv1': unable to find required resolvers 'nope' — declare 'resolvers nope' or use one of: dns/],
+    ['    server-template srv 2 app:80 resolvers default', /unable to find required resolvers 'default' — HAProxy makes 'default' from \/etc\/resolv\.conf, which haplab's proxy does not read/],
     ['    server-template srv 2 app:80 resolve-prefer ipv5', /h\.cfg:4:49: 'resolve-prefer' expects 'ipv4' or 'ipv6', got 'ipv5'/],
     ['    server-template srv 2 app:80 resolve-opts allow-dup-ip', /h\.cfg:4:34: unknown keyword 'resolve-opts' on a server line — haplab supports .*resolvers, resolve-prefer/],
     ['    server-template srv 2 _http._tcp.app resolvers dns', /h\.cfg:4:27: server address '_http\._tcp\.app' names a DNS SRV record, which haplab's proxy does not resolve/],
