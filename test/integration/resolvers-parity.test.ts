@@ -2,7 +2,8 @@
  * DNS resolution next to HAProxy 2.6 on the same config, as a swarm lab uses it: a
  * `resolvers` section pointing at a DNS server the test runs (dns-test-server.ts) and
  * `server-template srv 3 app.test:PORT resolvers test init-addr none` (with `resolve-prefer
- * ipv4`, and in a second backend without it: AAAA asked first, then A). The answer for
+ * ipv4`; in a second backend without it: AAAA asked first, then A; in a third without
+ * init-addr: its default, last,libc,none). The answer for
  * app.test changes mid-run — two addresses, then one removed and one added, then a third,
  * then a single one — and after both proxies have re-resolved, each server holds the same
  * address (or is in MAINT (resolution)) in both, the stats page says so alike, and the
@@ -143,6 +144,7 @@ frontend f
     stats uri /stats
     default_backend b
     use_backend b6 if { path_beg /six }
+    use_backend bdef if { path_beg /def }
 backend b
     balance roundrobin
     server-template srv 3 app.test:${apps.port} resolvers test resolve-prefer ipv4 init-addr none
@@ -150,6 +152,10 @@ backend b
 backend b6
     balance roundrobin
     server-template srv 2 app.test:${apps.port} resolvers test init-addr none
+# No init-addr: the default last,libc,none (libc cannot resolve app.test), then DNS.
+backend bdef
+    balance roundrobin
+    server-template srv 2 app.test:${apps.port} resolvers test resolve-prefer ipv4
 `;
 
   beforeAll(async () => {
@@ -194,6 +200,7 @@ backend b6
     dns.setAddresses(answer);
     const served = await compare('b', answer, '/');
     await compare('b6', answer, '/six');
+    await compare('bdef', answer, '/def');
     expect(await statuses(port.ts)).toEqual(await statuses(port.haproxy));
     return served;
   }
