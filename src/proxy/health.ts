@@ -45,7 +45,7 @@ function runCheck(server: RuntimeServer, backend: RuntimeBackend, inFlight: Set<
       return;
     }
     let settled = false;
-    const socket: Socket = net.connect({ host: server.config.host, port });
+    const socket: Socket = net.connect({ host: server.address, port });
     inFlight.add(socket);
     const finish = (result: CheckResult) => {
       if (settled) return;
@@ -112,6 +112,11 @@ export class HealthChecker {
     if (this.stopped) return;
     const timer = setTimeout(async () => {
       this.timers.delete(timer);
+      // MAINT (resolution) pauses the checks (server.c srv_update_status); they resume with it.
+      if (server.resolutionMaint) {
+        this.schedule(server, backend, server.config.inter);
+        return;
+      }
       const result = await runCheck(server, backend, this.inFlight);
       if (this.stopped) return;
       server.health.lastStatus = result.status;

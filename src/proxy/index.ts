@@ -8,6 +8,7 @@ import type { BindAddress, ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
 import { HttpFrontend, type HttpContext } from './http.js';
 import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
+import { startResolution, type RunningResolution } from './resolve/index.js';
 import { startRuntimeApi } from './runtime-api.js';
 import type { StatsSource } from './stats-page.js';
 import { TcpFrontend } from './tcp.js';
@@ -79,9 +80,11 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
   };
   const listeners: net.Server[] = [];
   const health = new HealthChecker(backends.values());
+  let resolution: RunningResolution | undefined;
 
   const closeAll = async () => {
     health.stop();
+    resolution?.stop();
     for (const tcp of tcpFrontends.values()) for (const s of tcp.sockets) s.destroy();
     for (const fe of httpFrontends.values()) fe.destroyConnections();
     await Promise.all(listeners.map(closeServer));
@@ -90,6 +93,8 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
 
   const addresses: ListeningAddress[] = [];
   try {
+    // As HAProxy: servers get their first address (init-addr) before anything listens.
+    resolution = await startResolution(config.proxies, backends, config.resolvers);
     for (const section of config.frontends) {
       const create = frontendFor(section, { backends, routables: config.backends, stats, stickTables }, httpFrontends, tcpFrontends);
       for (const bind of section.binds) {

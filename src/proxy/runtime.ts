@@ -78,6 +78,10 @@ export class RuntimeServer implements LbServer {
   readonly pool: ServerPool;
   /** Host header for a request that came without one (HTTP/1.0). */
   readonly hostHeader: string;
+  /** Where connections go: the configured host, or what DNS resolution gave (src/proxy/resolve/). */
+  address: string;
+  /** HAProxy's SRV_ADMF_RMAINT: no address from DNS, so out of the rotation and unchecked. */
+  resolutionMaint = false;
 
   constructor(
     readonly config: ServerConfig,
@@ -88,6 +92,7 @@ export class RuntimeServer implements LbServer {
     this.backup = config.backup;
     this.weight = config.weight;
     this.up = !config.disabled;
+    this.address = config.host;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     this.hostHeader = config.port ? `${host}:${config.port}` : host;
     // HAProxy starts a checked server up but on the edge: health = rise, one failure downs it.
@@ -100,7 +105,7 @@ export class RuntimeServer implements LbServer {
       downTransitions: 0,
     };
     // maxconn queues extra requests in the pool, as HAProxy's server queue does.
-    this.pool = new ServerPool(config.host, config.maxconn ?? 0, backend.section.options.httpKeepAlive);
+    this.pool = new ServerPool(this.address, config.maxconn ?? 0, backend.section.options.httpKeepAlive);
   }
 
   /** The port to connect to: the server's, or the client's destination port when omitted. */
@@ -108,11 +113,34 @@ export class RuntimeServer implements LbServer {
     return this.config.port ?? localPort;
   }
 
-  setUp(up: boolean): void {
+  setUp(healthy: boolean): void {
+    const up = healthy && !this.resolutionMaint;
     if (this.up === up) return;
     this.up = up;
     this.lastChange = Math.floor(Date.now() / 1000);
     if (!up) this.health.downTransitions++;
+    this.backend.balancer.update(this);
+  }
+
+  /** A new address from DNS: later connections (and checks) go there. */
+  setAddress(address: string): void {
+    this.address = address;
+    this.pool.retarget(address);
+  }
+
+  /**
+   * Enters or leaves MAINT (resolution) as HAProxy 2.6's srv_update_status does: entering
+   * pauses the checks with health 0; leaving restarts them at health = rise, so the
+   * server is up at once (checks then run as usual).
+   */
+  setResolutionMaint(on: boolean): void {
+    if (this.resolutionMaint === on) return;
+    this.resolutionMaint = on;
+    if (this.health.enabled) this.health.health = on ? 0 : this.health.rise;
+    const up = !on && !this.config.disabled;
+    if (this.up === up) return;
+    this.up = up;
+    this.lastChange = Math.floor(Date.now() / 1000);
     this.backend.balancer.update(this);
   }
 }

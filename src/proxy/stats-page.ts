@@ -41,6 +41,8 @@ function counterColumns(c: Counters): Row {
 }
 
 function serverStatus(s: RuntimeServer): string {
+  // stats.c: resolution maintenance is named before any other (a disabled server included).
+  if (s.resolutionMaint) return 'MAINT (resolution)';
   if (s.config.disabled) return 'MAINT';
   const h = s.health;
   if (!h.enabled) return s.up ? 'no check' : 'DOWN';
@@ -84,7 +86,7 @@ export function statsRows(source: StatsSource): Row[] {
         check_status: s.health.enabled ? (s.health.lastStatus ?? '') : '',
         check_rise: s.health.enabled ? s.health.rise : '', check_fall: s.health.enabled ? s.health.fall : '',
         check_health: s.health.enabled ? s.health.health : '',
-        addr: s.config.port ? `${s.config.host}:${s.config.port}` : s.config.host, mode, uweight: s.config.weight,
+        addr: s.resolutionMaint ? '' : s.config.port ? `${s.address}:${s.config.port}` : s.address, mode, uweight: s.config.weight,
       });
     }
     const c = be.counters;

@@ -100,7 +100,7 @@ class TcpSession {
     this.server = server;
     this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
-    const upstream = net.connect({ host: server.config.host, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true, noDelay: true });
+    const upstream = net.connect({ host: server.address, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true, noDelay: true });
     this.upstream = upstream;
     if (t.connect) this.connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), t.connect);
     const onConnectError = () => this.connectFailed(upstream);

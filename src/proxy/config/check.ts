@@ -9,6 +9,7 @@ import { conditionFetches } from '../acl/parse.js';
 import type { Condition } from '../acl/types.js';
 import type { ProxyConfig, ProxySection, SourceRef } from './model.js';
 import { checkPersistence } from './persistence.js';
+import { checkServerResolvers } from './resolvers.js';
 
 const LAYER7_FETCHES = new Set(['path', 'url', 'method', 'hdr', 'req.ver']);
 
@@ -51,6 +52,7 @@ function checkTarget(config: ProxyConfig, frontend: ProxySection, name: string, 
 export function checkConfig(config: ProxyConfig): void {
   const warn = (message: string, where: SourceRef) => config.warnings.push({ message, where });
   checkPersistence(config);
+  checkServerResolvers(config);
 
   // HAProxy resolves these in every proxy, even a backend that ignores them (with a warning).
   for (const proxy of config.proxies) {

@@ -50,6 +50,10 @@ export interface ServerOptions {
   checkPort?: number;
   /** `cookie VALUE`: what the backend's persistence cookie holds for this server (persist/). */
   cookie?: string;
+  /** `resolvers NAME`: the server's name is re-resolved at run time by that section (src/proxy/resolve/). */
+  resolvers?: string;
+  /** `resolve-prefer ipv4|ipv6`: the family asked for first and scored higher (HAProxy's default: ipv6). */
+  resolvePrefer?: 'ipv4' | 'ipv6';
 }
 
 export interface ServerConfig extends ServerOptions {
@@ -59,6 +63,8 @@ export interface ServerConfig extends ServerOptions {
   host: string;
   /** Absent when written without a port: the connection's destination port is used. */
   port?: number;
+  /** `host` is a name, not an IP address (a `resolvers` server resolves it at run time). */
+  fqdn?: boolean;
   where: SourceRef;
 }
 
@@ -202,9 +208,34 @@ export interface ConfigWarning {
   where: SourceRef;
 }
 
+/** A `nameserver NAME IP:PORT` line of a `resolvers` section (UDP only). */
+export interface Nameserver {
+  name: string;
+  host: string;
+  port: number;
+  where: SourceRef;
+}
+
+/** A `resolvers NAME` section, with HAProxy 2.6's defaults (resolvers.c resolvers_new). All durations in ms. */
+export interface ResolversConfig {
+  name: string;
+  nameservers: Nameserver[];
+  /** How long a resolution's last status counts before the server is put in MAINT, per status. */
+  hold: { valid: number; nx: number; refused: number; timeout: number; other: number; obsolete: number };
+  /** `timeout resolve`: between two resolutions · `timeout retry`: before a query is sent again. */
+  timeouts: { resolve: number; retry: number };
+  /** `resolve_retries`: queries sent before a resolution times out. */
+  resolveRetries: number;
+  /** `accepted_payload_size`: bigger answers are dropped. */
+  acceptedPayloadSize: number;
+  where: SourceRef;
+}
+
 export interface ProxyConfig {
   file: string;
   global: GlobalSettings;
+  /** `resolvers` sections by name. */
+  resolvers: Map<string, ResolversConfig>;
   /** Frontend and listen sections, in file order. */
   frontends: ProxySection[];
   /** Backend and listen sections by name. */

@@ -7,8 +7,9 @@ import { BadInputError } from '../../errors.js';
 import { checkConfig } from './check.js';
 import { freshSection, sectionFrom } from './defaults.js';
 import { freshGlobal, parseGlobalLine } from './global.js';
-import type { ConfigWarning, ProxyConfig, ProxySection, SectionKind } from './model.js';
+import type { ConfigWarning, ProxyConfig, ProxySection, ResolversConfig, SectionKind } from './model.js';
 import { parseProxyLine } from './proxy-keywords.js';
+import { openResolvers, parseResolversLine } from './resolvers.js';
 import { finishServers } from './server.js';
 import { tokenizeLine, type Environment, type Word } from './tokenize.js';
 
@@ -20,15 +21,16 @@ export interface ParseOptions {
 }
 
 const OTHER_SECTIONS = new Set([
-  'userlist', 'peers', 'resolvers', 'mailers', 'program', 'http-errors', 'ring', 'cache',
+  'userlist', 'peers', 'mailers', 'program', 'http-errors', 'ring', 'cache',
   'fcgi-app', 'log-forward', 'crt-store', 'dynamic-update', 'traces',
 ]);
 
 const PROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
 
 interface OpenSection {
-  kind: 'global' | SectionKind;
+  kind: 'global' | 'resolvers' | SectionKind;
   proxy?: ProxySection;
+  resolvers?: ResolversConfig;
   /** For defaults: whether it was given a name. */
   named?: boolean;
 }
@@ -45,7 +47,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): ProxyConf
   const file = options.file ?? 'haproxy.cfg';
   const env = options.env ?? process.env;
   const warnings: ConfigWarning[] = [];
-  const config: ProxyConfig = { file, global: freshGlobal(), frontends: [], backends: new Map(), proxies: [], warnings };
+  const config: ProxyConfig = { file, global: freshGlobal(), resolvers: new Map(), frontends: [], backends: new Map(), proxies: [], warnings };
   const namedDefaults = new Map<string, DefaultsUse>();
   let lastDefaults: DefaultsUse | undefined;
   let open: OpenSection | undefined;
@@ -103,16 +105,24 @@ export function parseConfig(text: string, options: ParseOptions = {}): ProxyConf
       }
       continue;
     }
+    if (keyword.text === 'resolvers') {
+      close();
+      const resolvers = openResolvers(words, config.resolvers, where);
+      config.resolvers.set(resolvers.name, resolvers);
+      open = { kind: 'resolvers', resolvers };
+      continue;
+    }
     if (OTHER_SECTIONS.has(keyword.text)) {
-      throw new BadInputError(`section '${keyword.text}' is not supported by haplab`, where, 'haplab reads global, defaults, frontend, backend and listen sections');
+      throw new BadInputError(`section '${keyword.text}' is not supported by haplab`, where, 'haplab reads global, defaults, frontend, backend, listen and resolvers sections');
     }
     if (keyword.text.startsWith('.') || keyword.text.startsWith('[')) {
       throw new BadInputError(`'${keyword.text}' (conditional blocks and scopes) is not supported by haplab`, where, 'remove the directive');
     }
     if (!open) {
-      throw new BadInputError(`unknown keyword '${keyword.text}' out of section`, where, 'start a section first: global, defaults, frontend, backend or listen');
+      throw new BadInputError(`unknown keyword '${keyword.text}' out of section`, where, 'start a section first: global, defaults, frontend, backend, listen or resolvers');
     }
     if (open.kind === 'global') parseGlobalLine(words, config.global, { file, line }, warnings);
+    else if (open.kind === 'resolvers') parseResolversLine(words, open.resolvers!, where);
     else {
       parseProxyLine(words, {
         file,

@@ -13,6 +13,7 @@ import { parseHttpCheck } from './http-check.js';
 import { parseAcl, parseDefaultBackend, parseHttpRequest, parseUseBackend } from './rules.js';
 import { capable, noMoreArgs, where, type KeywordRule, type SectionContext } from './section-context.js';
 import { parseDefaultServer, parseServer } from './server.js';
+import { parseServerTemplate } from './server-template.js';
 import { parseStickTable } from '../stick-table/config.js';
 import { parseTcpRequest } from './tcp-request.js';
 import type { Word } from './tokenize.js';
@@ -74,6 +75,7 @@ export const PROXY_KEYWORDS: Readonly<Record<string, KeywordRule>> = {
   balance: { needs: 'backend', inDefaults: true, parsedWhenIgnored: true, parse: (args, ctx) => parseBalance(args, ctx.section.balance, where(ctx), ctx.warnings) },
   'hash-type': { needs: 'backend', inDefaults: true, parsedWhenIgnored: true, parse: (args, ctx) => parseHashType(args, ctx.section.balance, where(ctx)) },
   server: { needs: 'backend', inDefaults: false, strict: true, parse: (args, ctx, kw) => parseServer(args, ctx.section, where(ctx), kw) },
+  'server-template': { needs: 'backend', inDefaults: false, strict: true, parse: (args, ctx, kw) => parseServerTemplate(args, ctx.section, where(ctx), kw) },
   'default-server': { needs: 'backend', inDefaults: true, strict: true, parse: (args, ctx) => parseDefaultServer(args, ctx.section, where(ctx)) },
   acl: { needs: 'any', inDefaults: 'named', parse: parseAcl },
   cookie: { needs: 'backend', inDefaults: true, parse: parseCookie },

@@ -5,7 +5,7 @@ import type { ProxySection, ServerConfig, ServerOptions, SourceRef } from './mod
 import type { Word } from './tokenize.js';
 import { parseInteger, parseTime, splitHostPort } from './values.js';
 
-const SUPPORTED = 'weight, cookie, check, no-check, inter, rise, fall, backup, no-backup, disabled, enabled, id, init-addr, maxconn, port';
+const SUPPORTED = 'weight, cookie, check, no-check, inter, rise, fall, backup, no-backup, disabled, enabled, id, init-addr, maxconn, port, resolvers, resolve-prefer';
 
 /** Applies the option words of a server line to `options`; returns an explicit `id`, if any. */
 function applyServerOptions(words: readonly Word[], options: ServerOptions, where: SourceRef, allowId: boolean): number | undefined {
@@ -75,6 +75,17 @@ function applyServerOptions(words: readonly Word[], options: ServerOptions, wher
       case 'cookie':
         options.cookie = value().text;
         break;
+      case 'resolvers':
+        options.resolvers = value().text;
+        break;
+      case 'resolve-prefer': {
+        const v = value();
+        if (v.text !== 'ipv4' && v.text !== 'ipv6') {
+          throw new BadInputError(`'resolve-prefer' expects 'ipv4' or 'ipv6', got '${v.text}'`, { ...where, column: v.column }, 'write resolve-prefer ipv4 or resolve-prefer ipv6');
+        }
+        options.resolvePrefer = v.text;
+        break;
+      }
       case 'port':
         options.checkPort = parseInteger(value(), 'port', where, { min: 1, max: 65535 });
         break;
@@ -112,10 +123,26 @@ export function parseServer(words: readonly Word[], section: ProxySection, where
       'write e.g. server app1 127.0.0.1:5001 check',
     );
   }
-  const badChar = [...nameWord.text].find((c) => !/[A-Za-z0-9_.:-]/.test(c));
+  checkServerName(nameWord, 'server name', where);
+  const body = parseServerBody(addressWord, words.slice(2), section, where, nameWord.text);
+  addPendingServer(section, { ...body.config, name: nameWord.text, where: { ...where, column: nameWord.column } }, body.explicitId);
+}
+
+export function checkServerName(word: Word, what: string, where: SourceRef): void {
+  const badChar = [...word.text].find((c) => !/[A-Za-z0-9_.:-]/.test(c));
   if (badChar !== undefined) {
-    throw new BadInputError(`character '${badChar}' is not permitted in server name '${nameWord.text}'`, { ...where, column: nameWord.column }, 'server names use letters, digits, - _ . :');
+    throw new BadInputError(`character '${badChar}' is not permitted in ${what} '${word.text}'`, { ...where, column: word.column }, 'server names use letters, digits, - _ . :');
   }
+}
+
+/** What follows a server's name (or a template's range): its address and its options. */
+export function parseServerBody(
+  addressWord: Word,
+  optionWords: readonly Word[],
+  section: ProxySection,
+  where: SourceRef,
+  name: string,
+): { config: Omit<ServerConfig, 'id' | 'name' | 'where'>; explicitId?: number } {
   const { host, port: portText } = splitHostPort(addressWord.text);
   let port: number | undefined;
   if (portText !== undefined && portText !== '') {
@@ -131,18 +158,29 @@ export function parseServer(words: readonly Word[], section: ProxySection, where
   if (host === '') {
     throw new BadInputError(`missing host in server address '${addressWord.text}'`, { ...where, column: addressWord.column }, 'write HOST:PORT');
   }
+  if (host.startsWith('_')) {
+    throw new BadInputError(
+      `server address '${addressWord.text}' names a DNS SRV record, which haplab's proxy does not resolve`,
+      { ...where, column: addressWord.column },
+      'name the service itself with its port (e.g. tasks.app:5000): A/AAAA records fill the slots',
+    );
+  }
   const options: ServerOptions = { ...section.defaultServer };
-  const explicitId = applyServerOptions(words.slice(2), options, where, true);
+  const explicitId = applyServerOptions(optionWords, options, where, true);
   if (options.check && !options.disabled && port === undefined && options.checkPort === undefined) {
     throw new BadInputError(
-      `server '${nameWord.text}' has neither service port nor check port`,
+      `server '${name}' has neither service port nor check port`,
       { ...where, column: addressWord.column },
       "add ':PORT' to the address, or 'port N' for the health check",
     );
   }
+  return { config: { ...options, host, port, fqdn: parseIp(host) === undefined }, explicitId };
+}
+
+export function addPendingServer(section: ProxySection, config: Omit<ServerConfig, 'id'>, explicitId: number | undefined): void {
   const list = pendingIds.get(section) ?? [];
   pendingIds.set(section, list);
-  list.push({ config: { ...options, name: nameWord.text, host, port, where: { ...where, column: nameWord.column } }, explicitId });
+  list.push({ config, explicitId });
 }
 
 /**

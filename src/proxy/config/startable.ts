@@ -48,7 +48,8 @@ export async function checkStartable(config: ProxyConfig, file: string, resolve:
   }
   for (const proxy of config.proxies) {
     for (const server of proxy.servers) {
-      const methods = (server.initAddr ?? 'last,libc').split(',');
+      // server.c srv_iterate_initaddr: with `resolvers`, the default ends in `none` too.
+      const methods = (server.initAddr ?? (server.resolvers !== undefined ? 'last,libc,none' : 'last,libc')).split(',');
       // `none` or a literal address: HAProxy starts with the server unresolved (or at that address).
       if (methods.includes('none') || methods.some((m) => isIP(m) !== 0)) continue;
       problems.push(resolveOr(resolve, server.host, `could not resolve address '${server.host}' of server '${proxy.name}/${server.name}'`, server.where, "fix the name, or add 'init-addr last,libc,none' to start without it"));

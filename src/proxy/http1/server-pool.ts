@@ -72,7 +72,7 @@ export class ServerPool {
   private readonly queue: Waiter[] = [];
 
   constructor(
-    private readonly host: string,
+    private host: string,
     /** 0: no limit. */
     private readonly maxconn: number,
     /** Keep connections for later exchanges (`option http-keep-alive`, the default). */
@@ -109,6 +109,16 @@ export class ServerPool {
     fresh.user = user;
     this.all.add(fresh);
     return fresh;
+  }
+
+  /** The server's address changed (DNS): new connections go to `host`, idle ones to the old address close. */
+  retarget(host: string): void {
+    if (host === this.host) return;
+    this.host = host;
+    for (const conn of this.idle.splice(0)) {
+      conn.idle = false;
+      conn.socket.destroy();
+    }
   }
 
   withdraw(waiter: Waiter): void {
