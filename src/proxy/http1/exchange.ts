@@ -19,6 +19,7 @@
  * across files it would add indirection to every request.
  */
 import type { PickContext } from '../balance/types.js';
+import { keep } from '../read-buffer.js';
 import type { RuntimeBackend, RuntimeServer } from '../runtime.js';
 import type { BodyFramer } from './body.js';
 import type { HeaderLines } from './header-lines.js';
@@ -58,7 +59,6 @@ export interface OutgoingRequest {
   upstreamHead(server: RuntimeServer): Buffer;
 }
 
-const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 export class Exchange implements ConnectionUser, Waiter {
@@ -219,7 +219,8 @@ export class Exchange implements ConnectionUser, Waiter {
     for (;;) {
       const parsed = parseResponseHead(buf, this.respLines!, this.request.head.method === 'HEAD');
       if (parsed === 'incomplete') {
-        this.respBuf = buf;
+        // `chunk` is the shared read buffer: what waits for more bytes is copied.
+        this.respBuf = keep(buf);
         return;
       }
       this.respBuf = undefined;
@@ -238,7 +239,7 @@ export class Exchange implements ConnectionUser, Waiter {
         this.fail(502);
         return;
       }
-      this.client.write(buf.subarray(0, parsed.length));
+      this.client.write(keep(buf.subarray(0, parsed.length)));
       if (parsed.length === buf.length) return;
       buf = buf.subarray(parsed.length);
     }
@@ -276,10 +277,17 @@ export class Exchange implements ConnectionUser, Waiter {
     else if (!flowing) this.conn?.socket.pause();
   }
 
+  /** `data` as one chunk of a chunked body, in one buffer and one write (it copies `data`). */
   private writeChunk(data: Buffer): boolean {
-    this.client.write(Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'));
-    this.client.write(data);
-    return this.client.write(CRLF);
+    const size = data.length.toString(16);
+    const out = Buffer.allocUnsafe(size.length + 2 + data.length + 2);
+    let at = out.write(size, 0, 'latin1');
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+    at += data.copy(out, at);
+    out[at++] = 0x0d;
+    out[at] = 0x0a;
+    return this.client.write(out);
   }
 
   private forwardBody(chunk: Buffer, start: number): void {
@@ -292,7 +300,8 @@ export class Exchange implements ConnectionUser, Waiter {
     if (start + n < chunk.length) this.trailingGarbage = true;
     if (n > 0) {
       const data = start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n);
-      const flowing = this.chunkToClient ? this.writeChunk(data) : this.client.write(data);
+      // Copied: `chunk` is the shared read buffer (read-buffer.ts), and a write may be queued.
+      const flowing = this.chunkToClient ? this.writeChunk(data) : this.client.write(keep(data));
       if (!flowing && !this.respFramer!.done) this.conn?.socket.pause();
     }
     if (this.respFramer!.done) this.complete();
