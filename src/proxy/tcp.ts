@@ -10,6 +10,7 @@ import net, { type Socket } from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import type { RequestFacts } from './acl/types.js';
 import type { ProxySection } from './config/model.js';
+import { keep, sharedReadBuffer } from './read-buffer.js';
 import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
 import { inspectContent } from './tcp-inspect.js';
 
@@ -100,7 +101,15 @@ class TcpSession {
     this.server = server;
     this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
-    const upstream = net.connect({ host: server.config.host, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true, noDelay: true });
+    // The server's bytes land in the shared read buffer (read-buffer.ts) and go straight to
+    // the client: no readable stream on this side.
+    const upstream: Socket = net.connect({
+      host: server.config.host,
+      port: server.portFor(this.client.localPort ?? 0),
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: { buffer: sharedReadBuffer, callback: (n: number): boolean => toClient(upstream, n) },
+    });
     this.upstream = upstream;
     if (t.connect) this.connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), t.connect);
     const onConnectError = () => this.connectFailed(upstream);
@@ -126,7 +135,7 @@ class TcpSession {
     upstream.once('close', () => this.close());
     this.client.setNoDelay(true);
     forward(this.client, upstream);
-    forward(upstream, this.client);
+    forwardReads(upstream, this.client);
     this.client.resume();
   }
 
@@ -181,6 +190,22 @@ function forward(from: Peered, to: Peered): void {
   from.on('data', onForwardData);
   from.once('end', onForwardEnd);
   to.on('drain', onForwardDrain);
+}
+
+/** The reverse direction for a socket that reads through `onread` (toClient). */
+function forwardReads(from: Peered, to: Peered): void {
+  from[PEER] = to;
+  from.once('end', onForwardEnd);
+  to.on('drain', onForwardDrain);
+}
+
+/** A read of `n` bytes from the server: copied (the buffer is shared) and written on. */
+function toClient(from: Peered, n: number): boolean {
+  const to = from[PEER];
+  // Nothing reads before 'connect', and forwardReads is set up on 'connect'.
+  if (!to) return true;
+  if (!to.write(keep(sharedReadBuffer.subarray(0, n)))) from.pause();
+  return true;
 }
 
 function onForwardData(this: Peered, chunk: Buffer): void {
