@@ -10,7 +10,7 @@ import net, { type Socket } from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import type { RequestFacts } from './acl/types.js';
 import type { ProxySection } from './config/model.js';
-import { keep, sharedReadBuffer } from './read-buffer.js';
+import { OwnReadBuffer } from './read-buffer.js';
 import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
 import { inspectContent } from './tcp-inspect.js';
 
@@ -71,6 +71,7 @@ class TcpSession {
   private done = false;
   private connectTimer?: NodeJS.Timeout;
   private readonly pick: { sourceAddress: string };
+  private readonly reads = new OwnReadBuffer();
 
   constructor(
     private readonly client: Socket,
@@ -101,14 +102,14 @@ class TcpSession {
     this.server = server;
     this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
-    // The server's bytes land in the shared read buffer (read-buffer.ts) and go straight to
-    // the client: no readable stream on this side.
+    // The server's bytes land in this session's own read buffer (read-buffer.ts) and go
+    // straight to the client: no readable stream, and no copy unless the client is behind.
     const upstream: Socket = net.connect({
       host: server.config.host,
       port: server.portFor(this.client.localPort ?? 0),
       allowHalfOpen: true,
       noDelay: true,
-      onread: { buffer: sharedReadBuffer, callback: (n: number): boolean => toClient(upstream, n) },
+      onread: { buffer: this.reads.next, callback: (n: number): boolean => this.toClient(upstream, n) },
     });
     this.upstream = upstream;
     if (t.connect) this.connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), t.connect);
@@ -135,8 +136,14 @@ class TcpSession {
     upstream.once('close', () => this.close());
     this.client.setNoDelay(true);
     forward(this.client, upstream);
-    forwardReads(upstream, this.client);
+    serverReads(upstream, this.client);
     this.client.resume();
+  }
+
+  /** `n` bytes read from the server. Nothing reads before 'connect', when the client is connected already. */
+  private toClient(upstream: Socket, n: number): boolean {
+    if (!this.reads.writeTo(this.client, n)) upstream.pause();
+    return true;
   }
 
   private connectFailed(upstream: Socket): void {
@@ -192,20 +199,11 @@ function forward(from: Peered, to: Peered): void {
   to.on('drain', onForwardDrain);
 }
 
-/** The reverse direction for a socket that reads through `onread` (toClient). */
-function forwardReads(from: Peered, to: Peered): void {
+/** The server's side, which reads through `onread` (TcpSession.toClient): its FIN, and resuming it. */
+function serverReads(from: Peered, to: Peered): void {
   from[PEER] = to;
   from.once('end', onForwardEnd);
   to.on('drain', onForwardDrain);
-}
-
-/** A read of `n` bytes from the server: copied (the buffer is shared) and written on. */
-function toClient(from: Peered, n: number): boolean {
-  const to = from[PEER];
-  // Nothing reads before 'connect', and forwardReads is set up on 'connect'.
-  if (!to) return true;
-  if (!to.write(keep(sharedReadBuffer.subarray(0, n)))) from.pause();
-  return true;
 }
 
 function onForwardData(this: Peered, chunk: Buffer): void {
