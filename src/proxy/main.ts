@@ -5,20 +5,9 @@
  * foreground flags (-db, -W, -Ws) so an image can keep haproxy's command line. Output and
  * exit codes are those of `haplab proxy`.
  */
-import v8 from 'node:v8';
 import { ExitCode, HaplabError, formatWhere } from '../errors.js';
 import { checkStartable, loadConfigFile } from './config/index.js';
 import { startProxy } from './index.js';
-
-/**
- * V8's young generation starts at 1 MiB per semi-space and doubles (up to 16 MiB) while
- * much survives a scavenge, which a proxy under load makes it do: up to 32 MiB of RSS
- * for a few KiB of live objects per request. A growth factor of 1 keeps it at its start
- * size: scavenges come more often but each is short (little survives), and the proxy's
- * RSS stays lower. --max-semi-space-size would say the same but is read only at
- * start-up; the growth factor is read each time the space would grow.
- */
-v8.setFlagsFromString('--semi-space-growth-factor=1');
 
 const IGNORED_FLAGS = new Set(['-db', '-W', '-Ws', '-q']);
 
