@@ -8,7 +8,7 @@
  * to the same code.
  */
 import net from 'node:net';
-import tls, { type TLSSocket } from 'node:tls';
+import tls from 'node:tls';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import { addressInNetwork, parseIp, parseNetwork, type IpNetwork } from './acl/ip.js';
 import type { RequestFacts, RouteDecision } from './acl/types.js';
@@ -97,10 +97,10 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
       method: head.method,
       uri: head.uri,
       headers: head.rawHeaders,
-      sourceAddress: conn.socket.remoteAddress ?? '',
+      sourceAddress: conn.remoteAddress,
       httpVersion: head.minor === 1 ? '1.1' : '1.0',
       counters: this.context.stickTables?.forRequest(),
-      tls: (conn.socket as TLSSocket).encrypted === true,
+      tls: conn.tls,
     };
     const decision = this.decide(facts);
     switch (decision.action) {
@@ -132,7 +132,7 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
           conn.answer(503);
           return undefined;
         }
-        const request = outgoing(head, buf, lines, facts, backend, this.forwardedFor(backend, facts));
+        const request = new Outgoing(head, buf, lines, facts, backend, this.forwardedFor(backend, facts));
         return new Exchange(this, conn, backend, request, firstBody, bodyDone);
       }
     }
@@ -202,38 +202,50 @@ export class HttpFrontend implements ConnectionOwner, ExchangeOwner {
   }
 }
 
-/** The request as it goes upstream; its head is built once, or per server when Host is added. */
-function outgoing(
-  head: RequestHead,
-  buf: Buffer,
-  lines: HeaderLines,
-  facts: RequestFacts,
-  backend: RuntimeBackend,
-  forwardedFor: { header: string; value: string } | undefined,
-): OutgoingRequest {
-  const keepAlive = backend.section.options.httpKeepAlive;
-  const authority = head.hasHost ? undefined : uriAuthority(head.uri);
-  // `http-request set-header` rules edit facts.headers; persistence (persist/) may name the
-  // server and take its own cookie out of what the server sees.
-  const ruled = facts.headers as readonly string[];
-  const persisted = backend.persistence?.request(ruled, facts.sourceAddress);
-  const sent = persisted?.rawHeaders ?? ruled;
-  const edits = sent !== head.rawHeaders ? headerEdits(head.rawHeaders, sent) : undefined;
-  let built: Buffer | undefined;
-  let builtFor: RuntimeServer | undefined;
-  return {
-    head,
-    source: facts.sourceAddress,
-    pick: new RequestPickContext(facts.sourceAddress, facts.uri, head.rawHeaders),
-    ...(persisted ? { persisted: { server: persisted.server, refresh: persisted.refresh } } : {}),
-    upstreamHead(server: RuntimeServer): Buffer {
-      const perServer = !head.hasHost && authority === undefined;
-      if (built && (!perServer || builtFor === server)) return built;
-      built = upstreamRequestHead(buf, head, lines, { host: head.hasHost ? undefined : (authority ?? server.hostHeader), forwardedFor, keepAlive, edits });
-      builtFor = server;
-      return built;
-    },
-  };
+/**
+ * The request as it goes upstream; its head is built once, or per server when Host is
+ * added. A class rather than an object of closures: one allocation per request.
+ */
+class Outgoing implements OutgoingRequest {
+  readonly source: string;
+  readonly pick: RequestPickContext;
+  readonly persisted?: { server?: RuntimeServer; refresh: boolean };
+  private readonly keepAlive: boolean;
+  private readonly authority: string | undefined;
+  private readonly edits: HeaderEdits | undefined;
+  private built?: Buffer;
+  private builtFor?: RuntimeServer;
+
+  constructor(
+    readonly head: RequestHead,
+    private readonly buf: Buffer,
+    private readonly lines: HeaderLines,
+    facts: RequestFacts,
+    backend: RuntimeBackend,
+    private readonly forwardedFor: { header: string; value: string } | undefined,
+  ) {
+    this.source = facts.sourceAddress;
+    this.pick = new RequestPickContext(facts.sourceAddress, facts.uri, head.rawHeaders);
+    this.keepAlive = backend.section.options.httpKeepAlive;
+    this.authority = head.hasHost ? undefined : uriAuthority(head.uri);
+    // `http-request set-header` rules edit facts.headers; persistence (persist/) may name the
+    // server and take its own cookie out of what the server sees.
+    const ruled = facts.headers as readonly string[];
+    const persisted = backend.persistence?.request(ruled, facts.sourceAddress);
+    if (persisted) this.persisted = { server: persisted.server, refresh: persisted.refresh };
+    const sent = persisted?.rawHeaders ?? ruled;
+    this.edits = sent !== head.rawHeaders ? headerEdits(head.rawHeaders, sent) : undefined;
+  }
+
+  upstreamHead(server: RuntimeServer): Buffer {
+    const head = this.head;
+    const perServer = !head.hasHost && this.authority === undefined;
+    if (this.built && (!perServer || this.builtFor === server)) return this.built;
+    const host = head.hasHost ? undefined : (this.authority ?? server.hostHeader);
+    this.built = upstreamRequestHead(this.buf, head, this.lines, { host, forwardedFor: this.forwardedFor, keepAlive: this.keepAlive, edits: this.edits });
+    this.builtFor = server;
+    return this.built;
+  }
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -10,6 +10,7 @@ import net, { type Socket } from 'node:net';
 import { routeRequest, type RoutableProxy } from './acl/evaluate.js';
 import type { RequestFacts } from './acl/types.js';
 import type { ProxySection } from './config/model.js';
+import { OwnReadBuffer } from './read-buffer.js';
 import { Counters, type RuntimeBackend, type RuntimeServer } from './runtime.js';
 import { inspectContent } from './tcp-inspect.js';
 
@@ -70,6 +71,7 @@ class TcpSession {
   private done = false;
   private connectTimer?: NodeJS.Timeout;
   private readonly pick: { sourceAddress: string };
+  private readonly reads = new OwnReadBuffer();
 
   constructor(
     private readonly client: Socket,
@@ -100,7 +102,15 @@ class TcpSession {
     this.server = server;
     this.backend.take(server, picked);
     const t = this.backend.section.timeouts;
-    const upstream = net.connect({ host: server.address, port: server.portFor(this.client.localPort ?? 0), allowHalfOpen: true, noDelay: true });
+    // The server's bytes land in this session's own read buffer (read-buffer.ts) and go
+    // straight to the client: no readable stream, and no copy unless the client is behind.
+    const upstream: Socket = net.connect({
+      host: server.address,
+      port: server.portFor(this.client.localPort ?? 0),
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: { buffer: this.reads.next, callback: (n: number): boolean => this.toClient(upstream, n) },
+    });
     this.upstream = upstream;
     if (t.connect) this.connectTimer = setTimeout(() => upstream.destroy(new Error('connect timeout')), t.connect);
     const onConnectError = () => this.connectFailed(upstream);
@@ -126,8 +136,14 @@ class TcpSession {
     upstream.once('close', () => this.close());
     this.client.setNoDelay(true);
     forward(this.client, upstream);
-    forward(upstream, this.client);
+    serverReads(upstream, this.client);
     this.client.resume();
+  }
+
+  /** `n` bytes read from the server. Nothing reads before 'connect', when the client is connected already. */
+  private toClient(upstream: Socket, n: number): boolean {
+    if (!this.reads.writeTo(this.client, n)) upstream.pause();
+    return true;
   }
 
   private connectFailed(upstream: Socket): void {
@@ -179,6 +195,13 @@ type Peered = Socket & { [PEER]?: Socket };
 function forward(from: Peered, to: Peered): void {
   from[PEER] = to;
   from.on('data', onForwardData);
+  from.once('end', onForwardEnd);
+  to.on('drain', onForwardDrain);
+}
+
+/** The server's side, which reads through `onread` (TcpSession.toClient): its FIN, and resuming it. */
+function serverReads(from: Peered, to: Peered): void {
+  from[PEER] = to;
   from.once('end', onForwardEnd);
   to.on('drain', onForwardDrain);
 }

@@ -52,6 +52,9 @@ export class ClientConnection implements ExchangeClient {
   headStartedAt: number;
   idleSince = 0;
   readonly localPort: number;
+  /** The client's address and whether it came over TLS: read once, used by every request. */
+  readonly remoteAddress: string;
+  readonly tls: boolean;
 
   constructor(
     readonly socket: Tagged,
@@ -59,6 +62,8 @@ export class ClientConnection implements ExchangeClient {
     clientTimeout: number,
   ) {
     this.localPort = socket.localPort ?? 80;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.tls = (socket as net.Socket & { encrypted?: boolean }).encrypted === true;
     // Node's server timed the first head from the connection on.
     this.headStartedAt = Date.now();
     socket[CLIENT] = this;

@@ -14,51 +14,22 @@
  * leaves it intact for the retry. The response is forwarded as it arrives: head rewritten
  * (serialize.ts), body bytes passed through, with backpressure both ways.
  *
- * Longer than the project's ~300 lines on purpose: one hot-path class whose states (queue,
+ * Its parties' interfaces are in exchange-parties.ts, chunk framing in serialize.ts. Still
+ * longer than the project's ~300 lines on purpose: one hot-path class whose states (queue,
  * connect, retry, redispatch, send, relay the response, time out) share its fields; split
- * across files it would add indirection to every request.
+ * further it would add indirection to every request.
  */
-import type { PickContext } from '../balance/types.js';
+import { keep } from '../read-buffer.js';
 import type { RuntimeBackend, RuntimeServer } from '../runtime.js';
 import type { BodyFramer } from './body.js';
 import type { HeaderLines } from './header-lines.js';
-import type { RequestHead } from './request-head.js';
 import { parseResponseHead, type ResponseHead } from './response-head.js';
-import { clientResponseHead } from './serialize.js';
+import type { ExchangeClient, ExchangeOwner, OutgoingRequest } from './exchange-parties.js';
+import { chunkOf, clientResponseHead } from './serialize.js';
 import type { ConnectionUser, ServerConnection, Waiter } from './server-pool.js';
 
-/** The client connection's side of an exchange (client-connection.ts). */
-export interface ExchangeClient {
-  readonly localPort: number;
-  write(bytes: Buffer): boolean;
-  pauseReading(): void;
-  resumeReading(): void;
-  /** Cuts the client off (after the response head went out, nothing else can be said). */
-  cut(): void;
-  /** The proxy answers this request itself (502, 503, 504…). */
-  answer(status: number): void;
-  /** The response is complete; `keepAlive`: the client connection may carry another request. */
-  exchangeDone(keepAlive: boolean): void;
-}
+export type { ExchangeClient, ExchangeOwner, OutgoingRequest } from './exchange-parties.js';
 
-/** What the exchange reports to the frontend that received the request. */
-export interface ExchangeOwner {
-  responded(status: number): void;
-}
-
-/** A request's head and the upstream head built for it (per server only when Host is added). */
-export interface OutgoingRequest {
-  head: RequestHead;
-  /** The client's address (persistence's stick table is keyed by it). */
-  source: string;
-  pick: PickContext;
-  /** What persistence decided before balancing: a server to go to directly, and whether the cookie asks a refresh. */
-  persisted?: { server?: RuntimeServer; refresh: boolean };
-  /** The head for `server`: built once, unless the server's name goes into a missing Host. */
-  upstreamHead(server: RuntimeServer): Buffer;
-}
-
-const CRLF = Buffer.from('\r\n', 'latin1');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 export class Exchange implements ConnectionUser, Waiter {
@@ -219,7 +190,8 @@ export class Exchange implements ConnectionUser, Waiter {
     for (;;) {
       const parsed = parseResponseHead(buf, this.respLines!, this.request.head.method === 'HEAD');
       if (parsed === 'incomplete') {
-        this.respBuf = buf;
+        // `chunk` is the shared read buffer: what waits for more bytes is copied.
+        this.respBuf = keep(buf);
         return;
       }
       this.respBuf = undefined;
@@ -238,7 +210,7 @@ export class Exchange implements ConnectionUser, Waiter {
         this.fail(502);
         return;
       }
-      this.client.write(buf.subarray(0, parsed.length));
+      this.client.write(keep(buf.subarray(0, parsed.length)));
       if (parsed.length === buf.length) return;
       buf = buf.subarray(parsed.length);
     }
@@ -265,7 +237,7 @@ export class Exchange implements ConnectionUser, Waiter {
     this.owner.responded(resp.status);
     this.server!.counters.response(resp.status);
     this.backend.counters.response(resp.status);
-    const added = this.backend.persistence?.response(this.server!, this.direct, this.request.source, head.method, resp.status, rawHeadersOf(buf, this.respLines!));
+    const added = this.backend.persistence?.response(this.server!, this.direct, this.request.source, head.method, resp.status, this.respLines!.rawPairs(buf));
     const framing = { chunk: this.chunkToClient, keepAlive, clientMinor: head.minor, added };
     const direct = this.chunkToClient ? 0 : n;
     const { out, at: bodyAt } = clientResponseHead(buf, resp, this.respLines!, framing, direct);
@@ -276,10 +248,9 @@ export class Exchange implements ConnectionUser, Waiter {
     else if (!flowing) this.conn?.socket.pause();
   }
 
+  /** `data` as one chunk of a chunked body: one buffer, one write (a copy of `data`). */
   private writeChunk(data: Buffer): boolean {
-    this.client.write(Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'));
-    this.client.write(data);
-    return this.client.write(CRLF);
+    return this.client.write(chunkOf(data));
   }
 
   private forwardBody(chunk: Buffer, start: number): void {
@@ -292,7 +263,8 @@ export class Exchange implements ConnectionUser, Waiter {
     if (start + n < chunk.length) this.trailingGarbage = true;
     if (n > 0) {
       const data = start === 0 && n === chunk.length ? chunk : chunk.subarray(start, start + n);
-      const flowing = this.chunkToClient ? this.writeChunk(data) : this.client.write(data);
+      // Copied: `chunk` is the shared read buffer (read-buffer.ts), and a write may be queued.
+      const flowing = this.chunkToClient ? this.writeChunk(data) : this.client.write(keep(data));
       if (!flowing && !this.respFramer!.done) this.conn?.socket.pause();
     }
     if (this.respFramer!.done) this.complete();
@@ -432,11 +404,4 @@ function onConnectTimeout(conn: ServerConnection): void {
 
 function onRetryDelay(exchange: Exchange, server: RuntimeServer, redispatch: boolean): void {
   exchange.next(server, redispatch);
-}
-
-/** A head's lines as name/value strings (Node's rawHeaders form): only for persistence, off the hot path. */
-function rawHeadersOf(buf: Buffer, lines: HeaderLines): string[] {
-  const raw: string[] = [];
-  for (let k = 0; k < lines.count; k++) raw.push(buf.toString('latin1', lines.nameStart(k), lines.nameEnd(k)), buf.toString('latin1', lines.valueStart(k), lines.valueEnd(k)));
-  return raw;
 }

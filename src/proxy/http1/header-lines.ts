@@ -123,6 +123,13 @@ export class HeaderLines {
     }
   }
 
+  /** The lines as name/value strings (Node's rawHeaders form): for persistence, off the hot path. */
+  rawPairs(buf: Buffer): string[] {
+    const raw: string[] = [];
+    for (let k = 0; k < this.count; k++) raw.push(buf.toString('latin1', this.nameStart(k), this.nameEnd(k)), buf.toString('latin1', this.valueStart(k), this.valueEnd(k)));
+    return raw;
+  }
+
   /** True when line k's name is `lowerName`. */
   nameIs(buf: Buffer, k: number, lowerName: string): boolean {
     return bytesEqualLower(buf, this.nameStart(k), this.nameEnd(k), lowerName);

@@ -119,6 +119,19 @@ export function clientResponseHead(src: Buffer, resp: ResponseHead, lines: Heade
   return { out, at };
 }
 
+/** `data` framed as one chunk of a chunked body (size line, data, CRLF), in one new buffer. */
+export function chunkOf(data: Buffer): Buffer {
+  const size = data.length.toString(16);
+  const out = Buffer.allocUnsafe(size.length + 2 + data.length + 2);
+  let at = out.write(size, 0, 'latin1');
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  at += data.copy(out, at);
+  out[at++] = 0x0d;
+  out[at] = 0x0a;
+  return out;
+}
+
 /** A whole answer of the proxy's own (errors, stats): headers as name/value pairs. */
 export function simpleResponse(status: number, reason: string, headers: readonly string[], body: Buffer, keepAlive: boolean, headRequest: boolean): Buffer {
   let head = `HTTP/1.1 ${status} ${reason}\r\n`;

@@ -7,12 +7,14 @@
  * closed a second before the server would, or not kept when the hint is under 2 s.
  */
 import net from 'node:net';
+import { sharedReadBuffer } from '../read-buffer.js';
 import { BodyFramer } from './body.js';
 import { HeaderLines } from './header-lines.js';
 
 /** What holds a busy connection: one exchange at a time. */
 export interface ConnectionUser {
   serverConnected(conn: ServerConnection): void;
+  /** Bytes from the server, in the shared read buffer (read-buffer.ts): valid during the call only. */
   serverData(conn: ServerConnection, chunk: Buffer): void;
   /** The server sent FIN (a close-delimited body ends here). */
   serverEnded(conn: ServerConnection): void;
@@ -37,19 +39,38 @@ export class ServerConnection {
   connected = false;
   idle = false;
   closed = false;
+  readonly socket: Tagged;
 
   constructor(
-    readonly socket: Tagged,
     readonly pool: ServerPool,
+    host: string,
+    port: number,
   ) {
+    // Reads land in the shared buffer and go straight to the user (no readable stream).
+    const socket: Tagged = net.connect({
+      host,
+      port,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 1000,
+      onread: { buffer: sharedReadBuffer, callback: (n: number) => this.read(n) },
+    });
+    this.socket = socket;
     socket[CONNECTION] = this;
     socket.on('connect', onConnect);
-    socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('close', onClose);
     socket.on('error', onError);
     socket.on('timeout', onTimeout);
     socket.on('drain', onDrain);
+  }
+
+  /** Always true: reading goes on (the user pauses the socket itself when it must). */
+  private read(n: number): boolean {
+    // An idle connection has nothing to say: whatever it sends makes it unusable.
+    if (this.user) this.user.serverData(this, sharedReadBuffer.subarray(0, n));
+    else this.socket.destroy();
+    return true;
   }
 
   setTimeout(ms: number): void {
@@ -104,8 +125,7 @@ export class ServerPool {
       conn.socket.ref();
       return conn;
     }
-    const socket = net.connect({ host: this.host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 });
-    const fresh = new ServerConnection(socket, this);
+    const fresh = new ServerConnection(this, this.host, port);
     fresh.user = user;
     this.all.add(fresh);
     return fresh;
@@ -173,13 +193,6 @@ function onConnect(this: Tagged): void {
   const conn = this[CONNECTION]!;
   conn.connected = true;
   conn.user?.serverConnected(conn);
-}
-
-function onData(this: Tagged, chunk: Buffer): void {
-  const conn = this[CONNECTION]!;
-  // An idle connection has nothing to say: whatever it sends makes it unusable.
-  if (conn.user) conn.user.serverData(conn, chunk);
-  else this.destroy();
 }
 
 function onEnd(this: Tagged): void {
