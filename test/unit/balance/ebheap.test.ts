@@ -6,19 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HeapSlots, type EbHeap } from '../../../src/proxy/balance/ebheap.js';
+import { seededInts as rng } from './helpers.js';
 
-/** xorshift32, so that a failure replays. */
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 /** The reference: entries with a key and a global insertion counter, sorted on demand. */
 class ReferenceTrees {

@@ -1,3 +1,4 @@
+import { xorshift32 } from '../../../src/proxy/balance/statistical-prng.js';
 import type { BalanceSettings, LbServer, PickContext } from '../../../src/proxy/balance/types.js';
 
 export function servers(weights: number[], extra: Partial<LbServer>[] = []): LbServer[] {
@@ -27,4 +28,10 @@ export function tally(names: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of names) out[n] = (out[n] ?? 0) + 1;
   return out;
+}
+
+/** Integers below n from a seeded xorshift32, so that a failing random sequence replays. */
+export function seededInts(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => (x = xorshift32(x)) % n;
 }

@@ -9,19 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
 import type { LbServer } from '../../../src/proxy/balance/types.js';
-import { CTX, settings } from './helpers.js';
+import { CTX, seededInts as rng, settings } from './helpers.js';
 
-function rng(seed: number): (n: number) => number {
-  let x = seed >>> 0 || 1;
-  return (n) => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x % n;
-  };
-}
 
 class ReferenceLeastconn {
   private readonly usable: boolean[];
