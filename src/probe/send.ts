@@ -141,7 +141,7 @@ function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent
     };
     // The Host header names the certificate's host: Node sends it as SNI and checks the certificate against it.
     const req = tls
-      ? httpsRequest({ ...options, ca: tls.ca, rejectUnauthorized: true, servername: hostHeader(request) }, onResponse)
+      ? httpsRequest({ ...options, ca: tls.ca, rejectUnauthorized: true, servername: sniName(request) }, onResponse)
       : httpRequest(options, onResponse);
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
     req.on('socket', (socket: Socket) => {
@@ -159,7 +159,7 @@ function sendHttp(request: ResolvedRequest, timeoutMs: number, keepAlive?: Agent
 }
 
 /** The SNI name: the Host header's host, unless it is an address (TLS carries no address as SNI). */
-function hostHeader(request: ResolvedRequest): string | undefined {
+function sniName(request: ResolvedRequest): string | undefined {
   const host = Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === 'host')?.[1].replace(/:\d+$/, '');
   return host && !isIP(host) ? host : undefined;
 }
