@@ -9,7 +9,7 @@ export const SPEC_KEYS = {
   spec: ['id', 'title', 'episode', 'proves', 'proxy', 'images', 'apps', 'frontends', 'backends', 'timeouts', 'notes', 'clientSubnet', 'guide'],
   guide: ['concept', 'tryByHand'],
   timeouts: ['connect', 'client', 'server'],
-  app: ['name', 'port', 'routes', 'delaySeconds', 'files', 'healthRoute'],
+  app: ['name', 'port', 'routes', 'delaySeconds', 'files', 'healthRoute', 'placement'],
   route: ['path', 'methods', 'text', 'json', 'staticDir', 'delaySeconds', 'echoHeader'],
   backend: ['name', 'balance', 'balanceArg', 'hashType', 'servers', 'cookie', 'stickTable', 'redispatch', 'healthCheck'],
   healthCheck: ['path', 'expectStatus', 'interMs', 'fall', 'rise'],

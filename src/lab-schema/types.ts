@@ -67,6 +67,12 @@ export interface AppSpec {
    * exists in the app's directory: the lab flips it to fail the proxies' health checks.
    */
   healthRoute?: string;
+  /**
+   * Where the swarm runtime may run this app's task: Docker Swarm placement constraints
+   * (`node.role==worker`, `node.hostname!=n1`, `node.labels.zone==a`), all of which must
+   * hold. Other runtimes run every app on their one machine and ignore it.
+   */
+  placement?: string[];
 }
 
 /** The file whose presence in an app's directory makes its healthRoute answer 503. */

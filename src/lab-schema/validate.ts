@@ -105,6 +105,7 @@ function checkApp(c: Checker, app: unknown, path: (string | number)[], names: Ma
   if (app.delaySeconds !== undefined && (typeof app.delaySeconds !== 'number' || app.delaySeconds < 0)) {
     c.fail([...path, 'delaySeconds'], 'delaySeconds must be a number of seconds ≥ 0');
   }
+  if (app.placement !== undefined) checkPlacement(c, app.placement, [...path, 'placement']);
   c.list(app, 'routes', path).forEach((route, j) => {
     const at = [...path, 'routes', j];
     if (!isObj(route)) return c.fail(at, 'a route must be a mapping');
@@ -322,4 +323,17 @@ function aclCriterionProblem(name: string, criterion: string): { message: string
     if (err instanceof BadInputError) return { message: `ACL criterion ${JSON.stringify(criterion)}: ${err.message}`, hint: err.hint };
     throw err;
   }
+}
+
+/** A swarm placement constraint: `node.<attribute>` or `engine.labels.<name>`, `==` or `!=`, a value. */
+const PLACEMENT = /^(node\.(id|hostname|role|platform\.os|platform\.arch|labels\.[A-Za-z0-9_.-]+)|engine\.labels\.[A-Za-z0-9_.-]+)\s*(==|!=)\s*[A-Za-z0-9_.:-]+$/;
+
+function checkPlacement(c: Checker, placement: unknown, path: (string | number)[]): void {
+  const hint = 'write a list of swarm constraints, e.g. placement: ["node.role==worker"] (docs: docker service create --constraint)';
+  if (!Array.isArray(placement)) return c.fail(path, 'placement must be a list of swarm placement constraints', hint);
+  placement.forEach((constraint, i) => {
+    if (typeof constraint !== 'string' || !PLACEMENT.test(constraint)) {
+      c.fail([...path, i], `'${String(constraint)}' is not a swarm placement constraint (node.role, node.hostname, node.id, node.labels.NAME or engine.labels.NAME, then == or !=, then a value)`, hint);
+    }
+  });
 }

@@ -52,6 +52,9 @@ describe('spec files: refused at the line that holds the value', () => {
     { name: 'huge note', seed: ep09, from: /^apps:/m, to: `notes:\n  - "${'n'.repeat(5000)}"\napps:`, parts: ['note #1 is 5000 characters long'] },
     { name: 'every weight 0', seed: ep09, from: /weight: [123]/g, to: 'weight: 0', parts: ['every server of backend servers has weight 0', 'at least one'] },
     { name: 'random(0) in a spec', seed: ep09, from: 'balance: roundrobin', to: 'balance: random\n    balanceArg: "0"', parts: ['random draws "0" must be a positive whole number'] },
+    { name: 'placement not a list', seed: ep09, from: '    port: 5002', to: '    port: 5002\n    placement: node.role==worker', parts: ['placement must be a list of swarm placement constraints', 'placement: ["node.role==worker"]'] },
+    { name: 'placement not a constraint', seed: ep09, from: '    port: 5002', to: '    port: 5002\n    placement: ["node.role=worker"]', parts: ["'node.role=worker' is not a swarm placement constraint", 'then == or !='] },
+    { name: 'placement on an unknown attribute', seed: ep09, from: '    port: 5002', to: '    port: 5002\n    placement: ["node.zone==a"]', parts: ["'node.zone==a' is not a swarm placement constraint"] },
   ])('$name', ({ seed, from, to, parts }) => {
     const text = seed.replace(from, to);
     expect(text).not.toBe(seed);
@@ -128,6 +131,11 @@ describe('--algorithm and --weights', () => {
     const err = refusal(() => parseAlgorithm(value));
     expect(err.where.flag).toBe('--algorithm');
     expect(err.message).toContain(message);
+  });
+
+  it('swarm placement constraints are kept as written', () => {
+    const text = ep09.replace('    port: 5002', '    port: 5002\n    placement: ["node.role==worker", "node.labels.zone != b", "node.hostname==n-2.lab"]');
+    expect(parseSpec(text, 'lab.yaml').apps[1]!.placement).toEqual(['node.role==worker', 'node.labels.zone != b', 'node.hostname==n-2.lab']);
   });
 
   it.each([['random(2)', { balance: 'random', arg: '2' }], ['hdr(User-Agent)', { balance: 'hdr', arg: 'User-Agent' }], ['source', { balance: 'source' }]])('%j is accepted', (value, parsed) => {

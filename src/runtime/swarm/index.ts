@@ -121,6 +121,8 @@ export class SwarmRuntime implements Runtime {
   private report(removed: SwarmRemoved): TeardownReport {
     const parts = [`${removed.services} services`, `${removed.configs} configs`, `${removed.networks} networks`];
     if (removed.images) parts.push(`${removed.images} images`);
+    if (removed.nodes.length) parts.push(`and their task containers${removed.images ? ' and images' : ''} on ${removed.nodes.join(', ')}`);
+    if (removed.unanswered.length) parts.push(`NOT cleared on ${removed.unanswered.join(', ')} (the node's engine did not answer: run \`haplab down\` again once it is back)`);
     return { labs: [...removed.labs].sort(), where: this.describe(), removed: parts.join(', ') };
   }
 
@@ -136,7 +138,7 @@ export class SwarmRuntime implements Runtime {
 }
 
 function emptyRemoval(): SwarmRemoved {
-  return { labs: new Set(), dirs: new Set(), services: 0, configs: 0, networks: 0, images: 0 };
+  return { labs: new Set(), dirs: new Set(), services: 0, configs: 0, networks: 0, images: 0, nodes: [], unanswered: [] };
 }
 
 /** Removes the lab's state file when it is the swarm runtime's (another runtime's record is not ours to erase). */

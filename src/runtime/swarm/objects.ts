@@ -8,6 +8,8 @@
  */
 import type Docker from 'dockerode';
 import { LABEL_DIR, LABEL_LAB, LABEL_SERVICE, labFilter } from '../docker/labels.js';
+import { clearNode } from './node-images.js';
+import { swarmNodes } from './nodes.js';
 
 export const serviceName = (lab: string, service: string): string => `haplab-${lab}-${service}`;
 export const overlayName = (lab: string): string => `haplab-${lab}-overlay`;
@@ -37,6 +39,10 @@ export interface SwarmRemoved {
   configs: number;
   networks: number;
   images: number;
+  /** Other nodes whose own engine was cleared of the lab's task containers (and images, on request). */
+  nodes: string[];
+  /** Other nodes whose engine did not answer, or still held a task container: what may be left there. */
+  unanswered: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,7 +58,7 @@ const ignoreGone = (err: unknown): void => {
 
 /** Removes one lab's (or every lab's) services, configs, overlay network and, on request, its images. */
 export async function removeSwarmObjects(docker: Docker, lab: string | undefined, options: { images?: boolean } = {}): Promise<SwarmRemoved> {
-  const removed: SwarmRemoved = { labs: new Set(), dirs: new Set(), services: 0, configs: 0, networks: 0, images: 0 };
+  const removed: SwarmRemoved = { labs: new Set(), dirs: new Set(), services: 0, configs: 0, networks: 0, images: 0, nodes: [], unanswered: [] };
   const note = (labels: Record<string, string> | undefined) => {
     if (labels?.[LABEL_LAB]) removed.labs.add(labels[LABEL_LAB]);
     if (labels?.[LABEL_DIR]) removed.dirs.add(labels[LABEL_DIR]);
@@ -104,6 +110,16 @@ export async function removeSwarmObjects(docker: Docker, lab: string | undefined
       note(image.Labels ?? undefined);
       await docker.getImage(image.Id).remove({ force: true }).catch(ignoreGone);
       removed.images++;
+    }
+  }
+  // The other nodes' engines: their task containers go with the services; the images haplab loaded there, on request.
+  for (const node of (await swarmNodes(docker)).filter((n) => !n.self && n.engine)) {
+    try {
+      const left = await clearNode(node, services.map((s) => s.ID), lab, options);
+      removed.images += left.images;
+      (left.containers ? removed.unanswered : removed.nodes).push(node.hostname);
+    } catch {
+      removed.unanswered.push(node.hostname);
     }
   }
   return removed;

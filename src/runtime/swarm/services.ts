@@ -18,6 +18,7 @@ import type { AppSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { LABEL_SPEC } from '../docker/containers.js';
 import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity, type Role } from '../docker/labels.js';
 import { configName, overlayName, serviceName } from './objects.js';
+import { followReschedules } from './swarm-cfg.js';
 
 /** Where each proxy's image reads its haproxy.cfg (templates/Dockerfile.*.eta): the config object is mounted there. */
 function configPath(spec: LabSpec, proxy: ProxyKind): string {
@@ -40,6 +41,8 @@ interface ServiceOptions {
   labels?: Record<string, string>;
   command?: string[];
   configs?: unknown[];
+  /** Swarm placement constraints, all of which must hold. */
+  constraints: string[];
 }
 
 async function createService(docker: Docker, id: LabIdentity, o: ServiceOptions): Promise<void> {
@@ -51,6 +54,7 @@ async function createService(docker: Docker, id: LabIdentity, o: ServiceOptions)
         Image: o.image, ...(o.command ? { Command: o.command } : {}), ...(o.configs ? { Configs: o.configs } : {}),
       },
       Networks: [{ Target: o.network, Aliases: [o.name] }],
+      ...(o.constraints.length ? { Placement: { Constraints: o.constraints } } : {}),
       // A task that dies is replaced (what a swarm is for); the wait in up.ts reports one that keeps failing.
       RestartPolicy: { Condition: 'any', Delay: 1_000_000_000, MaxAttempts: 0 },
     },
@@ -67,32 +71,41 @@ export async function imageId(docker: Docker, tag: string): Promise<string> {
   return ((await docker.getImage(tag).inspect()) as { Id: string }).Id;
 }
 
-export async function createAppService(docker: Docker, id: LabIdentity, network: string, app: AppSpec): Promise<void> {
-  await createService(docker, id, { name: app.name, role: 'app', image: await imageId(docker, imageTag(id.lab, app.name)), network });
+/** `constraints`: the app's own placement (lab.yaml) and those that keep it off nodes haplab cannot load images onto. */
+export async function createAppService(docker: Docker, id: LabIdentity, network: string, app: AppSpec, constraints: string[]): Promise<void> {
+  await createService(docker, id, { name: app.name, role: 'app', image: await imageId(docker, imageTag(id.lab, app.name)), network, constraints });
 }
 
-export async function createProbeService(docker: Docker, id: LabIdentity, network: string, spec: LabSpec, image: string): Promise<void> {
+/** `constraints`: this node (the probe is reached by `docker exec` through this engine). */
+export async function createProbeService(docker: Docker, id: LabIdentity, network: string, spec: LabSpec, image: string, constraints: string[]): Promise<void> {
   // The lab's spec rides on the probe's service: list() and inspect() read it back.
   await createService(docker, id, {
     name: PROBE_SERVICE, role: 'probe', image: await imageId(docker, image), network, command: ['sleep', 'infinity'],
-    labels: { [LABEL_SPEC]: JSON.stringify(spec) },
+    labels: { [LABEL_SPEC]: JSON.stringify(spec) }, constraints,
   });
 }
 
-/** The proxy's service, its haproxy.cfg (the lab's file as it stands now) delivered as a config object. */
-export async function createProxyService(docker: Docker, id: LabIdentity, network: string, spec: LabSpec, proxy: ProxyKind): Promise<void> {
+/**
+ * The proxy's service, its haproxy.cfg (the lab's file as it stands now, made to follow
+ * rescheduled tasks: swarm-cfg.ts) delivered as a config object; `constraints`: this node
+ * (its runtime API is reached through this engine). Returns what was added to the file.
+ */
+export async function createProxyService(docker: Docker, id: LabIdentity, network: string, spec: LabSpec, proxy: ProxyKind, constraints: string[]): Promise<string[]> {
   const service = PROXY_SERVICE[proxy];
   const file = join(id.dir, service, 'haproxy.cfg');
   const text = await readFile(file).catch((err: unknown) => {
     throw new EnvironmentError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, 'run `haplab new` again for this lab');
   });
+  const cfg = followReschedules(text.toString('latin1'), file);
   const name = configName(id.lab, service, id.runId);
-  const config = (await docker.createConfig({ Name: name, Labels: labelsFor(id, 'config', service), Data: text.toString('base64') })) as { id?: string; ID?: string };
+  const data = Buffer.from(cfg.text, 'latin1').toString('base64');
+  const config = (await docker.createConfig({ Name: name, Labels: labelsFor(id, 'config', service), Data: data })) as { id?: string; ID?: string };
   const configId = config.id ?? config.ID;
   await createService(docker, id, {
-    name: service, role: proxy, image: await imageId(docker, imageTag(id.lab, service)), network,
+    name: service, role: proxy, image: await imageId(docker, imageTag(id.lab, service)), network, constraints,
     configs: [{ ConfigID: configId, ConfigName: name, File: { Name: configPath(spec, proxy), UID: '0', GID: '0', Mode: 0o444 } }],
   });
+  return cfg.notes;
 }
 
 interface Task {

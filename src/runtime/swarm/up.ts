@@ -21,7 +21,9 @@ import { InterruptedError, loadLab } from '../docker/up.js';
 import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
 import { isSwarmManager, labServices, overlayName, removeSwarmObjects } from './objects.js';
 import { probeContainer } from './prober.js';
-import { createAppService, createOverlay, createProbeService, createProxyService, servicesNotRunning } from './services.js';
+import { createAppService, createOverlay, createProbeService, createProxyService, imageId, servicesNotRunning } from './services.js';
+import { loadImagesOnto } from './node-images.js';
+import { ENGINE_LABEL, offUnreachableNodes, onThisNode, otherActiveNodes, swarmNodes, type SwarmNode } from './nodes.js';
 
 const DEFAULT_READY_MS = 120_000;
 const POLL_MS = 500;
@@ -68,7 +70,7 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
   const state: LabState = { version: 1, runtime: 'swarm', lab, runId: id.runId, episode: spec.id, createdAt: new Date().toISOString(), phase: 'starting' };
   await writeLabState(dir, state);
   try {
-    await bringUp(docker, spec, id, base.flavor, Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS), options);
+    notes.push(...await bringUp(docker, spec, id, base.flavor, Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS), options));
   } catch (err) {
     const aborted = options.signal?.aborted ?? false;
     step('removing what this run made');
@@ -82,7 +84,8 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
   return instance;
 }
 
-async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, deadline: number, options: UpOptions): Promise<void> {
+/** Returns what the run's notes should say: the nodes used, what was added to each haproxy.cfg. */
+async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, deadline: number, options: UpOptions): Promise<string[]> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
   const bases = baseImages(flavor);
@@ -102,10 +105,17 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   if (failed) throw failed.reason;
   const probeImage = (builds[builds.length - 1] as PromiseFulfilledResult<string>).value;
 
+  // Apps may run on any node haplab can put their images on; the proxies and the probe stay
+  // on this one (their runtime API and the probe's exec go through this engine).
+  const nodes = await swarmNodes(docker);
+  const notes = await spreadAppImages(docker, spec, id, nodes, step, signal);
+  const appConstraints = offUnreachableNodes(nodes);
+  const here = onThisNode(nodes);
+
   step('creating the overlay network and the app services');
   const network = await createOverlay(docker, id);
-  for (const app of spec.apps) await createAppService(docker, id, network, app);
-  await createProbeService(docker, id, network, spec, probeImage);
+  for (const app of spec.apps) await createAppService(docker, id, network, app, [...(app.placement ?? []), ...appConstraints]);
+  await createProbeService(docker, id, network, spec, probeImage, here);
   step('waiting for the app tasks');
   await waitForTasks(docker, id.lab, [...spec.apps.map((a) => a.name), PROBE_SERVICE], deadline, signal);
   step('waiting for the apps to answer');
@@ -113,11 +123,33 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
 
   // Proxies after the apps: HAProxy resolves its servers' names when it starts.
   step('creating the proxy services');
-  for (const proxy of proxiesOf(spec)) await createProxyService(docker, id, network, spec, proxy);
+  for (const proxy of proxiesOf(spec)) notes.push(...await createProxyService(docker, id, network, spec, proxy, here));
   await waitForTasks(docker, id.lab, proxiesOf(spec).map((p) => PROXY_SERVICE[p]), deadline, signal);
   step('waiting for the proxies to answer');
   const frontends = proxiesOf(spec).flatMap((p) => [...spec.frontends.map((f) => f.bind), STATS_BIND_PORT].map((port) => ({ host: PROXY_SERVICE[p], port })));
   await waitForAnswers(docker, id.lab, frontends, deadline, signal);
+  return notes;
+}
+
+/**
+ * Puts the app images on every other node that can take tasks and says where its engine
+ * answers (nodes.ts); notes the nodes that do not say, which get no app task.
+ */
+async function spreadAppImages(docker: Docker, spec: LabSpec, id: LabIdentity, nodes: SwarmNode[], step: (s: string) => void, signal?: AbortSignal): Promise<string[]> {
+  const others = otherActiveNodes(nodes);
+  if (others.length === 0) return [];
+  const notes: string[] = [];
+  const reachable = others.filter((n) => n.engine);
+  const silent = nodes.filter((n) => !n.self && !n.engine);
+  if (silent.length) {
+    notes.push(`no app task on ${silent.map((n) => n.hostname).join(', ')}: no ${ENGINE_LABEL} label says where its engine answers, so haplab cannot put the lab's images there`);
+  }
+  if (reachable.length === 0) return notes;
+  step(`loading the app images into ${reachable.map((n) => n.hostname).join(', ')}`);
+  const ids = await Promise.all(spec.apps.map((a) => imageId(docker, imageTag(id.lab, a.name))));
+  const loaded = await Promise.all(reachable.map((n) => loadImagesOnto(docker, n, ids, signal)));
+  notes.push(`app images on ${reachable.map((n, i) => `${n.hostname} (${loaded[i] ? `${loaded[i]} loaded` : 'already there'})`).join(', ')}; the proxies and the probe run on this node`);
+  return notes;
 }
 
 async function waitForTasks(docker: Docker, lab: string, services: string[], deadline: number, signal?: AbortSignal): Promise<void> {
