@@ -1,25 +1,21 @@
 /**
- * Shared by check-catalogue and check-mutations: labs made through the CLI as a user makes
- * them (`haplab new EP --dir D --yes --images offline`), moved off the catalogue's host
- * ports, and the reports `haplab check/verify --json` write, read back.
+ * Shared by check-catalogue and check-mutations: the CLI as the tests run it, labs moved off
+ * the catalogue's host ports, and the reports `haplab check/verify --json` write, read back.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { expect } from 'vitest';
-import { isMap, isSeq, parseDocument } from 'yaml';
 import type { Check, Report } from '../../src/verify/report/types.js';
 import { loadEpisode } from '../../src/lab-schema/catalogue.js';
 import { writeLab } from '../../src/render/lab.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 
 /**
- * Host-port shifts of these files' labs: not the catalogue's own ports (someone may run
+ * Host-port shift of the mutation labs: not the catalogue's own ports (someone may run
  * `haplab check ep09` by hand), and not docker-helpers' E2E_PORT_SHIFT (20 000), so that
  * another engineer's docker e2e run on the same machine cannot take our ports, nor we theirs.
  * Every port stays below Linux's ephemeral range (32768).
  */
-export const CATALOGUE_PORT_SHIFT = 21_000;
 export const MUTATION_PORT_SHIFT = 22_000;
 
 /** The CLI's last lines, for a failure message that says what happened. */
@@ -36,40 +32,15 @@ export async function haplab(args: string[], timeoutMs = 120_000): Promise<CliRe
   return result;
 }
 
-/** Adds `shift` to every frontend's hostPort in the lab's lab.yaml (comments kept). */
-export async function shiftHostPorts(dir: string, shift: number): Promise<void> {
-  const file = join(dir, 'lab.yaml');
-  const doc = parseDocument(await readFile(file, 'utf8'));
-  const frontends = doc.get('frontends');
-  if (!isSeq(frontends)) throw new Error(`${file} has no frontends list`);
-  for (const f of frontends.items) {
-    if (!isMap(f)) throw new Error(`${file}: a frontend is not a mapping`);
-    f.set('hostPort', Number(f.get('hostPort')) + shift);
-  }
-  await writeFile(file, doc.toString({ lineWidth: 0 }));
-}
-
 /**
- * A lab of `episode` in `dir`, through the CLI: `haplab new` with offline images, host ports
- * shifted in lab.yaml, then every file rendered again from that lab.yaml (`new --spec … --force`)
- * so the lab directory stays self-consistent (compose file, README).
- */
-/**
- * The same lab as newLabViaCli, written in this process (writeLab, what `new` calls): for
- * suites about what the verifier does with a lab, which make dozens; `new` itself is the
- * subject of the catalogue suite and the CLI tests. Two CLI starts fewer per lab (≈ 2.5 s).
+ * A lab of `episode` in `dir` with offline images and host ports shifted, written in this
+ * process (writeLab, what `new` calls): for suites about what the verifier does with a lab,
+ * which make dozens; `new` itself is the subject of the CLI tests. Two CLI starts fewer per
+ * lab (≈ 2.5 s).
  */
 export async function newLabInProcess(episode: string, dir: string, proxy: 'haproxy' | 'ts' | 'both', shift: number): Promise<void> {
   const spec = await loadEpisode(episode);
   await writeLab({ ...spec, proxy, images: 'offline', frontends: spec.frontends.map((f) => ({ ...f, hostPort: f.hostPort + shift })) }, dir);
-}
-
-export async function newLabViaCli(episode: string, dir: string, proxy: 'haproxy' | 'ts' | 'both', shift: number): Promise<void> {
-  const made = await haplab(['new', episode, '--dir', dir, '--yes', '--images', 'offline', '--proxy', proxy]);
-  expect(made.code, tail(made)).toBe(0);
-  await shiftHostPorts(dir, shift);
-  const again = await haplab(['new', '--spec', join(dir, 'lab.yaml'), '--dir', dir, '--force', '--yes']);
-  expect(again.code, tail(again)).toBe(0);
 }
 
 export async function readReport(file: string): Promise<Report> {

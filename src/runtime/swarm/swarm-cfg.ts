@@ -47,8 +47,8 @@ export function followReschedules(text: string, file: string): SwarmCfg {
     `# [haplab swarm runtime] Docker's DNS, so that a rescheduled task's new address is followed`,
     `resolvers ${SWARM_RESOLVERS}`,
     `    nameserver docker ${DOCKER_DNS}`,
+    // HAProxy's default, said out loud: each name is asked again every second.
     '    timeout resolve 1s',
-    '    hold valid 1s',
     '',
   ].join('\n');
   return {
