@@ -63,6 +63,9 @@ function localLeftovers(): string[] {
 }
 
 export async function teardown(): Promise<void> {
+  // The pure group of `npm test` (scripts/test.ts) makes no lab and ends while the labs group
+  // still runs some: that group, which ends last, judges the machine.
+  if (process.env.HAPLAB_TEST_LEFTOVERS === 'not-judged') return;
   const left = [...(await dockerLeftovers()), ...localLeftovers()];
   if (left.length === 0) return;
   const message = `haplab left ${left.length} thing(s) behind after the test suite:\n  ${left.join('\n  ')}`;

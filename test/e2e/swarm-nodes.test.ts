@@ -4,10 +4,10 @@
  * ep09 with both proxies, app1 placed on the manager and app2, app3 on workers: `up` loads
  * the app images into each worker's engine itself (no registry), the apps run on three
  * nodes, and `verify` passes across the overlay network. Then the worker running app2 is
- * killed mid-run: through both proxies, app2 must leave rotation (its health checks fail),
- * the swarm must start app2 again on the other worker, and both proxies must send to it
- * again at its new address (the swarm runtime's `resolvers` on Docker's DNS); `verify`
- * passes again. With the worker back, `down --images` must leave nothing of the lab on any
+ * killed mid-run: on both proxies' stats pages server2 must go DOWN (its health checks
+ * fail), the swarm must start app2 again on the other worker, and both proxies must bring
+ * server2 back UP at its new address (the swarm runtime's `resolvers` on Docker's DNS) and
+ * send to it again: `verify` passes with server2 serving. With the worker back, `down --images` must leave nothing of the lab on any
  * node: no service, config or network, no task container, no image. The swarm is this
  * file's own: it is made here and left at the end (a swarm already active on the engine is
  * not this test's to use).
@@ -17,10 +17,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { LabSpec, ProxyKind } from '../../src/lab-schema/types.js';
-import type { ProbeRequest } from '../../src/runtime/types.js';
-import { createSwarmRuntime } from '../../src/runtime/swarm/index.js';
-import { overlayName, serviceName, swarmObjects } from '../../src/runtime/swarm/objects.js';
+import { STATS_BIND_PORT, type LabSpec, type ProxyKind } from '../../src/lab-schema/types.js';
+import { PROXY_SERVICE } from '../../src/render/compose.js';
+import { execIn } from '../../src/runtime/docker/exec.js';
+import { PROBE_SERVICE } from '../../src/runtime/docker/labels.js';
+import { overlayName, serviceName, swarmObjects, taskContainer } from '../../src/runtime/swarm/objects.js';
+import { serverStatus } from '../../src/verify/stats-page-csv.js';
 import { runCli } from '../helpers/cli.js';
 import { requireHere } from '../helpers/require-tool.js';
 import { tail } from './check-helpers.js';
@@ -76,11 +78,19 @@ describeDocker('a lab on a three-node swarm: apps on three nodes, a worker kille
     return out;
   }
 
-  it('up loads the app images into both workers and runs app1, app2, app3 on three nodes; verify passes', async (context) => {
+  it('up loads the app images into both workers, runs app1, app2, app3 on three nodes, labelled swarm objects only; status lists it; verify passes', async (context) => {
     requireHere(context, 'a three-node swarm made by this test', occupied);
     const up = await cli(['up', dir, '--runtime', 'swarm']);
     expect(up.code, tail(up)).toBe(0);
     expect(up.stdout + up.stderr).toMatch(/app images on hlnode-1 \(3 loaded\), hlnode-2 \(3 loaded\)/);
+    // three apps, haproxy, tsproxy and the probe; one config per proxy; one overlay network
+    expect(await swarmObjects(docker, lab)).toEqual({ services: 6, configs: 2, networks: 1 });
+    // The docker runtime's labelled objects: none (task containers are the swarm's, unlabelled).
+    expect(await labelledObjects(docker, lab)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    const status = await cli(['status', '--json']);
+    const listed = JSON.parse(status.stdout) as { dir: string; runtime: string }[];
+    expect(listed.filter((l) => l.dir === dir).map((l) => l.runtime)).toEqual(['swarm']);
+    expect(status.stderr).not.toMatch(new RegExp(`partial lab ${lab}`));
     const nodes = await appNodes();
     expect(nodes.app1).toBe(managerHost);
     expect([nodes.app2, nodes.app3].sort()).toEqual(['hlnode-1', 'hlnode-2']);
@@ -94,72 +104,65 @@ describeDocker('a lab on a three-node swarm: apps on three nodes, a worker kille
     victim = swarm!.workers.find((w) => w.name === nodes.app2);
   }, TIMEOUT_MS);
 
-  it('the worker running app2 killed: app2 leaves rotation on both proxies, the swarm starts it on the other worker, both send to it again, verify passes', async (context) => {
+  it('the worker running app2 killed: both proxies take server2 out (their stats pages), the swarm starts app2 on the other worker, both take it back at its new address; verify passes', async (context) => {
     requireHere(context, 'a three-node swarm made by this test', occupied);
     expect(victim, 'the first test placed app2 on a worker').toBeDefined();
-    const runtime = await createSwarmRuntime();
-    const instance = await runtime.inspect(dir);
-    expect(instance, 'the lab is up on the swarm').toBeDefined();
-    const prober = await runtime.prober(instance!);
-    const round = (proxy: ProxyKind): ProbeRequest[] => Array.from({ length: 6 }, () => ({ proxy, frontend: 'http_front', method: 'GET', path: '/' }));
-    /** One round of 6 requests per proxy (a full 2:1:3 cycle): which apps answered, and how many did not. */
-    const sample = async () => {
-      const out = {} as Record<ProxyKind, { apps: Set<string>; failed: number }>;
-      await Promise.all(PROXIES.map(async (p) => {
-        const responses = await prober.send(round(p), { concurrency: 1, timeoutMs: 8_000 });
-        out[p] = { apps: new Set(responses.flatMap((r) => (r.servedBy ? [r.servedBy] : []))), failed: responses.filter((r) => r.status !== 200).length };
-      }));
-      return out;
+    const probe = await taskContainer(docker, serviceName(lab, PROBE_SERVICE));
+    expect(probe, 'the lab has a probe task on this node').toBeDefined();
+    // Each proxy's own view: its stats page's CSV, read from the probe on the overlay network.
+    const script = `Promise.all(${JSON.stringify(PROXIES.map((p) => `http://${PROXY_SERVICE[p]}:${STATS_BIND_PORT}/stats;csv`))}.map((u) => fetch(u, { signal: AbortSignal.timeout(3000) }).then((r) => r.text()).catch((e) => String(e)))).then((t) => console.log(JSON.stringify(t)))`;
+    const status = async (): Promise<Record<ProxyKind, string>> => {
+      const { stdout } = await execIn(probe!, ['node', '-e', script]);
+      const pages = JSON.parse(stdout) as string[];
+      return Object.fromEntries(PROXIES.map((p, i) => [p, serverStatus(pages[i] ?? '', 'servers', 'server2') ?? `unreadable: ${(pages[i] ?? '').slice(0, 80)}`])) as Record<ProxyKind, string>;
     };
-    try {
-      const before = await sample();
-      for (const p of PROXIES) expect([...before[p].apps].sort(), `${p} before the kill`).toEqual(['app1', 'app2', 'app3']);
+    const before = await status();
+    for (const p of PROXIES) expect(before[p], `${p}: server2 before the kill`).toBe('UP');
 
-      const killedAt = Date.now();
-      await victim!.container.kill();
-      const at = (): number => Math.round((Date.now() - killedAt) / 100) / 10;
-      const timeline: string[] = [];
-      const out: Partial<Record<ProxyKind, number>> = {};
-      const back: Partial<Record<ProxyKind, number>> = {};
-      let moved: number | undefined;
-      let movedTo = '';
-      while (at() < 240 && PROXIES.some((p) => back[p] === undefined)) {
-        const seen = await sample();
-        for (const p of PROXIES) {
-          const s = seen[p];
-          if (out[p] === undefined && !s.apps.has('app2') && s.failed === 0) {
-            out[p] = at();
-            timeline.push(`+${out[p]} s ${p}: a full round answered by app1 and app3 alone (app2 out of rotation)`);
-          } else if (out[p] !== undefined && back[p] === undefined && s.apps.has('app2')) {
-            back[p] = at();
-            timeline.push(`+${back[p]} s ${p}: app2 answers again`);
-          }
-        }
-        if (moved === undefined) {
-          const node = (await appNodes()).app2;
-          if (node && node !== victim!.name) {
-            moved = at();
-            movedTo = node;
-            timeline.push(`+${moved} s swarm: app2 running on ${node}`);
-          }
-        }
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      console.log(`three-node swarm, ${victim!.name} killed at +0 s:\n  ${timeline.join('\n  ')}`);
-      for (const p of PROXIES) expect(out[p], `${p}: app2 never left rotation (${timeline.join('; ')})`).toBeDefined();
-      expect(moved, `the swarm never ran app2 elsewhere (${timeline.join('; ')})`).toBeDefined();
-      expect(movedTo).not.toBe(victim!.name);
-      expect(movedTo).not.toBe(managerHost);
+    const killedAt = Date.now();
+    await victim!.container.kill();
+    const at = (): number => Math.round((Date.now() - killedAt) / 100) / 10;
+    const timeline: string[] = [];
+    const out: Partial<Record<ProxyKind, number>> = {};
+    const back: Partial<Record<ProxyKind, number>> = {};
+    let moved: number | undefined;
+    let movedTo = '';
+    while (at() < 180 && PROXIES.some((p) => back[p] === undefined)) {
+      const now = await status();
       for (const p of PROXIES) {
-        expect(back[p], `${p}: app2 never answered again (${timeline.join('; ')})`).toBeDefined();
-        // It came back at the rescheduled task, not before the swarm ran one.
-        expect(back[p]!).toBeGreaterThanOrEqual(moved! - 1);
+        if (out[p] === undefined && /^(DOWN|MAINT)/.test(now[p])) {
+          out[p] = at();
+          timeline.push(`+${out[p]} s ${p}: server2 ${now[p]} (out of rotation)`);
+        } else if (out[p] !== undefined && back[p] === undefined && now[p] === 'UP') {
+          back[p] = at();
+          timeline.push(`+${back[p]} s ${p}: server2 UP again`);
+        }
       }
-    } finally {
-      await prober.close();
+      if (moved === undefined) {
+        const node = (await appNodes()).app2;
+        if (node && node !== victim!.name) {
+          moved = at();
+          movedTo = node;
+          timeline.push(`+${moved} s swarm: app2 running on ${node}`);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    const verify = await cli(['verify', dir, '--seed', '5', '--quiet']);
+    console.log(`three-node swarm, ${victim!.name} (running app2) killed at +0 s:\n  ${timeline.join('\n  ')}`);
+    for (const p of PROXIES) expect(out[p], `${p}: server2 never left rotation (${timeline.join('; ')})`).toBeDefined();
+    expect(moved, `the swarm never ran app2 elsewhere (${timeline.join('; ')})`).toBeDefined();
+    expect(movedTo).not.toBe(victim!.name);
+    expect(movedTo).not.toBe(managerHost);
+    for (const p of PROXIES) {
+      expect(back[p], `${p}: server2 never came back (${timeline.join('; ')})`).toBeDefined();
+      // Back at the rescheduled task's address: not before the swarm ran one.
+      expect(back[p]!).toBeGreaterThanOrEqual(moved! - 1);
+    }
+    // And traffic reaches app2 again through both, in the weights' proportions.
+    const verify = await cli(['verify', dir, '--seed', '5', '--json', '-']);
     expect(verify.code, tail(verify)).toBe(0);
+    const report = JSON.parse(verify.stdout) as { reports: { proxy: string; counts: Record<string, number> }[] };
+    for (const r of report.reports) expect(r.counts.server2, `${r.proxy}: requests served by server2 after the failover`).toBeGreaterThan(0);
   }, TIMEOUT_MS);
 
   it('with the killed worker back, down --images leaves nothing of the lab on any node', async (context) => {

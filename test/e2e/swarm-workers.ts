@@ -85,7 +85,8 @@ export interface ThreeNodeSwarm {
 async function startWorker(docker: Docker, name: string, address: string): Promise<Worker> {
   const container = await docker.createContainer({
     name, Hostname: name, Image: SWARM_NODE_IMAGE, Labels: { [TEST_LABEL]: 'swarm-node' },
-    Cmd: ['dockerd', '--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375', '--tls=false'],
+    // A worker killed mid-run and started again finds its pid files: a dockerd that was killed is not running.
+    Entrypoint: ['sh', '-c', 'rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid; exec dockerd --host=unix:///var/run/docker.sock --host=tcp://0.0.0.0:2375 --tls=false'],
     // The node's own images and containers: a volume (overlayfs does not stack on overlayfs).
     Volumes: { '/var/lib/docker': {} },
     HostConfig: {

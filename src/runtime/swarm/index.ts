@@ -121,8 +121,8 @@ export class SwarmRuntime implements Runtime {
   private report(removed: SwarmRemoved): TeardownReport {
     const parts = [`${removed.services} services`, `${removed.configs} configs`, `${removed.networks} networks`];
     if (removed.images) parts.push(`${removed.images} images`);
-    if (removed.nodes.length) parts.push(`and their task containers${removed.images ? ' and images' : ''} on ${removed.nodes.join(', ')}`);
-    if (removed.unanswered.length) parts.push(`NOT cleared on ${removed.unanswered.join(', ')} (the node's engine did not answer: run \`haplab down\` again once it is back)`);
+    if (removed.nodes.length) parts.push(`and their task containers${removed.images ? ' and images' : ''} on ${removed.nodes.sort().join(', ')}`);
+    if (removed.unanswered.length) parts.push(`NOT cleared on ${removed.unanswered.sort().join(', ')} (the node's engine did not answer: run \`haplab down\` again once it is back)`);
     return { labs: [...removed.labs].sort(), where: this.describe(), removed: parts.join(', ') };
   }
 

@@ -20,10 +20,12 @@ import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity, type Role } from 
 import { configName, overlayName, serviceName } from './objects.js';
 import { followReschedules } from './swarm-cfg.js';
 
-/** Where each proxy's image reads its haproxy.cfg (templates/Dockerfile.*.eta): the config object is mounted there. */
-function configPath(spec: LabSpec, proxy: ProxyKind): string {
-  if (proxy === 'ts') return '/haplab/haproxy.cfg';
-  return spec.images === 'official' ? '/usr/local/etc/haproxy/haproxy.cfg' : '/etc/haproxy/haproxy.cfg';
+/**
+ * Where each proxy's image reads its haproxy.cfg (the CMD of templates/Dockerfile.*.eta,
+ * whatever the base image): the config object is mounted over the copy baked in at build.
+ */
+function configPath(proxy: ProxyKind): string {
+  return proxy === 'ts' ? '/haplab/haproxy.cfg' : '/usr/local/etc/haproxy/haproxy.cfg';
 }
 
 export async function createOverlay(docker: Docker, id: LabIdentity): Promise<string> {
@@ -90,7 +92,7 @@ export async function createProbeService(docker: Docker, id: LabIdentity, networ
  * rescheduled tasks: swarm-cfg.ts) delivered as a config object; `constraints`: this node
  * (its runtime API is reached through this engine). Returns what was added to the file.
  */
-export async function createProxyService(docker: Docker, id: LabIdentity, network: string, spec: LabSpec, proxy: ProxyKind, constraints: string[]): Promise<string[]> {
+export async function createProxyService(docker: Docker, id: LabIdentity, network: string, proxy: ProxyKind, constraints: string[]): Promise<string[]> {
   const service = PROXY_SERVICE[proxy];
   const file = join(id.dir, service, 'haproxy.cfg');
   const text = await readFile(file).catch((err: unknown) => {
@@ -103,7 +105,7 @@ export async function createProxyService(docker: Docker, id: LabIdentity, networ
   const configId = config.id ?? config.ID;
   await createService(docker, id, {
     name: service, role: proxy, image: await imageId(docker, imageTag(id.lab, service)), network, constraints,
-    configs: [{ ConfigID: configId, ConfigName: name, File: { Name: configPath(spec, proxy), UID: '0', GID: '0', Mode: 0o444 } }],
+    configs: [{ ConfigID: configId, ConfigName: name, File: { Name: configPath(proxy), UID: '0', GID: '0', Mode: 0o444 } }],
   });
   return cfg.notes;
 }

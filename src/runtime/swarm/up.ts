@@ -123,7 +123,7 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
 
   // Proxies after the apps: HAProxy resolves its servers' names when it starts.
   step('creating the proxy services');
-  for (const proxy of proxiesOf(spec)) notes.push(...await createProxyService(docker, id, network, spec, proxy, here));
+  for (const proxy of proxiesOf(spec)) notes.push(...await createProxyService(docker, id, network, proxy, here));
   await waitForTasks(docker, id.lab, proxiesOf(spec).map((p) => PROXY_SERVICE[p]), deadline, signal);
   step('waiting for the proxies to answer');
   const frontends = proxiesOf(spec).flatMap((p) => [...spec.frontends.map((f) => f.bind), STATS_BIND_PORT].map((port) => ({ host: PROXY_SERVICE[p], port })));
@@ -139,7 +139,7 @@ async function spreadAppImages(docker: Docker, spec: LabSpec, id: LabIdentity, n
   const others = otherActiveNodes(nodes);
   if (others.length === 0) return [];
   const notes: string[] = [];
-  const reachable = others.filter((n) => n.engine);
+  const reachable = others.filter((n) => n.engine).sort((a, b) => a.hostname.localeCompare(b.hostname));
   const silent = nodes.filter((n) => !n.self && !n.engine);
   if (silent.length) {
     notes.push(`no app task on ${silent.map((n) => n.hostname).join(', ')}: no ${ENGINE_LABEL} label says where its engine answers, so haplab cannot put the lab's images there`);

@@ -1,0 +1,73 @@
+/**
+ * `npm test` after the builds: the suite as two vitest processes side by side, because on
+ * 2 cores the lab suites spend most of their time waiting (on Docker, on health-check
+ * intervals, on expiry timers) while the pure ones want a core.
+ *  - labs: every file that runs labs — test/e2e (one Docker engine, fixed lab ports) and the
+ *    integration files that start labs on the local runtime (lab ports, the local registry).
+ *    One file at a time, at normal priority; its global teardown judges what is left on the
+ *    engine and on this machine once everything else has ended.
+ *  - pure: test/unit and the integration files that start only their own HAProxy and proxy
+ *    processes on ports reserved per test process (test/helpers/ports.ts), niced so that the
+ *    labs' timings are not theirs to pay for. Its output is printed in one piece when it ends;
+ *    it judges no leftovers (the labs process, which ends last, does).
+ * `node dist/scripts/test.js [labs|pure]` runs one group alone. Exit: 0 only when both pass.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const VITEST = join('node_modules', 'vitest', 'vitest.mjs');
+
+/** Integration files that start labs (local runtime: lab ports and the local registry). */
+const LAB_INTEGRATION = /^(check-all-local|check-mutations-local|chaos-local|closed-output|html-report|identify|local-(?!replica)[a-z-]+|script-output|tcp-keepalive-local|auto-runtime)\.test\.ts$/;
+
+function integrationFiles(labs: boolean): string[] {
+  return readdirSync(join('test', 'integration'))
+    .filter((f) => f.endsWith('.test.ts') && LAB_INTEGRATION.test(f) === labs)
+    .map((f) => join('test', 'integration', f));
+}
+
+interface Group {
+  name: 'labs' | 'pure';
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Print as it comes (true) or in one piece at the end. */
+  live: boolean;
+  nice: boolean;
+}
+
+const GROUPS: Group[] = [
+  { name: 'labs', args: ['test/e2e', ...integrationFiles(true)], env: {}, live: true, nice: false },
+  { name: 'pure', args: ['test/unit', ...integrationFiles(false)], env: { HAPLAB_TEST_LEFTOVERS: 'not-judged' }, live: false, nice: true },
+];
+
+function run(group: Group): Promise<{ group: Group; code: number; seconds: number }> {
+  const started = Date.now();
+  const argv = [VITEST, 'run', ...group.args];
+  const child = group.nice
+    ? spawn('nice', ['-n', '10', process.execPath, ...argv], { env: { ...process.env, ...group.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, argv, { env: { ...process.env, ...group.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const held: Buffer[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk: Buffer) => {
+      if (group.live) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+      else held.push(chunk);
+    });
+  }
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      const seconds = Math.round((Date.now() - started) / 1000);
+      if (!group.live) process.stdout.write(`\n::: the ${group.name} group's output (${group.args.join(' ')})\n${Buffer.concat(held).toString()}\n`);
+      process.stdout.write(`::: ${group.name} group: ${code === 0 ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds} s\n`);
+      resolve({ group, code: code ?? 1, seconds });
+    });
+  });
+}
+
+const only = process.argv[2];
+if (only !== undefined && !GROUPS.some((g) => g.name === only)) {
+  process.stderr.write(`haplab tests: unknown group '${only}' (labs or pure)\n`);
+  process.exit(2);
+}
+const results = await Promise.all(GROUPS.filter((g) => only === undefined || g.name === only).map((g) => run({ ...g, live: g.live || only !== undefined })));
+process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
