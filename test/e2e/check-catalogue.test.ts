@@ -113,7 +113,7 @@ describeDocker('haplab check --all, the whole catalogue, --proxy both on docker 
     requireHere(context, 'check --all on the catalogue ports', portsTaken);
     expect(run?.code, run && tail(run)).toBe(0);
     expect(run!.stdout).toContain('docker runtime');
-    expect(run!.stdout).toMatch(/12 labs: PASS/);
+    expect(run!.stdout).toMatch(/^PASS: 12 of 12 labs passed in [\d.]+ s \(docker: .*up to 2 at a time\)$/m);
     expect(suite).toMatchObject({ kind: 'suite', verdict: 'pass', proxy: 'both', jobs: 2, seed: SEED });
     expect(suite!.labs.map((l) => l.episode)).toEqual(EPISODES);
     // Side by side where allowed: some two labs overlapped in time; the ones that must run alone overlapped none.
