@@ -158,7 +158,13 @@ export function failingCheckMs(s: FailoverSettings, how: ChaosHow, stoppedApp: S
     // connect waiting for the connect timeout (or the neighbour lookup to fail).
     return stoppedApp === 'refused' ? 0 : connectPhase;
   }
-  return s.timeoutCheck ?? s.inter;
+  // A frozen server: the kernel may complete the handshake, and the check then waits for an
+  // answer. HAProxy 2.6 arms `timeout check` only when its connect completes within the same
+  // step (tcpcheck_eval_connect), which a non-blocking connect seldom does; otherwise the
+  // check expires at the connect phase's min(timeout connect, inter). Measured on docker
+  // (inter 2 s, timeout check 1 s, timeout connect 5 s): HAProxy out at +10.6 to +11.2 s,
+  // ~2 s per failing check; haplab's proxy, which arms it on connect, at +7.2 to +7.6 s.
+  return s.timeoutCheck ? Math.max(s.timeoutCheck, connectPhase) : s.inter;
 }
 
 /** How long a client waits for a request that first went to the stopped server. */

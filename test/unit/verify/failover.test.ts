@@ -243,7 +243,10 @@ describe('what the config implies', async () => {
     expect(impliedFailover({ ...DEFAULTS, redispatch: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).retryLatencyMs).toBeUndefined();
     expect(impliedFailover(DEFAULTS, 'pause', { ...ctx, stoppedApp: 'unanswered' })).toMatchObject({ detect: false, requestTimeoutMs: 3000 });
     const http = impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 1000 }, 'pause', { ...ctx, stoppedApp: 'refused' });
-    expect(http).toMatchObject({ detect: true, failingCheckMs: 1000, outBoundMs: 11_000 });
+    // The check's connect phase (min(timeout connect 5 s, inter 2 s)) bounds it, not the 1 s `timeout check`.
+    expect(http).toMatchObject({ detect: true, failingCheckMs: 2000, outBoundMs: 14_000 });
+    // A `timeout check` longer than the connect phase is the bound.
+    expect(impliedFailover({ ...DEFAULTS, httpCheck: true, timeoutCheck: 3000 }, 'pause', { ...ctx, stoppedApp: 'refused' })).toMatchObject({ failingCheckMs: 3000, outBoundMs: 17_000 });
     expect(http.maxLost).toBeGreaterThan(0);
     // A hash backend redispatches only on the last retry: the client waits the retries out.
     expect(impliedFailover({ ...DEFAULTS, redispatch: true, hash: true }, 'stop', { ...ctx, stoppedApp: 'refused' }).requestTimeoutMs).toBe(5000);
