@@ -8,18 +8,9 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
+import { imageExists } from '../docker/build.js';
 import { labFilter } from '../docker/labels.js';
 import { nodeEngine, type SwarmNode } from './nodes.js';
-
-async function hasImage(engine: Docker, id: string): Promise<boolean> {
-  try {
-    await engine.getImage(id).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw err;
-  }
-}
 
 const unreachable = (node: SwarmNode, err: unknown): EnvironmentError => new EnvironmentError(
   `node ${node.hostname}'s engine at ${node.engine} did not answer: ${err instanceof Error ? err.message : String(err)}`,
@@ -31,7 +22,7 @@ export async function loadImagesOnto(source: Docker, node: SwarmNode, ids: strin
   const target = nodeEngine(node);
   const missing: string[] = [];
   try {
-    for (const id of ids) if (!(await hasImage(target, id))) missing.push(id);
+    for (const id of ids) if (!(await imageExists(target, id))) missing.push(id);
   } catch (err) {
     throw unreachable(node, err);
   }
@@ -50,7 +41,7 @@ export async function loadImagesOnto(source: Docker, node: SwarmNode, ids: strin
     });
   });
   for (const id of missing) {
-    if (!(await hasImage(target, id))) throw new EnvironmentError(`node ${node.hostname}'s engine did not keep image ${id.slice(0, 19)} after loading it`);
+    if (!(await imageExists(target, id))) throw new EnvironmentError(`node ${node.hostname}'s engine did not keep image ${id.slice(0, 19)} after loading it`);
   }
   return missing.length;
 }
