@@ -41,15 +41,25 @@ const GROUPS: Group[] = [
   { name: 'pure', args: ['test/unit', ...integrationFiles(false)], env: { HAPLAB_TEST_LEFTOVERS: 'not-judged' }, live: false, nice: true },
 ];
 
-function run(group: Group): Promise<{ group: Group; code: number; seconds: number }> {
+interface Outcome {
+  group: Group;
+  code: number;
+  seconds: number;
+  status: string;
+  failed: string[];
+}
+
+function run(group: Group): Promise<Outcome> {
   const started = Date.now();
   const argv = [VITEST, 'run', ...group.args];
   const child = group.nice
     ? spawn('nice', ['-n', '10', process.execPath, ...argv], { env: { ...process.env, ...group.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, argv, { env: { ...process.env, ...group.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const held: Buffer[] = [];
+  const failures = new FailureLines();
   for (const stream of [child.stdout, child.stderr]) {
     stream.on('data', (chunk: Buffer) => {
+      failures.scan(chunk);
       if (group.live) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
       else held.push(chunk);
     });
@@ -58,10 +68,36 @@ function run(group: Group): Promise<{ group: Group; code: number; seconds: numbe
     child.on('close', (code, signal) => {
       const seconds = Math.round((Date.now() - started) / 1000);
       if (!group.live) process.stdout.write(`\n::: the ${group.name} group's output (${group.args.join(' ')})\n${Buffer.concat(held).toString()}\n`);
-      process.stdout.write(`::: ${group.name} group: ${code === 0 ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`} in ${seconds} s\n`);
-      resolve({ group, code: code ?? 1, seconds });
+      const status = code === 0 ? 'passed' : `FAILED (${signal ?? `exit ${code}`})`;
+      process.stdout.write(`::: ${group.name} group: ${status} in ${seconds} s\n`);
+      resolve({ group, code: code ?? 1, seconds, status, failed: failures.lines() });
     });
   });
+}
+
+/**
+ * The lines naming what failed (vitest's `FAIL  file > test` and the first line of each
+ * error), kept so that they can be printed again last: whoever reads only the end of a long
+ * run (a CI excerpt, a terminal's scrollback) still learns which test of which group failed,
+ * although the pure group's output is printed long before the labs group ends.
+ */
+class FailureLines {
+  private readonly found: string[] = [];
+  private partial = '';
+
+  scan(chunk: Buffer): void {
+    const text = this.partial + chunk.toString();
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trimEnd();
+      if (/^ FAIL /.test(line) || /^(AssertionError|Error|TypeError)\b/.test(line)) this.found.push(line);
+    }
+  }
+
+  lines(): string[] {
+    return [...new Set(this.found)].slice(0, 40);
+  }
 }
 
 const only = process.argv[2];
@@ -70,4 +106,11 @@ if (only !== undefined && !GROUPS.some((g) => g.name === only)) {
   process.exit(2);
 }
 const results = await Promise.all(GROUPS.filter((g) => only === undefined || g.name === only).map((g) => run({ ...g, live: g.live || only !== undefined })));
+if (results.length > 1) {
+  process.stdout.write(`\n::: npm test: ${results.map((r) => `${r.group.name} ${r.status} in ${r.seconds} s`).join(', ')}\n`);
+}
+for (const r of results.filter((result) => result.code !== 0)) {
+  process.stdout.write(`::: what failed in the ${r.group.name} group (its output above says why):\n`);
+  process.stdout.write(r.failed.length > 0 ? `${r.failed.join('\n')}\n` : '(no test named: the run itself ended early; see its output)\n');
+}
 process.exitCode = results.every((r) => r.code === 0) ? 0 : 1;
