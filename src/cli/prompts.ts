@@ -1,14 +1,16 @@
 /** The questions `haplab new` asks on a TTY for whatever its flags did not say. */
-import { input, select } from '@inquirer/prompts';
 import { describeAlgorithm, listCatalogue } from '../lab-schema/catalogue.js';
 import { checkWeightCount, isAclLab, MAX_SERVERS, parseServerCount, parseWeights, type LabChoices } from '../lab-schema/customize.js';
 import { ALGORITHMS, HTTP_ONLY_ALGORITHMS, primaryBackend, type LabSpec, type ProxyChoice } from '../lab-schema/types.js';
 import { backendModeOf } from '../lab-schema/rule-words.js';
 import { HaplabError } from '../errors.js';
 
+/** @inquirer/prompts takes ~140 ms to load: only an interactive `new` asks, so only it loads them. */
+const prompts = () => import('@inquirer/prompts');
+
 export async function askEpisode(): Promise<string> {
   const entries = await listCatalogue();
-  return select({
+  return (await prompts()).select({
     message: 'Which episode?',
     choices: entries.map((e) => ({ name: `${e.id}  ${e.title}  (${e.algorithm})`, value: e.id })),
   });
@@ -21,12 +23,12 @@ export async function askChoices(spec: LabSpec, given: LabChoices): Promise<LabC
     const backend = primaryBackend(spec);
     // A TCP lab cannot hash HTTP: HAProxy would fall back to roundrobin, so those are not offered.
     const offered = backendModeOf(spec, backend) === 'tcp' ? ALGORITHMS.filter((a) => !(HTTP_ONLY_ALGORITHMS as readonly string[]).includes(a)) : ALGORITHMS;
-    choices.algorithm ??= await select({
+    choices.algorithm ??= await (await prompts()).select({
       message: 'Balancing algorithm?',
       default: backend.balance,
       choices: offered.map((a) => ({ name: a === backend.balance ? `${a} (the episode's)` : a, value: a })),
     });
-    choices.servers ??= parseServerCount(await input({
+    choices.servers ??= parseServerCount(await (await prompts()).input({
       message: `How many servers (1-${MAX_SERVERS})?`,
       default: String(backend.servers.length),
       validate: (v) => valid(() => parseServerCount(v)),
@@ -35,14 +37,14 @@ export async function askChoices(spec: LabSpec, given: LabChoices): Promise<LabC
       const current = backend.servers.map((s) => s.weight);
       const servers = choices.servers;
       const defaults = Array.from({ length: servers }, (_, i) => current[i] ?? 1).join(',');
-      choices.weights = parseWeights(await input({
+      choices.weights = parseWeights(await (await prompts()).input({
         message: 'Weights, comma-separated (0-256; 0 takes no new traffic)?',
         default: defaults,
         validate: (v) => valid(() => checkWeightCount(parseWeights(v), servers)),
       }));
     }
   }
-  choices.proxy ??= await select<ProxyChoice>({
+  choices.proxy ??= await (await prompts()).select<ProxyChoice>({
     message: 'Which proxy?',
     default: spec.proxy,
     choices: [

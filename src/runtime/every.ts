@@ -4,16 +4,14 @@
  * place besides select.ts that names the runtimes; callers get Runtime objects and reports.
  */
 import { EnvironmentError } from '../errors.js';
-import { createDockerRuntime } from './docker/index.js';
-import { createLocalRuntime } from './local/index.js';
-import { createSwarmRuntime } from './swarm/index.js';
 import { readLabState } from './state.js';
 import type { DownOptions, LabInstance, PartialLab, Runtime, RuntimeKind, TeardownReport } from './types.js';
 
+/** Loaded on first use, like select.ts's: a runtime's libraries load only when it is asked. */
 const FACTORIES: Record<RuntimeKind, () => Promise<Runtime>> = {
-  docker: () => createDockerRuntime(),
-  local: async () => createLocalRuntime(),
-  swarm: () => createSwarmRuntime(),
+  docker: async () => (await import('./docker/index.js')).createDockerRuntime(),
+  local: async () => (await import('./local/index.js')).createLocalRuntime(),
+  swarm: async () => (await import('./swarm/index.js')).createSwarmRuntime(),
 };
 
 /** One runtime's answer, or why it was skipped (no engine here: an EnvironmentError's message). */

@@ -5,9 +5,12 @@
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';
 import { readLabState } from './state.js';
-import { createDockerRuntime } from './docker/index.js';
-import { createLocalRuntime } from './local/index.js';
-import { createSwarmRuntime } from './swarm/index.js';
+
+// Each runtime is loaded when it is chosen: dockerode and its protocol stacks take ~300 ms,
+// which a command refused for bad input, or a lab on local processes, need not pay.
+const createDockerRuntime = async () => (await import('./docker/index.js')).createDockerRuntime();
+const createSwarmRuntime = async () => (await import('./swarm/index.js')).createSwarmRuntime();
+const createLocalRuntime = async () => (await import('./local/index.js')).createLocalRuntime();
 
 export type RuntimeChoice = RuntimeKind | 'auto';
 
@@ -28,7 +31,7 @@ export function parseRuntimeChoice(value: string | undefined): RuntimeChoice {
 }
 
 export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRuntime> {
-  if (choice === 'local') return { runtime: createLocalRuntime(), reason: 'local runtime (asked for with --runtime local)' };
+  if (choice === 'local') return { runtime: await createLocalRuntime(), reason: 'local runtime (asked for with --runtime local)' };
   // swarm only when asked for: `auto` never picks it (a swarm is a choice, not a fallback).
   if (choice === 'swarm') {
     const runtime = await createSwarmRuntime();
@@ -43,13 +46,13 @@ export async function selectRuntime(choice: RuntimeChoice): Promise<SelectedRunt
     runtime = await createDockerRuntime();
   } catch (err) {
     if (!(err instanceof EnvironmentError)) throw err;
-    return { runtime: createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
+    return { runtime: await createLocalRuntime(), reason: `local runtime: no Docker engine answered (${err.message})` };
   }
   // An engine that can neither find, pull nor build the base images would only fail at the
   // build: `auto` runs the lab as local processes instead, and says why in one line.
   const outlook = await runtime.baseImageOutlook();
   if (outlook.cannot) {
-    return { runtime: createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers but ${outlook.cannot}` };
+    return { runtime: await createLocalRuntime(), reason: `local runtime: the Docker engine (${runtime.describe()}) answers but ${outlook.cannot}` };
   }
   return { runtime, reason: `docker runtime: ${runtime.describe()}${outlook.making ? ` (${outlook.making})` : ''}` };
 }

@@ -5,7 +5,6 @@
  * not count in lbtot, so any difference means traffic the clients did not send, or picks
  * whose answers were lost.
  */
-import got from 'got';
 import type { Check } from './report/types.js';
 import { skippedCheck } from './report/types.js';
 import { statsRows } from './stats-page-csv.js';
@@ -25,7 +24,8 @@ export function parseStatsCsv(text: string): LbTotals {
 
 export type FetchText = (url: string) => Promise<string>;
 
-const defaultFetch: FetchText = (url) => got(url, { timeout: { request: 5000 }, retry: { limit: 1 } }).text();
+// got is loaded on first use (~300 ms): a command that reads no stats page does not pay for it.
+const defaultFetch: FetchText = async (url) => (await import('got')).default(url, { timeout: { request: 5000 }, retry: { limit: 1 } }).text();
 
 /** The stats URL with HAProxy's `;csv` suffix (added when missing). */
 export function csvUrl(url: string): string {

@@ -93,7 +93,7 @@ describe('haplab new under random flags and --dir targets', () => {
           if (flags.proxy !== undefined) args.push('--proxy', flags.proxy);
           const outside = tree(root).filter((p) => !p.startsWith(`new-${n - 1}`));
           const before = tree(sandbox);
-          const result = await runCli(args, { cwd: sandbox, timeoutMs: 30_000 });
+          const result = await runCli(args, { cwd: sandbox, timeoutMs: 60_000 }); // a hang guard, not a speed check
           const what = `haplab ${args.map((a) => JSON.stringify(a)).join(' ')}`;
           expectContract(result, what);
           expect(tree(root).filter((p) => !p.startsWith(`new-${n - 1}`)), `${what}: wrote outside its sandbox`).toEqual(outside);

@@ -5,11 +5,24 @@
  * client that trusts ca.pem completes the handshake, one that does not refuses it.
  * ECDSA P-256 keys: small and fast to make (a few ms), accepted by HAProxy 2.6 and Node.
  */
-import './metadata-shim.js';
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+type X509 = typeof import('@peculiar/x509');
+let loaded: Promise<X509> | undefined;
+
+/**
+ * @peculiar/x509 and what it pulls in (tsyringe, the ASN.1 schemas) take ~250 ms to load:
+ * only the commands that make a certificate pay for them, not every start of the CLI.
+ */
+function loadX509(): Promise<X509> {
+  loaded ??= (async () => {
+    await import('./metadata-shim.js');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  })();
+  return loaded;
+}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const DAY_MS = 86_400_000;
@@ -34,6 +47,7 @@ function serial(): string {
 
 /** A CA named for the lab and a leaf for `names` (DNS names; IP literals become IP SANs), valid `days` days. */
 export async function makeLabTls(lab: string, names: readonly string[], days = 30): Promise<LabTls> {
+  const x509 = await loadX509();
   const notBefore = new Date(Date.now() - DAY_MS);
   const notAfter = new Date(Date.now() + days * DAY_MS);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']) as CryptoKeyPair;

@@ -4,7 +4,6 @@
  * alongside, and the disruption run in between — the sending, timing and recording, with no
  * judging (failover-judge.ts judges, failover-measure.ts reads the records).
  */
-import got from 'got';
 import type { FetchText } from '../lbstats.js';
 import { csvUrl } from '../lbstats.js';
 import { serverStatus } from '../stats-page-csv.js';
@@ -46,7 +45,8 @@ export interface Poll {
   status?: string;
 }
 
-const defaultFetch: FetchText = (url) => got(url, { timeout: { request: 1500 }, retry: { limit: 0 } }).text();
+// got is loaded on first use, as in lbstats.ts.
+const defaultFetch: FetchText = async (url) => (await import('got')).default(url, { timeout: { request: 1500 }, retry: { limit: 0 } }).text();
 
 /** One proxy's share of the running disruption. */
 export class ProxyStream {
