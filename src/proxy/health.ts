@@ -2,8 +2,16 @@
  * Health checks for servers with `check`, as HAProxy 2.6 runs them (src/check.c):
  *   - every `inter` (default 2 s), a TCP connect, or with `option httpchk` an HTTP
  *     request whose 2xx/3xx status passes (or the codes `http-check expect status` lists);
- *   - timeout: `timeout check` for the answer once connected (`timeout connect` for the
- *     connect), or `inter` for the whole check when `timeout check` is unset;
+ *   - timeout (tcpcheck.c, tcpcheck_eval_connect): a check may take `inter`; with both
+ *     `timeout check` and `timeout connect` set, its connect phase ends at min(inter,
+ *     timeout connect) (a connect that never completes: L4TOUT then), and once connected
+ *     the answer has `timeout check` (L7TOUT). HAProxy sets that second expiry on its check
+ *     task without moving the task in its timer queue, so it takes effect at the next turn
+ *     of HAProxy's event loop after it passed, or at the connect phase's end if nothing else
+ *     happens before: an idle HAProxy fails a frozen server's check (connects, never
+ *     answers) at min(inter, timeout connect), one serving traffic at about connect +
+ *     `timeout check` (measured with HAProxy 2.6: test/integration/health-parity.test.ts).
+ *     This proxy does the latter, the behaviour of a lab under test traffic;
  *   - health runs from 0 to rise+fall-1: a server starts up at health = rise (so its very
  *     first failure takes it down), goes down when a failure drops health below rise
  *     (which resets it to 0), and comes back after `rise` successes in a row (health is
@@ -38,7 +46,9 @@ function runCheck(server: RuntimeServer, backend: RuntimeBackend, inFlight: Set<
   const httpCheck = section.options.httpCheck;
   const port = server.config.checkPort ?? server.config.port;
   const checkTimeout = section.timeouts.check;
-  const connectTimeout = checkTimeout ? (section.timeouts.connect ?? server.config.inter) : server.config.inter;
+  const inter = server.config.inter;
+  const connectPhaseMs = checkTimeout && section.timeouts.connect ? Math.min(inter, section.timeouts.connect) : inter;
+  const started = performance.now();
   return new Promise((resolve) => {
     if (port === undefined) {
       resolve({ ok: false, status: 'L4CON' });
@@ -57,17 +67,16 @@ function runCheck(server: RuntimeServer, backend: RuntimeBackend, inFlight: Set<
     };
     // Stopping the checker destroys the socket: report it like a failed connect.
     socket.once('close', () => finish({ ok: false, status: 'L4CON' }));
-    let timer = setTimeout(() => finish({ ok: false, status: 'L4TOUT' }), connectTimeout);
+    let timer = setTimeout(() => finish({ ok: false, status: 'L4TOUT' }), connectPhaseMs);
     socket.on('error', () => finish({ ok: false, status: 'L4CON' }));
     socket.once('connect', () => {
       if (!httpCheck) {
         finish({ ok: true, status: 'L4OK' });
         return;
       }
-      if (checkTimeout) {
-        clearTimeout(timer);
-        timer = setTimeout(() => finish({ ok: false, status: 'L7TOUT' }), checkTimeout);
-      }
+      // With no `timeout check`, `inter` from the start bounds the whole check.
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ ok: false, status: 'L7TOUT' }), checkTimeout ?? connectPhaseMs - (performance.now() - started));
       socket.write(checkRequest(httpCheck, server.config.host));
       let head = '';
       socket.setEncoding('latin1');
@@ -117,9 +126,11 @@ export class HealthChecker {
         this.schedule(server, backend, server.config.inter);
         return;
       }
+      const started = performance.now();
       const result = await runCheck(server, backend, this.inFlight);
       if (this.stopped) return;
       server.health.lastStatus = result.status;
+      server.health.lastDurationMs = Math.round(performance.now() - started);
       applyCheckResult(server, result.ok);
       this.schedule(server, backend, server.config.inter);
     }, delay);

@@ -61,6 +61,8 @@ export interface HealthView {
   failedChecks: number;
   downTransitions: number;
   lastStatus?: string;
+  /** How long the last check took, in ms (stats check_duration). */
+  lastDurationMs?: number;
 }
 
 export class RuntimeServer implements LbServer {

@@ -84,6 +84,7 @@ export function statsRows(source: StatsSource): Row[] {
         chkfail: s.health.enabled ? s.health.failedChecks : '', chkdown: s.health.enabled ? s.health.downTransitions : '',
         lastchg: Math.floor(Date.now() / 1000) - s.lastChange, pid, iid, sid: s.id, lbtot: s.counters.chosen, type: 2,
         check_status: s.health.enabled ? (s.health.lastStatus ?? '') : '',
+        check_duration: s.health.enabled ? (s.health.lastDurationMs ?? '') : '',
         check_rise: s.health.enabled ? s.health.rise : '', check_fall: s.health.enabled ? s.health.fall : '',
         check_health: s.health.enabled ? s.health.health : '',
         addr: s.resolutionMaint ? '' : s.config.port ? `${s.address}:${s.config.port}` : s.address, mode, uweight: s.config.weight,

@@ -159,11 +159,13 @@ export function failingCheckMs(s: FailoverSettings, how: ChaosHow, stoppedApp: S
     return stoppedApp === 'refused' ? 0 : connectPhase;
   }
   // A frozen server: the kernel may complete the handshake, and the check then waits for an
-  // answer. HAProxy 2.6 arms `timeout check` only when its connect completes within the same
-  // step (tcpcheck_eval_connect), which a non-blocking connect seldom does; otherwise the
-  // check expires at the connect phase's min(timeout connect, inter). Measured on docker
-  // (inter 2 s, timeout check 1 s, timeout connect 5 s): HAProxy out at +10.6 to +11.2 s,
-  // ~2 s per failing check; haplab's proxy, which arms it on connect, at +7.2 to +7.6 s.
+  // answer. HAProxy 2.6 sets connect + `timeout check` on its check task without moving it
+  // in its timer queue (tcpcheck_eval_connect): the check ends at the first turn of its event
+  // loop after that, at the latest at the connect phase's end, min(timeout connect, inter);
+  // the later of the two bounds it (src/proxy/health.ts; test/integration/health-parity.test.ts
+  // measures both ends). Measured on docker (inter 2 s, timeout check 1 s, timeout connect
+  // 5 s): HAProxy out at +10.6 to +11.2 s, ~2 s per failing check; haplab's proxy, which
+  // ends it at `timeout check`, at +7.2 to +7.6 s.
   return s.timeoutCheck ? Math.max(s.timeoutCheck, connectPhase) : s.inter;
 }
 
