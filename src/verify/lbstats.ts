@@ -32,10 +32,17 @@ export function csvUrl(url: string): string {
   return /;csv\b/.test(url) ? url : `${url.replace(/\/$/, '')};csv`;
 }
 
-export async function fetchLbTotals(url: string, fetchText: FetchText = defaultFetch): Promise<LbTotals> {
-  const totals = parseStatsCsv(await fetchText(csvUrl(url)));
+/** One read of the stats CSV: lbtot per server, and the text for other readers. */
+export interface StatsReading {
+  totals: LbTotals;
+  csv: string;
+}
+
+export async function fetchStatsReading(url: string, fetchText: FetchText = defaultFetch): Promise<StatsReading> {
+  const csv = await fetchText(csvUrl(url));
+  const totals = parseStatsCsv(csv);
   if (totals.size === 0) throw new Error('no server rows with lbtot in the stats CSV');
-  return totals;
+  return { totals, csv };
 }
 
 /**

@@ -11,7 +11,8 @@
 import { BadInputError } from '../errors.js';
 import type { ProxyChoice, ProxyKind } from '../lab-schema/types.js';
 import type { LabInstance, ProbeResponse, Prober } from '../runtime/types.js';
-import { fetchLbTotals, judgeLbTotals, lbTotalsSkipped, type FetchText, type LbTotals } from './lbstats.js';
+import { fetchStatsReading, judgeLbTotals, lbTotalsSkipped, type FetchText, type StatsReading } from './lbstats.js';
+import { serversThatWentDown, withoutFreshOrderChecks } from './fresh-state.js';
 import type { Batch, FaultInjector, ModelContext, PerProxy, ProxyOutcome } from './models/types.js';
 import type { BalanceOracle, RouteOracle } from './oracles.js';
 import { skippedCheck, verdictOf, type Check, type Report } from './report/types.js';
@@ -81,11 +82,11 @@ function makeSend(instance: LabInstance, prober: Prober, proxies: ProxyKind[]) {
   };
 }
 
-async function readTotals(instance: LabInstance, proxy: ProxyKind, fetchText?: FetchText): Promise<LbTotals | string> {
+async function readStats(instance: LabInstance, proxy: ProxyKind, fetchText?: FetchText): Promise<StatsReading | string> {
   const url = instance.stats.find((s) => s.proxy === proxy)?.url;
   if (!url) return 'no stats page published for this proxy';
   try {
-    return await fetchLbTotals(url, fetchText);
+    return await fetchStatsReading(url, fetchText);
   } catch (err) {
     return `stats CSV unreadable: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -121,8 +122,8 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   const { drift, configs } = await readConfigDrift(instance, proxies);
   notes.push(...configDriftNotes(instance, drift));
 
-  const before = new Map<ProxyKind, LbTotals | string>();
-  for (const p of proxies) before.set(p, await readTotals(instance, p, options.fetchText));
+  const before = new Map<ProxyKind, StatsReading | string>();
+  for (const p of proxies) before.set(p, await readStats(instance, p, options.fetchText));
 
   const ctx: ModelContext = {
     spec, instance, prober, proxies, rng, minRequests: options.requests, stats,
@@ -146,24 +147,27 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   const reports: Report[] = [];
   for (const proxy of proxies) {
     const list = outcomes.get(proxy) ?? [];
-    const checks: Check[] = list.flatMap((o) => o.checks);
     const b = before.get(proxy)!;
+    const wentDown = typeof b === 'string' ? [] : serversThatWentDown(b.csv, primaryBackend(spec).name);
+    const checks: Check[] = withoutFreshOrderChecks(list.flatMap((o) => o.checks), wentDown);
     if (typeof b === 'string') checks.push(lbTotalsSkipped(b));
     else if (list.some((o) => o.disrupted)) checks.push(lbTotalsSkipped('a server was stopped during the run: lbtot also counts the retries of failover'));
     else {
-      const after = await readTotals(instance, proxy, options.fetchText);
+      const after = await readStats(instance, proxy, options.fetchText);
       const clients: Record<string, number> = {};
       for (const o of list) for (const [k, v] of Object.entries(o.served)) clients[k] = (clients[k] ?? 0) + v;
-      checks.push(typeof after === 'string' ? lbTotalsSkipped(after) : judgeLbTotals(b, after, clients));
+      checks.push(typeof after === 'string' ? lbTotalsSkipped(after) : judgeLbTotals(b.totals, after.totals, clients));
     }
     const main = list.find((o) => o.counts);
     const candidates = judgeBalance(spec, list, ctx, rng.fork(`candidates:${proxy}`));
-    if (candidates) checks.push(candidates.check);
+    const candidatesCheck = candidates ? withoutFreshOrderChecks([candidates.check], wentDown)[0]! : undefined;
+    if (candidatesCheck) checks.push(candidatesCheck);
     reports.push({
       lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
       verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
       counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed, configDrift: drift.get(proxy), config: configs.get(proxy),
-      ...(candidates ? { candidates: [candidates.report] } : {}),
+      // A skipped replay shows no list of candidates: it was judged against a fresh start.
+      ...(candidates && !candidatesCheck?.skipped ? { candidates: [candidates.report] } : {}),
     });
   }
   if (models.length === 0) notes.push('nothing in this lab could be checked');

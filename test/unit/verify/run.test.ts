@@ -88,6 +88,34 @@ describe('verifyLab', async () => {
     expect(report.verdict).toBe('fail');
   });
 
+  it('a server that went DOWN and came back (chkdown on the stats page): the order is skipped with why, the counts still judged', async () => {
+    // A rotation with the right counts in every cycle, in another order than a fresh start's:
+    // what fwrr does after a server left its tree and came back.
+    const fresh = swrr(backend, 6);
+    const moved = [...fresh.slice(1), fresh[0]!].reverse();
+    expect(moved).not.toEqual(fresh);
+    const run = async (chkdown: number, order: string[]) => {
+      const counters = new Map<string, number>();
+      const fake = fakeLab(ep09, { haproxy: countingRotation(ep09, order, counters) }, { stats: [{ proxy: 'haproxy', url: 'http://x/stats' }] });
+      const fetchText = async () => csv(ep09, counters).replace('# pxname,svname,qcur,lbtot', '# pxname,svname,qcur,lbtot,chkdown')
+        .split('\n').map((line) => (line.startsWith(`${backend.name},server2,`) ? `${line},${chkdown}` : `${line},0`)).join('\n');
+      return verifyLab(fake.instance, fake.prober, { seed: 3, oracles: { balance: testBalanceOracle() }, fetchText });
+    };
+    const after = await run(1, moved);
+    const order = after.checks.find((c) => c.name === 'rr.order')!;
+    expect(order.skipped).toMatch(/server2 \(chkdown 1\) went DOWN and came back/);
+    expect(after.checks.find((c) => c.name === 'rr.cycle-counts')!.pass).toBe(true);
+    expect(after.verdict).toBe('pass');
+    // The same order with no server ever down fails: the skip comes from the stats page only.
+    const untouched = await run(0, moved);
+    expect(untouched.checks.find((c) => c.name === 'rr.order')!.pass).toBe(false);
+    expect(untouched.verdict).toBe('fail');
+    // And counts that are wrong still fail after a server came back.
+    const wrongCounts = await run(1, ['server1', 'server2', 'server3']);
+    expect(wrongCounts.checks.find((c) => c.name === 'rr.cycle-counts')!.pass).toBe(false);
+    expect(wrongCounts.verdict).toBe('fail');
+  });
+
   it('--requests raises the computed count; --seed makes the run repeatable', async () => {
     const mk = () => fakeLab(ep09, { haproxy: countingRotation(ep09, swrr(backend, 6), new Map()) });
     const a = await verifyLab(mk().instance, mk().prober, { requests: 100, seed: 'x', oracles: { balance: testBalanceOracle() } });
