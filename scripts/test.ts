@@ -3,9 +3,11 @@
  * 2 cores the lab suites spend most of their time waiting (on Docker, on health-check
  * intervals, on expiry timers) while the pure ones want a core.
  *  - labs: every file that runs labs — test/e2e (one Docker engine, fixed lab ports) and the
- *    integration files that start labs on the local runtime (lab ports, the local registry).
- *    One file at a time, at normal priority; its global teardown judges what is left on the
- *    engine and on this machine once everything else has ended.
+ *    integration files that start labs on the local runtime (lab ports, the local registry) —
+ *    and the few pure files that time the proxies against the clock (a check's duration, a
+ *    slowloris cut at 1 s, a retry's wait, a rate period), which a niced process can miss by
+ *    seconds on a busy machine. One file at a time, at normal priority; its global teardown
+ *    judges what is left on the engine and on this machine once everything else has ended.
  *  - pure: test/unit and the integration files that start only their own HAProxy and proxy
  *    processes on ports reserved per test process (test/helpers/ports.ts), niced so that the
  *    labs' timings are not theirs to pay for. Its output is printed in one piece when it ends;
@@ -21,9 +23,12 @@ const VITEST = join('node_modules', 'vitest', 'vitest.mjs');
 /** Integration files that start labs (local runtime: lab ports and the local registry). */
 const LAB_INTEGRATION = /^(check-all-local|check-mutations-local|chaos-local|closed-output|html-report|identify|local-(?!replica)[a-z-]+|script-output|tcp-keepalive-local|auto-runtime)\.test\.ts$/;
 
+/** Integration files that start only their own processes but assert wall-clock behaviour. */
+const TIMED_INTEGRATION = /^(health-parity|proxy-abuse|proxy-failover|stick-table-parity)\.test\.ts$/;
+
 function integrationFiles(labs: boolean): string[] {
   return readdirSync(join('test', 'integration'))
-    .filter((f) => f.endsWith('.test.ts') && LAB_INTEGRATION.test(f) === labs)
+    .filter((f) => f.endsWith('.test.ts') && (LAB_INTEGRATION.test(f) || TIMED_INTEGRATION.test(f)) === labs)
     .map((f) => join('test', 'integration', f));
 }
 
