@@ -104,6 +104,8 @@ export function progressRendering(): {
     silentRendererCondition: () => quiet,
     // listr2 itself falls back when stdout is not a terminal.
     fallbackRendererCondition: () => jsonHasStdout,
-    fallbackRendererOptions: jsonHasStdout ? { logger: new ListrLogger<ListrLogLevels>({ processOutput: new ProcessOutput(process.stderr, process.stderr) }) } : {},
+    // The progress lines all go to one stream, a failed step's included: stderr keeps the one
+    // `haplab: …` line that says what failed and how to fix it (main.ts prints it).
+    fallbackRendererOptions: { logger: new ListrLogger<ListrLogLevels>({ processOutput: jsonHasStdout ? new ProcessOutput(process.stderr, process.stderr) : new ProcessOutput(process.stdout, process.stdout) }) },
   };
 }

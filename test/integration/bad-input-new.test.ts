@@ -137,3 +137,28 @@ describe('verify, up and down: the flag or the lab directory is named before any
     expect(lines[0]).toMatch(line);
   }, HANG_MS + 30_000);
 });
+
+describe('up on a TLS lab without its certificate (deleted, or a clone: .gitignore keeps it out of git)', () => {
+  it('exit 2 with the bind line of haproxy.cfg that names it and how to make it again; nothing started', async () => {
+    const sandbox = join(root, 'tls');
+    const lab = join(sandbox, 'ep13');
+    mkdirSync(sandbox, { recursive: true });
+    const made = await runCli(['new', 'ep13', '--yes', '--dir', lab], { timeoutMs: HANG_MS });
+    expect(made.code, made.stderr).toBe(0);
+    rmSync(join(lab, 'haproxy', 'site.pem'));
+    const state = join(sandbox, 'state');
+    try {
+      const result = await runCli(['up', lab, '--runtime', 'local'], { cwd: sandbox, timeoutMs: HANG_MS, env: { XDG_STATE_HOME: state } });
+      expect(result.signal, 'killed by the time bound: it hung').toBeNull();
+      expect(result.code, result.stderr).toBe(2);
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines, result.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(/^haplab: \S+\/ep13\/haproxy\/haproxy\.cfg:\d+:\d+: 'crt \/etc\/haplab\/tls\/site\.pem' is the lab's haproxy\/site\.pem, which is missing .* haplab new ep13 --dir \S+ --force/);
+      // Refused before anything ran: no lab is up, no run was recorded.
+      const status = await runCli(['status', '--json'], { env: { XDG_STATE_HOME: state }, timeoutMs: HANG_MS });
+      expect(status.stdout).not.toContain('ep13');
+    } finally {
+      await runCli(['down', lab], { env: { XDG_STATE_HOME: state }, timeoutMs: HANG_MS });
+    }
+  }, 3 * HANG_MS);
+});

@@ -26,6 +26,7 @@ import { ensureProbeImage } from './probe-image.js';
 import { waitForApps, waitForProxies } from './ready.js';
 import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
 import { removeByLabel } from './teardown.js';
+import { checkLabCertificates } from '../shared/lab-certificates.js';
 
 /** readyTimeoutMs: how long apps and proxies together may take to answer. Default 90 s. */
 export type DockerUpOptions = UpOptions;
@@ -60,6 +61,7 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
     await waitUntilReady(docker, lab, spec, Date.now() + readyMs, options.signal);
     return instanceOf(spec, lab, dir, ['already running; nothing changed']);
   }
+  await checkLabCertificates(dir, spec);
   const notes: string[] = [];
   if (existing) {
     step('removing what an earlier run left');

@@ -23,6 +23,7 @@ import { HostProber } from '../shared/host-prober.js';
 import { findByEnviron, hasProcfs } from './procfs.js';
 import { ENV_DIR, ENV_REGISTRY, ENV_RUN, registeredRuns, runsOfDir, saveRun, type LocalRun } from './run-record.js';
 import { detectTools, type LocalTools } from './tools.js';
+import { checkLabCertificates } from '../shared/lab-certificates.js';
 
 export { UnreachableSubnetError, loopbackAddresses } from '../shared/loopback-addresses.js';
 export type { LocalRuntimeOptions } from './options.js';
@@ -83,6 +84,7 @@ export class LocalRuntime implements Runtime {
       options.onStep?.('already running: nothing changed');
       return toInstance(running);
     }
+    await checkLabCertificates(dir, spec);
     // Leftovers of a run that died or was killed mid-up: cleared before ports are chosen.
     for (const stale of await runsOfDir(this.options.registryDir, dir)) await stopRun(stale, this.options.stopGraceMs);
     // Another program may take a port between our check and the process's bind: then the

@@ -24,6 +24,7 @@ import { probeContainer } from './prober.js';
 import { createAppService, createOverlay, createProbeService, createProxyService, imageId, servicesNotRunning } from './services.js';
 import { loadImagesOnto } from './node-images.js';
 import { ENGINE_LABEL, offUnreachableNodes, onThisNode, otherActiveNodes, swarmNodes, type SwarmNode } from './nodes.js';
+import { checkLabCertificates } from '../shared/lab-certificates.js';
 
 const DEFAULT_READY_MS = 120_000;
 const POLL_MS = 500;
@@ -58,6 +59,7 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
   if (held && held.runtime !== 'swarm') {
     throw new EnvironmentError(`lab ${held.lab} is held by the ${held.runtime} runtime (run ${held.runId})`, `run \`haplab down ${labDir}\` first`);
   }
+  await checkLabCertificates(dir, spec);
   const notes: string[] = [];
   if ((await labServices(docker, lab)).length > 0) {
     step('removing what an earlier run left');
