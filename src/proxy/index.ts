@@ -103,7 +103,7 @@ export async function startProxy(config: ProxyConfig, options: StartOptions = {}
         addresses.push(await listen(server, bind.host, bind.port, section.name));
       }
     }
-    listeners.push(...(await startRuntimeApi(config.global.statsSockets, backends)));
+    listeners.push(...(await startRuntimeApi(config.global.statsSockets, backends, stats)));
   } catch (err) {
     await closeAll();
     throw err;

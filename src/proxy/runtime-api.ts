@@ -3,7 +3,8 @@
  * changed at run time — `set server B/S weight W[%]`, its deprecated spelling `set weight
  * B/S W[%]` — and `get weight B/S`, with HAProxy 2.6's own answers (server.c
  * server_parse_weight_change_request and cli_find_server; checked against HAProxy by
- * test/integration/runtime-api-parity.test.ts). One command per connection, answered and
+ * test/integration/runtime-api-parity.test.ts); and `show stat`, the stats page's CSV, which
+ * is how a lab whose stats page is not published to the host (the swarm's) is read. One command per connection, answered and
  * closed, as HAProxy's non-interactive mode does; every answer ends with an empty line.
  *
  * A static algorithm (static-rr, map-based hashing) refuses any weight but 0 and the
@@ -15,9 +16,10 @@ import net from 'node:net';
 import { isStaticBalance } from './balance/index.js';
 import type { StatsSocket } from './config/model.js';
 import type { RuntimeBackend, RuntimeServer } from './runtime.js';
+import { statsCsv, type StatsSource } from './stats-page.js';
 
 const STATIC_REFUSAL = "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n";
-const UNKNOWN = "Unknown command: haplab's proxy answers 'set server <bk>/<srv> weight <w>', 'set weight <bk>/<srv> <w>' and 'get weight <bk>/<srv>'.\n";
+const UNKNOWN = "Unknown command: haplab's proxy answers 'set server <bk>/<srv> weight <w>', 'set weight <bk>/<srv> <w>', 'get weight <bk>/<srv>' and 'show stat'.\n";
 
 /** server_parse_weight_change_request: undefined when the weight was set, else HAProxy's message. */
 function changeWeight(server: RuntimeServer, text: string | undefined): string | undefined {
@@ -38,8 +40,10 @@ function changeWeight(server: RuntimeServer, text: string | undefined): string |
 }
 
 /** The answer to one command line, as HAProxy writes it. */
-export function runtimeCommand(line: string, backends: ReadonlyMap<string, RuntimeBackend>, level: StatsSocket['level']): string {
+export function runtimeCommand(line: string, backends: ReadonlyMap<string, RuntimeBackend>, level: StatsSocket['level'], stats?: StatsSource): string {
   const words = line.trim().split(/\s+/);
+  // Every level may read the statistics, as on HAProxy; its filters and formats are not answered.
+  if (words[0] === 'show' && words[1] === 'stat' && words.length === 2 && stats) return `${statsCsv(stats)}\n`;
   const find = (ref: string | undefined): RuntimeServer | string => {
     const [b, s] = (ref ?? '').split('/');
     const backend = b ? backends.get(b) : undefined;
@@ -62,7 +66,7 @@ export function runtimeCommand(line: string, backends: ReadonlyMap<string, Runti
 }
 
 /** Listens on every `stats socket`; returns the servers, for the proxy to close. */
-export async function startRuntimeApi(sockets: readonly StatsSocket[], backends: ReadonlyMap<string, RuntimeBackend>): Promise<net.Server[]> {
+export async function startRuntimeApi(sockets: readonly StatsSocket[], backends: ReadonlyMap<string, RuntimeBackend>, stats?: StatsSource): Promise<net.Server[]> {
   const servers: net.Server[] = [];
   for (const socket of sockets) {
     const server = net.createServer((conn) => {
@@ -76,7 +80,7 @@ export async function startRuntimeApi(sockets: readonly StatsSocket[], backends:
           if (buffered.length > 4096) conn.destroy();
           return;
         }
-        conn.end(runtimeCommand(buffered.slice(0, end), backends, socket.level));
+        conn.end(runtimeCommand(buffered.slice(0, end), backends, socket.level, stats));
       });
     });
     servers.push(server);

@@ -19,7 +19,8 @@ export const STAT_COLUMNS = [
   'agent_health', 'addr', 'cookie', 'mode', 'algo', 'conn_rate', 'conn_rate_max', 'conn_tot',
   'intercepted', 'dcon', 'dses', 'wrew', 'connect', 'reuse', 'cache_lookups', 'cache_hits', 'srv_icur',
   'src_ilim', 'qtime_max', 'ctime_max', 'rtime_max', 'ttime_max', 'eint', 'idle_conn_cur',
-  'safe_conn_cur', 'used_conn_cur', 'need_conn_est', 'uweight',
+  'safe_conn_cur', 'used_conn_cur', 'need_conn_est', 'uweight', 'agg_server_status',
+  'agg_server_check_status', 'agg_check_status',
 ] as const;
 
 type Column = (typeof STAT_COLUMNS)[number];

@@ -23,6 +23,12 @@ export const LABEL_SERVICE = 'io.haplab.service';
 /** The service (and container host) name of each proxy. */
 export const PROXY_SERVICE: Record<ProxyKind, string> = { haproxy: 'haproxy', ts: 'tsproxy' };
 
+/**
+ * Where each proxy's image reads the lab's haproxy.cfg (its Dockerfile copies it there; the
+ * swarm mounts its config object over it): what the proxy names in its errors.
+ */
+export const PROXY_CFG_PATH: Record<ProxyKind, string> = { haproxy: '/usr/local/etc/haproxy/haproxy.cfg', ts: '/haplab/haproxy.cfg' };
+
 export function proxiesOf(spec: LabSpec): ProxyKind[] {
   return spec.proxy === 'both' ? ['haproxy', 'ts'] : [spec.proxy];
 }

@@ -8,7 +8,7 @@ import { distDir } from '../paths.js';
 import { BASE_IMAGE_ARG, OFFICIAL_IMAGES, offlineImages } from '../lab-schema/images.js';
 import { TLS_CA_FILE, TLS_CERT_FILE, TLS_CERT_PATH, TLS_HOST, type LabSpec } from '../lab-schema/types.js';
 import { makeLabTls } from './tls/lab-ca.js';
-import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
+import { PROXY_CFG_PATH, PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
 import { renderTemplate } from './engine.js';
 import { renderAppDockerfile, renderFlaskApp } from './flask.js';
 import { renderHaproxyCfg } from './haproxy-cfg.js';
@@ -66,9 +66,9 @@ async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string
     if (tls) await put(`${service}/${TLS_CERT_FILE}`, tls.sitePem);
     const cert = tls ? { file: TLS_CERT_FILE, path: TLS_CERT_PATH } : undefined;
     if (proxy === 'haproxy') {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports, cert }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports, cert, cfgPath: PROXY_CFG_PATH.haproxy }));
     } else {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports, cert }));
+      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports, cert, cfgPath: PROXY_CFG_PATH.ts }));
       await copyCompiledProxy(join(dir, service, 'proxy'));
       written.push(`${service}/proxy/`);
     }

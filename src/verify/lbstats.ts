@@ -39,7 +39,11 @@ export interface StatsReading {
 }
 
 export async function fetchStatsReading(url: string, fetchText: FetchText = defaultFetch): Promise<StatsReading> {
-  const csv = await fetchText(csvUrl(url));
+  return statsReading(await fetchText(csvUrl(url)));
+}
+
+/** The CSV as read (the stats page, or the runtime API's `show stat`, which is the same text). */
+export function statsReading(csv: string): StatsReading {
   const totals = parseStatsCsv(csv);
   if (totals.size === 0) throw new Error('no server rows with lbtot in the stats CSV');
   return { totals, csv };

@@ -11,7 +11,7 @@
 import { BadInputError } from '../errors.js';
 import type { ProxyChoice, ProxyKind } from '../lab-schema/types.js';
 import type { LabInstance, ProbeResponse, Prober } from '../runtime/types.js';
-import { fetchStatsReading, judgeLbTotals, lbTotalsSkipped, type FetchText, type StatsReading } from './lbstats.js';
+import { fetchStatsReading, judgeLbTotals, lbTotalsSkipped, statsReading, type FetchText, type StatsReading } from './lbstats.js';
 import { serversThatWentDown, withoutFreshOrderChecks } from './fresh-state.js';
 import type { Batch, FaultInjector, ModelContext, PerProxy, ProxyOutcome } from './models/types.js';
 import type { BalanceOracle, RouteOracle } from './oracles.js';
@@ -82,11 +82,15 @@ function makeSend(instance: LabInstance, prober: Prober, proxies: ProxyKind[]) {
   };
 }
 
-async function readStats(instance: LabInstance, proxy: ProxyKind, fetchText?: FetchText): Promise<StatsReading | string> {
+async function readStats(instance: LabInstance, prober: Prober, proxy: ProxyKind, fetchText?: FetchText): Promise<StatsReading | string> {
   const url = instance.stats.find((s) => s.proxy === proxy)?.url;
-  if (!url) return 'no stats page published for this proxy';
   try {
-    return await fetchStatsReading(url, fetchText);
+    if (url) return await fetchStatsReading(url, fetchText);
+    // A stats page this host cannot reach (the swarm's answer on the lab's network only):
+    // the same CSV through the proxy's runtime API, `show stat`.
+    const csv = await prober.runtimeApi?.(proxy, 'show stat');
+    if (csv === undefined) return 'no stats page published for this proxy, and no runtime API to read it through';
+    return statsReading(csv);
   } catch (err) {
     return `stats CSV unreadable: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -123,7 +127,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
   notes.push(...configDriftNotes(instance, drift));
 
   const before = new Map<ProxyKind, StatsReading | string>();
-  for (const p of proxies) before.set(p, await readStats(instance, p, options.fetchText));
+  for (const p of proxies) before.set(p, await readStats(instance, prober, p, options.fetchText));
 
   const ctx: ModelContext = {
     spec, instance, prober, proxies, rng, minRequests: options.requests, stats,
@@ -153,7 +157,7 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
     if (typeof b === 'string') checks.push(lbTotalsSkipped(b));
     else if (list.some((o) => o.disrupted)) checks.push(lbTotalsSkipped('a server was stopped during the run: lbtot also counts the retries of failover'));
     else {
-      const after = await readStats(instance, proxy, options.fetchText);
+      const after = await readStats(instance, prober, proxy, options.fetchText);
       const clients: Record<string, number> = {};
       for (const o of list) for (const [k, v] of Object.entries(o.served)) clients[k] = (clients[k] ?? 0) + v;
       checks.push(typeof after === 'string' ? lbTotalsSkipped(after) : judgeLbTotals(b.totals, after.totals, clients));

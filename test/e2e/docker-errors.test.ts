@@ -85,3 +85,37 @@ describeDocker('docker runtime: failures say what and why', () => {
     expect((await runCli(['down', dir, '--images'])).code).toBe(0);
   }, 240_000);
 });
+
+describeDocker('docker runtime: a haproxy.cfg its proxy refuses is bad input in the lab', () => {
+  let docker: Docker;
+  beforeAll(async () => {
+    ensureBuilt();
+    docker = await engine();
+  }, 300_000);
+
+  // The image runs the lab's file unchanged, so the proxy's line is the lab's line.
+  it.each([
+    { proxy: 'haproxy' as const, service: 'haproxy', says: /HAProxy refuses this line: unknown keyword 'balanc'/ },
+    { proxy: 'ts' as const, service: 'tsproxy', says: /haplab's proxy refuses this line: .*balanc/ },
+  ])('$proxy: `balance` misspelt: exit 2, one line at haproxy.cfg:LINE with what the proxy said; nothing left', async ({ proxy, service, says }) => {
+    const name = `e2e-typo-${proxy}`;
+    const dir = await writeEpisodeLab('ep09', name, { proxy });
+    const cfg = join(dir, service, 'haproxy.cfg');
+    const text = await readFile(cfg, 'utf8');
+    const line = text.split('\n').findIndex((l) => /^\s*balance roundrobin/.test(l)) + 1;
+    expect(line).toBeGreaterThan(0);
+    await writeFile(cfg, text.replace(/^(\s*)balance roundrobin/m, '$1balanc roundrobin'));
+    try {
+      const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 240_000 });
+      expect(result.code, result.stderr).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines, result.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^haplab: ${cfg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: `));
+      expect(lines[0]).toMatch(says);
+      expect(await labelledObjects(docker, name)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    } finally {
+      // A lab made only for this test takes its images with it.
+      expect((await runCli(['down', dir, '--images'])).code).toBe(0);
+    }
+  }, 240_000);
+});

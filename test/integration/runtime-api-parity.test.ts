@@ -87,4 +87,27 @@ describeWithTool(HAPROXY, 'runtime API: haplab answers weight commands as HAProx
     }
     expect(await ask(join(dirs.haplab, 'user.sock'), 'set server rr/s1 weight 3')).toMatch(/Permission denied/);
   });
+
+  it('`show stat`, at any level: the same columns and rows as HAProxy, lbtot and weights readable', async () => {
+    const rows = (text: string) => {
+      const [head, ...lines] = text.split('\n').filter((l) => l !== '');
+      const columns = head!.replace(/^# /, '').replace(/,$/, '').split(',');
+      return { columns, rows: lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [columns[i], v]))) };
+    };
+    for (const level of ['admin', 'user']) {
+      const theirs = await ask(join(dirs.haproxy, `${level}.sock`), 'show stat');
+      const mine = await ask(join(dirs.haplab, `${level}.sock`), 'show stat');
+      expect(mine.startsWith('# pxname,svname,'), mine.slice(0, 200)).toBe(true);
+      expect(mine.endsWith('\n\n')).toBe(theirs.endsWith('\n\n'));
+      const [a, b] = [rows(theirs), rows(mine)];
+      // HAProxy's own fields (stats.c), then after a '-' its modules' (SSL, H1, H2), which haplab's proxy has none of.
+      expect(b.columns).toEqual(a.columns.slice(0, a.columns.indexOf('-')));
+      const key = (r: Record<string, string | undefined>) => `${r.pxname}/${r.svname}`;
+      expect(b.rows.map(key)).toEqual(a.rows.map(key));
+      // The columns the verifier reads: a server's weight as set above, lbtot a number.
+      const server = (r: typeof b.rows, name: string) => r.find((x) => key(x) === name)!;
+      expect(server(b.rows, 'rr/s2').weight).toBe('7'); // set through the admin socket above
+      expect(server(b.rows, 'rr/s1').lbtot).toMatch(/^\d+$/);
+    }
+  });
 });

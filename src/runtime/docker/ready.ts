@@ -5,7 +5,9 @@
  * that exits meanwhile, or a deadline passed, ends the wait with the container's last logs.
  */
 import type Docker from 'dockerode';
-import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
+import { join } from 'node:path';
+import { PROXY_CFG_PATH, PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
+import { configRefusal } from '../shared/config-refusal.js';
 import { TLS_HOST, type LabSpec, type ProxyKind } from '../../lab-schema/types.js';
 import { frontendRoutes, httpGet, READY_PATH, tcpAnswers as tcpAnswersAt, tlsHandshakes as tlsHandshakesAt } from '../shared/readiness.js';
 import { runAgent } from './agent-client.js';
@@ -19,6 +21,8 @@ export interface ReadyContext {
   containers: Map<string, Docker.Container>;
   deadline: number;
   signal?: AbortSignal;
+  /** The lab directory: a proxy that refuses its haproxy.cfg is told at the lab's file. */
+  dir?: string;
 }
 
 const POLL_MS = 200;
@@ -32,10 +36,15 @@ async function assertRunning(ctx: ReadyContext, services: string[]): Promise<voi
     const { State } = await container.inspect();
     if (State.Running && !State.Paused) continue;
     const state = State.Running ? 'paused' : `exited with code ${State.ExitCode}`;
+    const lines = await lastLogLines(container, 40);
+    // A proxy that refused the lab's haproxy.cfg: the learner's line, not a broken machine.
+    const proxy = proxiesOf(ctx.spec).find((p) => PROXY_SERVICE[p] === service);
+    const refusal = proxy && ctx.dir ? configRefusal(proxy, lines, PROXY_CFG_PATH[proxy], join(ctx.dir, service, 'haproxy.cfg')) : undefined;
+    if (refusal) throw refusal;
     throw new DetailedEnvironmentError(
       `${service} ${state} during start-up`,
       'see its last lines below; fix the lab (or its image) and run `haplab up` again',
-      formatLogs(service, state, await lastLogLines(container)),
+      formatLogs(service, state, lines.slice(-15)),
     );
   }
 }

@@ -126,7 +126,7 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   step('starting the apps');
   await Promise.all([...spec.apps.map((a) => containers.get(a.name)!.start()), probe.start()]);
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS);
-  const ctx = { docker, spec, containers, deadline, signal };
+  const ctx = { docker, spec, containers, deadline, signal, dir: id.dir };
   step('waiting for the apps to answer');
   await waitForApps(ctx, probe);
 

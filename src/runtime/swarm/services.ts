@@ -13,20 +13,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { PROXY_SERVICE } from '../../render/compose.js';
+import { PROXY_CFG_PATH, PROXY_SERVICE } from '../../render/compose.js';
 import type { AppSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { LABEL_SPEC } from '../docker/containers.js';
 import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity, type Role } from '../docker/labels.js';
 import { configName, overlayName, serviceName } from './objects.js';
 import { followReschedules } from './swarm-cfg.js';
 
-/**
- * Where each proxy's image reads its haproxy.cfg (the CMD of templates/Dockerfile.*.eta,
- * whatever the base image): the config object is mounted over the copy baked in at build.
- */
-function configPath(proxy: ProxyKind): string {
-  return proxy === 'ts' ? '/haplab/haproxy.cfg' : '/usr/local/etc/haproxy/haproxy.cfg';
-}
 
 export async function createOverlay(docker: Docker, id: LabIdentity): Promise<string> {
   const network = await docker.createNetwork({
@@ -105,7 +98,7 @@ export async function createProxyService(docker: Docker, id: LabIdentity, networ
   const configId = config.id ?? config.ID;
   await createService(docker, id, {
     name: service, role: proxy, image: await imageId(docker, imageTag(id.lab, service)), network, constraints,
-    configs: [{ ConfigID: configId, ConfigName: name, File: { Name: configPath(proxy), UID: '0', GID: '0', Mode: 0o444 } }],
+    configs: [{ ConfigID: configId, ConfigName: name, File: { Name: PROXY_CFG_PATH[proxy], UID: '0', GID: '0', Mode: 0o444 } }],
   });
   return cfg.notes;
 }
