@@ -23,7 +23,9 @@ import type { HttpCheck } from './config/model.js';
 import { checkStatusPasses } from './config/http-check.js';
 import type { RuntimeBackend, RuntimeServer } from './runtime.js';
 
-type CheckResult = { ok: true; status: string } | { ok: false; status: string };
+type CheckVerdict = { ok: true; status: string } | { ok: false; status: string };
+/** A check's verdict and how long it took from its connect (stats check_duration). */
+type CheckResult = CheckVerdict & { ms: number };
 
 /** Applies one check result to the server's health, as check.c's set_server_check_status does. */
 export function applyCheckResult(server: RuntimeServer, ok: boolean): void {
@@ -51,19 +53,19 @@ function runCheck(server: RuntimeServer, backend: RuntimeBackend, inFlight: Set<
   const started = performance.now();
   return new Promise((resolve) => {
     if (port === undefined) {
-      resolve({ ok: false, status: 'L4CON' });
+      resolve({ ok: false, status: 'L4CON', ms: 0 });
       return;
     }
     let settled = false;
     const socket: Socket = net.connect({ host: server.address, port });
     inFlight.add(socket);
-    const finish = (result: CheckResult) => {
+    const finish = (result: CheckVerdict) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       inFlight.delete(socket);
       socket.destroy();
-      resolve(result);
+      resolve({ ...result, ms: Math.round(performance.now() - started) });
     };
     // Stopping the checker destroys the socket: report it like a failed connect.
     socket.once('close', () => finish({ ok: false, status: 'L4CON' }));
@@ -126,11 +128,10 @@ export class HealthChecker {
         this.schedule(server, backend, server.config.inter);
         return;
       }
-      const started = performance.now();
       const result = await runCheck(server, backend, this.inFlight);
       if (this.stopped) return;
       server.health.lastStatus = result.status;
-      server.health.lastDurationMs = Math.round(performance.now() - started);
+      server.health.lastDurationMs = result.ms;
       applyCheckResult(server, result.ok);
       this.schedule(server, backend, server.config.inter);
     }, delay);

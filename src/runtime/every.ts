@@ -1,18 +1,14 @@
 /**
  * The commands that act across every runtime (`status`, `down DIR`, `down --all`): which
- * runtimes exist, which of them answer here, and which one holds a lab directory. The only
- * place besides select.ts that names the runtimes; callers get Runtime objects and reports.
+ * runtimes exist, which of them answer here, and which one holds a lab directory. Runtimes
+ * are made by loaders.ts, as in select.ts; callers get Runtime objects and reports.
  */
 import { EnvironmentError } from '../errors.js';
+import { RUNTIME_LOADERS } from './loaders.js';
 import { readLabState } from './state.js';
 import type { DownOptions, LabInstance, PartialLab, Runtime, RuntimeKind, TeardownReport } from './types.js';
 
-/** Loaded on first use, like select.ts's: a runtime's libraries load only when it is asked. */
-const FACTORIES: Record<RuntimeKind, () => Promise<Runtime>> = {
-  docker: async () => (await import('./docker/index.js')).createDockerRuntime(),
-  local: async () => (await import('./local/index.js')).createLocalRuntime(),
-  swarm: async () => (await import('./swarm/index.js')).createSwarmRuntime(),
-};
+const FACTORIES: Record<RuntimeKind, () => Promise<Runtime>> = RUNTIME_LOADERS;
 
 /** One runtime's answer, or why it was skipped (no engine here: an EnvironmentError's message). */
 export type PerRuntime<T> = { kind: RuntimeKind; runtime: Runtime; result: T } | { kind: RuntimeKind; skipped: string };

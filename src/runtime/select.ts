@@ -5,12 +5,9 @@
 import { BadInputError, EnvironmentError } from '../errors.js';
 import type { Runtime, RuntimeKind } from './types.js';
 import { readLabState } from './state.js';
+import { RUNTIME_LOADERS } from './loaders.js';
 
-// Each runtime is loaded when it is chosen: dockerode and its protocol stacks take ~300 ms,
-// which a command refused for bad input, or a lab on local processes, need not pay.
-const createDockerRuntime = async () => (await import('./docker/index.js')).createDockerRuntime();
-const createSwarmRuntime = async () => (await import('./swarm/index.js')).createSwarmRuntime();
-const createLocalRuntime = async () => (await import('./local/index.js')).createLocalRuntime();
+const { docker: createDockerRuntime, local: createLocalRuntime, swarm: createSwarmRuntime } = RUNTIME_LOADERS;
 
 export type RuntimeChoice = RuntimeKind | 'auto';
 

@@ -170,8 +170,9 @@ export async function verifyLab(instance: LabInstance, prober: Prober, options: 
       lab: instance.lab, episode: spec.id, proxy, runtime: instance.runtime, algorithm: algorithmName(primaryBackend(spec)),
       verdict: verdictOf(checks), requests: list.reduce((s, o) => s + o.requests, 0),
       counts: main?.counts ?? {}, expectedCounts: main?.expectedCounts, checks, notes: [], seed, configDrift: drift.get(proxy), config: configs.get(proxy),
-      // A skipped replay shows no list of candidates: it was judged against a fresh start.
-      ...(candidates && !candidatesCheck?.skipped ? { candidates: [candidates.report] } : {}),
+      // A replay skipped for a server that came back shows no list of candidates: it was
+      // judged against a fresh start. (Skipped for another reason, its list says so, as before.)
+      ...(candidates && candidatesCheck === candidates.check ? { candidates: [candidates.report] } : {}),
     });
   }
   if (models.length === 0) notes.push('nothing in this lab could be checked');
