@@ -7,7 +7,7 @@ import { EnvironmentError } from '../errors.js';
 import type { BindAddress, ProxyConfig, ProxySection } from './config/model.js';
 import { HealthChecker } from './health.js';
 import { HttpFrontend, type HttpContext } from './http.js';
-import { defaultBalancerFactory, RuntimeBackend, type BalancerFactory } from './runtime.js';
+import { processBalancers, RuntimeBackend, type BalancerFactory } from './runtime.js';
 import { startResolution, type RunningResolution } from './resolve/index.js';
 import { startRuntimeApi } from './runtime-api.js';
 import type { StatsSource } from './stats-page.js';
@@ -19,7 +19,10 @@ export type { ProxyConfig } from './config/model.js';
 export { routeRequest } from './acl/evaluate.js';
 
 export interface StartOptions {
-  /** Chooses each backend's balancer; defaults to src/proxy/balance. */
+  /**
+   * Chooses each backend's balancer; defaults to src/proxy/balance, every `random` backend
+   * drawing from HAProxy 2.6's generator (runtime.ts processBalancers).
+   */
   balancerFactory?: BalancerFactory;
   /** Run health checks for servers with `check` (default true). */
   healthChecks?: boolean;
@@ -66,7 +69,7 @@ function closeServer(server: net.Server): Promise<void> {
 }
 
 export async function startProxy(config: ProxyConfig, options: StartOptions = {}): Promise<RunningProxy> {
-  const factory = options.balancerFactory ?? defaultBalancerFactory;
+  const factory = options.balancerFactory ?? processBalancers();
   const backends = new Map<string, RuntimeBackend>();
   for (const [name, section] of config.backends) backends.set(name, new RuntimeBackend(section, factory));
 

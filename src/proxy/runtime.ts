@@ -4,6 +4,7 @@
  * pools (http1/server-pool.ts) and the counters the stats page shows.
  */
 import { createBalancer } from './balance/index.js';
+import { haproxyStream } from './balance/statistical-prng.js';
 import type { Balancer, LbServer, PickContext } from './balance/types.js';
 import type { ProxySection, ServerConfig } from './config/model.js';
 import { parseNetwork, type IpNetwork } from './acl/ip.js';
@@ -14,7 +15,18 @@ const HASH_ALGORITHMS = new Set(['source', 'uri', 'url_param', 'hdr']);
 
 export type BalancerFactory = (section: ProxySection, servers: LbServer[]) => Balancer;
 
-export const defaultBalancerFactory: BalancerFactory = (section, servers) => createBalancer(section.balance, servers);
+/**
+ * The balancers of one proxy process. HAProxy 2.6 draws `balance random` keys from one
+ * fixed-seed generator per thread, shared by every backend of the process and restarted from
+ * its seed by every start (balance/statistical-prng.ts). This proxy is one thread: its random
+ * backends share thread 0's stream, so a fresh haplab proxy picks what a fresh `nbthread 1`
+ * HAProxy picks, and the verifier can replay its picks exactly instead of testing one fixed
+ * sample as if it were fresh draws.
+ */
+export function processBalancers(): BalancerFactory {
+  const draws = haproxyStream(0);
+  return (section, servers) => createBalancer(section.balance, servers, draws);
+}
 
 /** Counters shared by frontends, backends and servers (HAProxy's stats columns). */
 export class Counters {

@@ -21,7 +21,7 @@ import { createRng } from '../../src/verify/rng.js';
 import { chiSquareHomogeneity, homogeneityPower, homogeneitySampleSize, skewedProbs } from '../../src/verify/statistics.js';
 import { reservePort } from '../helpers/ports.js';
 import { describeWithTool, HAPROXY } from '../helpers/require-tool.js';
-import { haplabSide, haproxyRandom, haproxySide, hold, probe, seededRandom, settle, type LoadSection, type Side } from './held-load.js';
+import { haplabSide, haproxySide, hold, probe, seededRandom, settle, type LoadSection, type Side } from './held-load.js';
 import { send } from './proxy-helpers.js';
 
 const SERVERS = 4;
@@ -80,9 +80,10 @@ const RANDOM: RandomScenario[] = [
   { name: 'rnd2-w312', balance: 'random(2)', weights: [3, 1, 2], loads: [4, 1, 3] },
 ];
 /**
- * random(N) pick for pick: HAProxy 2.6 draws from a fixed-seed xorshift32 (see
- * haproxyRandom in held-load.ts), so a fresh HAProxy process and a haplab proxy fed the
- * same stream must agree on every pick, loads and weights included.
+ * random(N) pick for pick: HAProxy 2.6 draws from a fixed-seed xorshift32
+ * (src/proxy/balance/statistical-prng.ts) and haplab's proxy, left to itself, from the same
+ * generator's thread 0, so a fresh HAProxy process (nbthread 1) and a fresh haplab proxy
+ * must agree on every pick, loads and weights included.
  */
 const RANDOM_EXACT: StepScenario[] = [
   {
@@ -207,12 +208,12 @@ describeWithTool(HAPROXY, 'balance parity with HAProxy 2.6 under load (leastconn
     expect(mine).toEqual(theirs);
   });
 
-  it('random(N): every pick the same when haplab draws from HAProxy 2.6\'s own generator', async () => {
-    // Fresh processes: HAProxy's generator starts from its seed, haplab's stream from the same.
+  it('random(N): a fresh haplab proxy picks what a fresh HAProxy 2.6 picks, every pick', async () => {
+    // Fresh processes, nothing injected: both start their generator from HAProxy's seed.
     const theirs = await haproxySide(RANDOM_EXACT, reservePort, SERVERS);
     let mine: Side | undefined;
     try {
-      mine = await haplabSide(RANDOM_EXACT, reservePort, SERVERS, haproxyRandom());
+      mine = await haplabSide(RANDOM_EXACT, reservePort, SERVERS);
       for (const sc of RANDOM_EXACT) {
         const a = await runSteps(theirs, sc);
         const b = await runSteps(mine, sc);

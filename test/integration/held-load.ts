@@ -15,7 +15,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBalancer } from '../../src/proxy/balance/index.js';
-import { haproxyStream } from '../../src/proxy/balance/statistical-prng.js';
 import { parseConfig } from '../../src/proxy/config/index.js';
 import { startProxy, type RunningProxy } from '../../src/proxy/index.js';
 import { createRng } from '../../src/verify/rng.js';
@@ -171,16 +170,10 @@ export function seededRandom(seed: string): RandomSource {
 }
 
 /**
- * HAProxy 2.6's own stream (src/proxy/balance/statistical-prng.ts): thread 0's, the only one
- * with `nbthread 1`. One stream for every section, as in HAProxy's process.
+ * haplab's proxy; each section's `random` balancer draws from `random`, or, without it, from
+ * what the proxy draws from on its own (HAProxy 2.6's thread-0 stream, src/proxy/index.ts).
  */
-export function haproxyRandom(): RandomSource {
-  const next = haproxyStream(0);
-  return () => next;
-}
-
-/** haplab's proxy; each section's `random` balancer draws from `random`. */
-export async function haplabSide(sections: readonly LoadSection[], reserve: () => Promise<number>, serverCount: number, random: RandomSource): Promise<Side> {
+export async function haplabSide(sections: readonly LoadSection[], reserve: () => Promise<number>, serverCount: number, random?: RandomSource): Promise<Side> {
   const backends = await HoldingBackends.start(serverCount);
   const ports = await reservePorts(sections, reserve);
   const config = parseConfig([...DEFAULTS, ...sectionLines(sections, ports, backends)].join('\n') + '\n');
@@ -188,7 +181,7 @@ export async function haplabSide(sections: readonly LoadSection[], reserve: () =
   try {
     proxy = await startProxy(config, {
       healthChecks: false,
-      balancerFactory: (section, servers) => createBalancer(section.balance, servers, random(section.name)),
+      balancerFactory: random && ((section, servers) => createBalancer(section.balance, servers, random(section.name))),
     });
   } catch (err) {
     await backends.close();

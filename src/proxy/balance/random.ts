@@ -4,11 +4,11 @@
  * drawn in proportion to their weight; of the drawn servers the one with the fewest
  * in-flight requests relative to its weight is kept ("power of N choices").
  *
- * HAProxy draws from its statistical PRNG; here the generator is injected so tests
- * can fix it. It returns floats in [0, 1), like Math.random. HAProxy 2.6's PRNG is a
- * fixed-seed xorshift32 per thread (statistical-prng.ts): fed that same stream, this
- * balancer picks exactly as HAProxy does, loads included
- * (test/integration/balance-parity-load.test.ts).
+ * HAProxy draws from its statistical PRNG; here the generator is injected: the proxy
+ * passes HAProxy 2.6's own (a fixed-seed xorshift32 per thread, statistical-prng.ts, as
+ * src/proxy/index.ts wires it), simulations a seeded one. It returns floats in [0, 1),
+ * like Math.random. Fed HAProxy's stream, this balancer picks exactly as HAProxy does,
+ * loads included (test/integration/balance-parity-load.test.ts).
  */
 import { ConsistentRing } from './chash.js';
 import type { Balancer, LbServer, PickContext } from './types.js';

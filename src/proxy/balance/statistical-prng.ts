@@ -9,8 +9,9 @@
  * soft-stop's idle-connection spreading, once the process is stopping).
  *
  * So a fresh HAProxy 2.6 makes the same random picks on every start. haplab's proxy draws
- * from Math.random by default; these streams let tests and the verifier replay HAProxy's
- * own picks through haplab's RandomBalancer (which turns k / 2³² back into the key k).
+ * from thread 0's stream (src/proxy/index.ts), as a one-thread HAProxy does; the verifier
+ * replays either proxy's picks through haplab's RandomBalancer (which turns k / 2³² back
+ * into the key k) to find where its streams stand.
  */
 
 /** The initial state of thread 0 (`statistical_prng_state`). */

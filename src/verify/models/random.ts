@@ -7,13 +7,15 @@
  *    only roughly proportional to the weights (for ep08's 3 servers of weight 1 they are
  *    0.350/0.295/0.355: at ~1400 requests a test against 1/3 each would false-alarm often).
  *    Without the oracle the check is skipped rather than judged against the wrong shares.
- *    On HAProxy the χ² is replaced: HAProxy 2.6 draws from a fixed-seed generator, one stream
- *    per thread, so its picks are one fixed sample (the same after every start), not a fresh
- *    one, and the χ² of a fixed sample refuses some samples every time (ep08 on the local
- *    runtime: app3 39.5 % against the ring's 35.4 %, every run). What is judged instead is
- *    exact: the picks must be the generator's own, replayed through haplab's random(N)
- *    balancer from where its streams stand (candidates/haproxy-stream.ts). Where they cannot
- *    be found (a stand-in proxy, another HAProxy version), the χ² judges them as draws.
+ *    Where the picks are HAProxy 2.6's generator's the χ² is replaced. HAProxy 2.6 draws
+ *    from a fixed-seed generator, one stream per thread, and haplab's proxy from the same
+ *    generator's thread 0 (src/proxy/index.ts), so either proxy's picks are one fixed sample
+ *    (the same after every start), not a fresh one, and the χ² of a fixed sample refuses some
+ *    samples every time (ep08 on the local runtime: app3 39.5 % against the ring's 35.4 %,
+ *    every run). What is judged instead is exact: the picks must be the generator's own,
+ *    replayed through haplab's random(N) balancer from where its streams stand
+ *    (candidates/haproxy-stream.ts). Where they cannot be found (a stand-in proxy, another
+ *    HAProxy version), the χ² judges them as draws.
  *  - random.peak-load: power-of-two-choices against plain random needs two runs (the lab
  *    as random(2) and as random(1)); comparePeakLoad (peakload.ts) judges them when given.
  */
@@ -69,7 +71,7 @@ export function judgeDistribution(
   };
 }
 
-/** What was found of HAProxy 2.6's streams, for a proxy that may be HAProxy. */
+/** What was found of HAProxy 2.6's streams in one proxy's picks. */
 export interface StreamSearch {
   alignment: StreamAlignment | undefined;
 }
@@ -82,7 +84,7 @@ function streamCheck(backend: BackendSpec, responses: readonly ProbeResponse[], 
     expected: `the picks of HAProxy 2.6's fixed-seed generator (one xorshift32 stream per thread), replayed through ${randomAlgorithmName(backend)}`,
     observed: `all ${n} picks, on ${describeAlignment(alignment)}`,
     pass: n > 0,
-    detail: 'HAProxy 2.6 never seeds the generator its random balancing draws from, so these picks are one fixed sample, ' +
+    detail: 'HAProxy 2.6 never seeds the generator its random balancing draws from (haplab\'s proxy draws from the same one), so these picks are one fixed sample, ' +
       'the same after every start: a χ² test of fresh draws does not apply' +
       (chi ? ` (here ${chi.observed}: ${chi.detail.split(';')[0]})` : '') +
       '. Each pick was replayed instead: any other algorithm, weight or server set predicts other servers on these streams (balance.candidates)',
@@ -158,11 +160,10 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       }
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) {
-        // Only HAProxy draws from the fixed-seed streams (a stand-in for it does not: then nothing aligns).
+        // Both proxies draw from HAProxy 2.6's fixed-seed streams; a stand-in for either that
+        // does not is found out here (nothing aligns) and judged by the χ².
         const make = ctx.oracles.balance?.balancer?.bind(ctx.oracles.balance);
-        const streams = proxy === 'haproxy' && make
-          ? { alignment: alignHaproxyStreams(make, backend, rs.map((r) => serverOf(backend, r))) }
-          : undefined;
+        const streams = make ? { alignment: alignHaproxyStreams(make, backend, rs.map((r) => serverOf(backend, r))) } : undefined;
         const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), batch.probes, streams);
         if (plain) {
           // The comparison's requests count too: the lbtot cross-check adds up every answer.

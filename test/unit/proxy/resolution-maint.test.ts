@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/proxy/config/index.js';
 import { applyCheckResult } from '../../../src/proxy/health.js';
-import { defaultBalancerFactory, RuntimeBackend } from '../../../src/proxy/runtime.js';
+import { processBalancers, RuntimeBackend } from '../../../src/proxy/runtime.js';
 
 function backend(): RuntimeBackend {
   const config = parseConfig(`
@@ -16,7 +16,7 @@ resolvers dns
 backend b
     server-template srv 3 tasks.app:80 resolvers dns check rise 2 fall 3 weight 2
 `);
-  return new RuntimeBackend(config.backends.get('b')!, defaultBalancerFactory);
+  return new RuntimeBackend(config.backends.get('b')!, processBalancers());
 }
 
 const picks = (b: RuntimeBackend, n: number) => Array.from({ length: n }, () => b.pick({ sourceAddress: '10.0.0.1' })?.name ?? '-');
