@@ -33,6 +33,13 @@ export const STREAM_SEARCH_DRAWS = 1 << 16;
 export const STREAM_SEARCH_THREADS = Math.min(64, Math.max(4, availableParallelism()));
 /** Requests per thread that anchor it: a wrong offset reproduces them with probability ≤ (largest share)^20. */
 const ANCHOR = 20;
+/**
+ * Sequential picks enough to find the streams of any thread count searched: each thread's
+ * residue class is anchored on ANCHOR requests and then followed as far again through every
+ * thread, where picks that are not the generator's stop aligning (each request then fits some
+ * thread's stream with probability ≤ 1 − (1 − largest share)^threads, and all of them must).
+ */
+export const STREAM_ALIGN_PICKS = 2 * ANCHOR * STREAM_SEARCH_THREADS;
 /** Alternative thread assignments followed at once (they die within a few requests). */
 const BEAM = 4096;
 const NO_SERVER = 255;

@@ -25,19 +25,18 @@ import { comparePeakLoad, PEAK_CLIENTS, PEAK_REQUESTS, planPeakLoad } from './pe
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf } from '../observe.js';
 import { probeContexts, sequentialProbes } from './sequential.js';
-import type { Rng } from '../rng.js';
 import { skippedCheck, type Check } from '../report/types.js';
 import { chiSquareTest, powerAt, requiredSampleSize } from '../statistics.js';
-import { alignHaproxyStreams, describeAlignment, STREAM_SEARCH_DRAWS, STREAM_SEARCH_THREADS, type StreamAlignment } from '../candidates/haproxy-stream.js';
+import { alignHaproxyStreams, describeAlignment, STREAM_ALIGN_PICKS, STREAM_SEARCH_DRAWS, STREAM_SEARCH_THREADS, type StreamAlignment } from '../candidates/haproxy-stream.js';
 import { atLeast, tallyServed, type PerProxy, type Batch, type Model, type ModelContext, type ModelResult, type ProxyOutcome, type StatsPolicy, type Probe } from './types.js';
 
 export { randomAlgorithmName } from '../algorithm-name.js';
 
-export function planRandom(frontend: string, count: number, rng: Rng): Batch {
+export function planRandom(frontend: string, probes: Probe[]): Batch {
   return {
     label: 'sequential requests',
     frontend,
-    probes: sequentialProbes(count, rng),
+    probes,
     // Load-free picks: let the proxy release each request before the next (see pauseMs).
     // Measured on HAProxy 2.6 with Flask: back to back, server shares drift by ~10 % from
     // the ring's; 5 ms still drifts, 20 ms does not.
@@ -140,10 +139,32 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       const probs = activeServers(backend).map((s) => shares?.[s.name] ?? s.weight);
       const size = requiredSampleSize(probs, ctx.stats);
       const count = atLeast(size.n, ctx.minRequests);
-      notes.push(`random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
-      ctx.onStep?.(`random: ${count} sequential requests to ${frontend}`);
-      const batch = planRandom(frontend, count, ctx.rng.fork('draws'));
-      const responses = await ctx.send(batch);
+      const probes = sequentialProbes(count, ctx.rng.fork('draws'));
+      const make = ctx.oracles.balance?.balancer?.bind(ctx.oracles.balance);
+      const alignments = new Map<ProxyKind, StreamAlignment | undefined>();
+      const align = (proxy: ProxyKind, rs: readonly ProbeResponse[]) => {
+        alignments.set(proxy, make && alignHaproxyStreams(make, backend, rs.map((r) => serverOf(backend, r))));
+      };
+      // The first picks first: where every proxy's are found on HAProxy 2.6's streams, each of
+      // them is judged exactly by replay and the χ²'s sample is not needed; where one is not,
+      // the rest of the sample follows and the whole of it is judged.
+      const first = Math.min(count, atLeast(STREAM_ALIGN_PICKS, ctx.minRequests));
+      ctx.onStep?.(`random: ${first < count ? `${first} (of up to ${count})` : count} sequential requests to ${frontend}`);
+      const responses = await ctx.send(planRandom(frontend, probes.slice(0, first)));
+      if (make) for (const [proxy, rs] of responses) align(proxy, rs);
+      let sent = probes.slice(0, first);
+      if (first < count && !(make && [...responses.keys()].every((p) => alignments.get(p)))) {
+        ctx.onStep?.(`random: ${count - first} more sequential requests to ${frontend} (picks not all found on HAProxy 2.6's streams: the χ²'s whole sample)`);
+        const rest = await ctx.send(planRandom(frontend, probes.slice(first)));
+        for (const [proxy, rs] of rest) {
+          responses.set(proxy, [...(responses.get(proxy) ?? []), ...rs]);
+          if (make) align(proxy, responses.get(proxy)!);
+        }
+        sent = probes;
+      }
+      notes.push(sent.length < count
+        ? `random: ${sent.length} requests, every proxy's picks found on HAProxy 2.6's streams and replayed (a χ² of independent draws would have needed ${count}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`
+        : `random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
       const peaks = new Map<ProxyKind, Check>();
       let twoChoices: PerProxy<ProbeResponse[]> | undefined;
       let oneChoice: PerProxy<ProbeResponse[]> | undefined;
@@ -161,10 +182,9 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
       const perProxy: ModelResult['perProxy'] = new Map();
       for (const [proxy, rs] of responses) {
         // Both proxies draw from HAProxy 2.6's fixed-seed streams; a stand-in for either that
-        // does not is found out here (nothing aligns) and judged by the χ².
-        const make = ctx.oracles.balance?.balancer?.bind(ctx.oracles.balance);
-        const streams = make ? { alignment: alignHaproxyStreams(make, backend, rs.map((r) => serverOf(backend, r))) } : undefined;
-        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), batch.probes, streams);
+        // does not is found out by the search (nothing aligns) and judged by the χ².
+        const streams = make ? { alignment: alignments.get(proxy) } : undefined;
+        const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), sent, streams);
         if (plain) {
           // The comparison's requests count too: the lbtot cross-check adds up every answer.
           const two = twoChoices?.get(proxy) ?? [];

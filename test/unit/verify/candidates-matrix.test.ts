@@ -15,6 +15,7 @@ import type { LbServer } from '../../../src/proxy/balance/types.js';
 import { primaryBackend, type BackendSpec, type LabSpec, type ProxyKind } from '../../../src/lab-schema/types.js';
 import { balanceSettings, balancerOracle } from '../../../src/verify/balance-oracle.js';
 import { algorithmShapes, candidatesFor } from '../../../src/verify/candidates/generate.js';
+import { STREAM_ALIGN_PICKS } from '../../../src/verify/candidates/haproxy-stream.js';
 import { algorithmName } from '../../../src/verify/algorithm-name.js';
 import { createRng } from '../../../src/verify/rng.js';
 import { verifyLab } from '../../../src/verify/run.js';
@@ -184,16 +185,48 @@ function haproxyThreads(): Draws {
   return { random: () => streams[thread]!(), request: () => (thread = requests++ % 2) };
 }
 
+/** haplab's proxy as it draws: one thread, HAProxy 2.6's thread-0 stream from its seed (src/proxy/runtime.ts). */
+function haplabProxyThread(): Draws {
+  const stream = haproxyStream(0, 5);
+  return { random: stream, request: () => undefined };
+}
+
 describe('ep08 on HAProxy\'s own draws', () => {
   it('as configured: random.distribution by replay, and random(1) ruled out by sequential traffic alone', async () => {
     const lab = await spec('ep08');
     const report = await judge(lab, primaryBackend(lab), '13', haproxyThreads());
     expect(report.verdict, JSON.stringify(report.checks.map((c) => [c.name, c.pass, c.detail]))).toBe('pass');
-    expect(report.checks.find((c) => c.name === 'random.distribution')).toMatchObject({ pass: true, observed: expect.stringMatching(/threads 0, 1/) });
+    // Found on the streams in the first picks: the χ²'s sample (over a thousand) is not sent.
+    expect(report.checks.find((c) => c.name === 'random.distribution')).toMatchObject({ pass: true, observed: `all ${STREAM_ALIGN_PICKS} picks, on threads 0, 1 (from draw 3, 0)` });
     const one = report.candidates![0]!.outcomes.find((o) => o.label === 'random(1)')!;
     expect(one.status).toBe('ruled-out');
     expect(one.reason).toMatch(/^sequential: on HAProxy 2\.6's generator/);
   }, 120_000);
+
+  it('haplab\'s proxy as configured (one thread): judged by replay on the first picks, every candidate ruled out', async () => {
+    const lab = await spec('ep08');
+    const report = await judge(lab, primaryBackend(lab), '14', haplabProxyThread());
+    expect(report.verdict, JSON.stringify(report.checks.map((c) => [c.name, c.pass, c.detail]))).toBe('pass');
+    expect(report.checks.find((c) => c.name === 'random.distribution')?.observed).toBe(`all ${STREAM_ALIGN_PICKS} picks, on thread 0 (from draw 5)`);
+    expect(report.candidates![0]!.outcomes.filter((o) => o.status !== 'ruled-out').map((o) => o.label)).toEqual(['random(2) (configured)']);
+  }, 120_000);
+
+  it('a weight changed or a server deleted, on the streams: not found as configured, the whole sample sent, caught', async () => {
+    const lab = await spec('ep08');
+    const b = primaryBackend(lab);
+    const broken: BackendSpec[] = [
+      { ...b, servers: b.servers.map((s, i) => (i === 0 ? { ...s, weight: s.weight + 2 } : s)) },
+      { ...b, servers: b.servers.slice(1) },
+    ];
+    for (const running of broken) {
+      const report = await judge(lab, running, '15', haplabProxyThread());
+      expect(report.verdict).toBe('fail');
+      expect(report.checks.find((c) => c.name === 'balance.candidates')?.pass).toBe(false);
+      // Not the configured ring's picks: judged on the χ²'s whole sample.
+      expect(report.checks.find((c) => c.name === 'random.distribution')?.observed).not.toMatch(/^all \d+ picks, on thread/);
+      expect(report.notes.some((n) => n.startsWith('random: ') && !n.includes('found on HAProxy 2.6\'s streams'))).toBe(true);
+    }
+  }, 240_000);
 
   it('random(1) run instead: caught, and named by what fits', async () => {
     const lab = await spec('ep08');
