@@ -1,12 +1,24 @@
 /**
- * After the whole suite: nothing haplab made may be left — no container, network or volume
- * labelled io.haplab.lab on the engine, no image of a lab the suite built (labelled, and not
+ * Before the whole suite: one scratch directory for the run (test/helpers/scratch.ts).
+ * After it: that directory is removed with all in it, and nothing haplab made may be left —
+ * no container, network or volume labelled io.haplab.lab on the engine, no image of a lab
+ * the suite built (labelled, and not
  * on the engine when the suite started: the base images and a developer's own labs stay),
  * and no process carrying the local runtime's marker. In CI a leftover fails the run;
  * elsewhere (where a developer may have labs of their own up) it is a loud warning.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** This run's scratch directory (test/helpers/scratch.ts): removed, with all in it, when the run ends. */
+    scratchRoot: string;
+  }
+}
 
 const LABEL = 'io.haplab.lab';
 
@@ -20,7 +32,12 @@ async function labImages(docker: Docker): Promise<{ id: string; tags: string[] }
   return images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [] }));
 }
 
-export async function setup(): Promise<void> {
+/** Where this run's tests write their labs and state: one directory, removed at the end. */
+let scratchRoot: string | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  scratchRoot = mkdtempSync(join(tmpdir(), 'haplab-test-run-'));
+  project.provide('scratchRoot', scratchRoot);
   const docker = engine();
   try {
     await docker.ping();
@@ -63,6 +80,8 @@ function localLeftovers(): string[] {
 }
 
 export async function teardown(): Promise<void> {
+  // Every lab a test wrote under the run's scratch directory goes, whatever the verdict.
+  if (scratchRoot) rmSync(scratchRoot, { recursive: true, force: true });
   // The pure group of `npm test` (scripts/test.ts) makes no lab and ends while the labs group
   // still runs some: that group, which ends last, judges the machine.
   if (process.env.HAPLAB_TEST_LEFTOVERS === 'not-judged') return;

@@ -5,8 +5,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { writeLab } from '../../src/render/lab.js';
@@ -17,6 +15,7 @@ import { customizeSpec, type LabChoices } from '../../src/lab-schema/customize.j
 import { offlineImages } from '../../src/lab-schema/images.js';
 import { describeWithTool, knownTool } from '../helpers/require-tool.js';
 import { repoRoot } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 async function engineProblem(): Promise<string | undefined> {
   let docker: Docker;
@@ -78,7 +77,7 @@ export const E2E_PORT_SHIFT = 20_000;
 export async function writeEpisodeLab(episode: string, name: string, choices: LabChoices = {}): Promise<string> {
   const spec = customizeSpec(await loadEpisode(episode), { images: 'offline', ...choices });
   for (const f of spec.frontends) f.hostPort += E2E_PORT_SHIFT;
-  const dir = join(await mkdtemp(join(tmpdir(), 'haplab-e2e-')), name);
+  const dir = join(await scratchDir('haplab-e2e-'), name);
   await writeLab(spec, dir);
   return dir;
 }

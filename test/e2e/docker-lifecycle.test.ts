@@ -5,13 +5,12 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { stateFilePath } from '../../src/runtime/state.js';
 import { cliPath, runCli } from '../helpers/cli.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { describeDocker, engine, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
 
 interface Started {
@@ -46,7 +45,7 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
   beforeAll(async () => {
     ensureBuilt();
     docker = await engine();
-    env = { XDG_STATE_HOME: await mkdtemp(join(tmpdir(), 'haplab-e2e-state-')) };
+    env = { XDG_STATE_HOME: await scratchDir('haplab-e2e-state-') };
   }, 300_000);
 
   afterAll(async () => {

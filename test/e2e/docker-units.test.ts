@@ -1,6 +1,5 @@
 /** The docker runtime's pure parts, no engine needed: address picking, apt sources, ip/stats/engine-message parsing. */
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCidr, pickAddresses, within } from '../../src/runtime/docker/addresses.js';
@@ -10,6 +9,7 @@ import { parseIpAddrShow } from '../../src/runtime/docker/prober.js';
 import { serversNotUp } from '../../src/runtime/docker/ready.js';
 import { debianMirror } from '../../src/runtime/images/apt-mirror.js';
 import { loadEpisode } from '../../src/lab-schema/catalogue.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 describe('client addresses', () => {
   it('takes the top of the range, skipping taken, gateway, network and broadcast addresses', () => {
@@ -62,7 +62,7 @@ describe('engine messages', () => {
 
 describe('the Debian mirror for debootstrap', () => {
   it('comes from apt\'s own sources (deb822 and one-line), overridable', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'haplab-apt-'));
+    const root = await scratchDir('haplab-apt-');
     await mkdir(join(root, 'sources.list.d'));
     await writeFile(join(root, 'sources.list.d', 'debian.sources'), 'Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://mirror.example/debian-security\nSuites: bookworm-security\nComponents: main\n');
     expect(debianMirror('bookworm', {}, root)).toBe('http://mirror.example/debian');
