@@ -171,7 +171,7 @@ export function seededRandom(seed: string): RandomSource {
 
 /**
  * haplab's proxy; each section's `random` balancer draws from `random`, or, without it, from
- * what the proxy draws from on its own (HAProxy 2.6's thread-0 stream, src/proxy/index.ts).
+ * what the proxy draws from on its own (HAProxy 2.6's thread-0 stream, src/proxy/runtime.ts).
  */
 export async function haplabSide(sections: readonly LoadSection[], reserve: () => Promise<number>, serverCount: number, random?: RandomSource): Promise<Side> {
   const backends = await HoldingBackends.start(serverCount);

@@ -6,7 +6,7 @@
  *
  * HAProxy draws from its statistical PRNG; here the generator is injected: the proxy
  * passes HAProxy 2.6's own (a fixed-seed xorshift32 per thread, statistical-prng.ts, as
- * src/proxy/index.ts wires it), simulations a seeded one. It returns floats in [0, 1),
+ * src/proxy/runtime.ts wires it), simulations a seeded one. It returns floats in [0, 1),
  * like Math.random. Fed HAProxy's stream, this balancer picks exactly as HAProxy does,
  * loads included (test/integration/balance-parity-load.test.ts).
  */

@@ -9,7 +9,7 @@
  * soft-stop's idle-connection spreading, once the process is stopping).
  *
  * So a fresh HAProxy 2.6 makes the same random picks on every start. haplab's proxy draws
- * from thread 0's stream (src/proxy/index.ts), as a one-thread HAProxy does; the verifier
+ * from thread 0's stream (runtime.ts processBalancers), as a one-thread HAProxy does; the verifier
  * replays either proxy's picks through haplab's RandomBalancer (which turns k / 2³² back
  * into the key k) to find where its streams stand.
  */

@@ -9,7 +9,7 @@
  *    Without the oracle the check is skipped rather than judged against the wrong shares.
  *    Where the picks are HAProxy 2.6's generator's the χ² is replaced. HAProxy 2.6 draws
  *    from a fixed-seed generator, one stream per thread, and haplab's proxy from the same
- *    generator's thread 0 (src/proxy/index.ts), so either proxy's picks are one fixed sample
+ *    generator's thread 0 (src/proxy/runtime.ts), so either proxy's picks are one fixed sample
  *    (the same after every start), not a fresh one, and the χ² of a fixed sample refuses some
  *    samples every time (ep08 on the local runtime: app3 39.5 % against the ring's 35.4 %,
  *    every run). What is judged instead is exact: the picks must be the generator's own,
