@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
+import { parseCidr, type Cidr } from './addresses.js';
 import type { LabSpec } from '../../lab-schema/types.js';
 import { clientNetworkName, labelsFor, labNetworkName, type LabIdentity } from './labels.js';
 
@@ -44,8 +45,56 @@ export async function createNetworks(docker: Docker, spec: LabSpec, id: LabIdent
       throw err;
     }
   }
-  await docker.createNetwork({ Name: names.lab, Driver: 'bridge', CheckDuplicate: true, Labels: labelsFor(id, 'network') });
+  await createNumberedNetwork(docker, { Name: names.lab, Driver: 'bridge', CheckDuplicate: true, Labels: labelsFor(id, 'network') });
   return names;
+}
+
+/**
+ * Client networks pin their subnet, and the engine refuses a pinned subnet that overlaps a
+ * network it numbered itself. It numbers from its pools in turn (172.17–31.0.0/16, then
+ * 192.168.0.0/20, 192.168.16.0/20 …, then round again), so one lab's ordinary network lands
+ * on the catalogue's client range about once a round, and ep04's `up` beside it would fail.
+ * No lab network keeps a range that overlaps these.
+ */
+export const CLIENT_RANGES: readonly string[] = ['192.168.0.0/20'];
+
+/** Bounds the retries when an engine's own pools lie mostly inside the ranges avoided. */
+const MAX_PICKS = 40;
+
+const overlap = (a: Cidr, b: Cidr): boolean => {
+  const prefix = Math.min(a.prefix, b.prefix);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+};
+
+export interface NumberedNetwork {
+  subnet: string;
+  /** Subnets the engine offered first that overlapped `avoid`, in order. */
+  declined: string[];
+}
+
+/**
+ * A network the engine numbers, outside `avoid`. A pick inside is removed and the network
+ * made again: the engine moves on to its next pool each time, so this walks past the range.
+ * If the engine offers a subnet a second time it has nothing else free, and that one is kept
+ * (the lab works; only a client network that needs the range would then be refused, with
+ * its own message).
+ */
+export async function createNumberedNetwork(
+  docker: Docker,
+  options: Docker.NetworkCreateOptions,
+  avoid: readonly string[] = CLIENT_RANGES,
+): Promise<NumberedNetwork> {
+  const ranges = avoid.map(parseCidr);
+  const declined: string[] = [];
+  for (let pick = 1; ; pick++) {
+    const network = await docker.createNetwork(options);
+    const subnet = await subnetOf(docker, options.Name);
+    const inside = ranges.some((r) => overlap(r, parseCidr(subnet)));
+    if (!inside || declined.includes(subnet) || pick === MAX_PICKS) return { subnet, declined };
+    declined.push(subnet);
+    await network.remove();
+  }
 }
 
 /** The IPv4 subnet (CIDR) the engine gave a network. */
