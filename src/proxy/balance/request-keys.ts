@@ -153,6 +153,28 @@ export class KeyHasher {
     const len = raw.length;
     let start = 0;
     while (start < len && isLws(raw.charCodeAt(start))) start++;
+    if (!domainOnly && start < len) {
+      // The common value (a Host, a token) holds no blank, quote or comma: hash it in a
+      // loop with one test per character. Any unit up to '"' (blanks, controls, '!', the
+      // quote) or a comma hands over to the full pass below, which starts again.
+      const multiplier = this.multiplier;
+      let h = this.seed;
+      let wide = 0;
+      let i = start;
+      for (; i < len; i++) {
+        const c = raw.charCodeAt(i);
+        if (c <= 0x22 || c === 0x2c) break;
+        h = (Math.imul(h, multiplier) + c) | 0;
+        wide |= c;
+      }
+      if (i === len) return this.found(raw, start, len, h, wide);
+    }
+    return this.readHeaderValue(raw, start, domainOnly);
+  }
+
+  /** readHeader's full pass, from the first non-blank: quotes, a comma and trailing blanks. */
+  private readHeaderValue(raw: string, start: number, domainOnly: boolean): boolean {
+    const len = raw.length;
     // One pass to the first comma outside quotes (http_find_hdr_value_end); trailing
     // blanks are dropped by keeping the hash as it stood after the last non-blank.
     const multiplier = this.multiplier;

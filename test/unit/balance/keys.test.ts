@@ -65,6 +65,22 @@ describe('hdr key (get_server_hh)', () => {
     expect(k.header(raw, false)).toBe(MISSING);
   });
 
+  it('hashes what a plain trim-and-cut reading of the value gives, over blanks, quotes, commas and controls', () => {
+    // readHeader has a one-test-per-character loop for plain values and a full pass for the
+    // rest; random values over the characters that matter check the two agree with the rule.
+    const alphabet = ['a', 'b', '.', ' ', '\t', '\r', '\n', '"', '\\', ',', '!', '#', '\x01', '\xe9', '~'];
+    let seed = 11;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let t = 0; t < 20000; t++) {
+      const raw = Array.from({ length: next(9) }, () => alphabet[next(alphabet.length)]!).join('');
+      const want = expectedValue(raw);
+      expect(k.header(raw, false), JSON.stringify(raw)).toBe(want === '' ? MISSING : h(want));
+    }
+  });
+
   it.each([
     ['www.example.com', 'example'],
     ['example.com', 'example'],
@@ -106,3 +122,23 @@ describe('source key (get_server_sh)', () => {
     expect(ka.source('127.0.0.1')).toBe(fullHash(0x7f000001));
   });
 });
+
+/** The value get_server_hh hashes: leading blanks skipped, cut at a comma outside quotes, trailing blanks dropped. */
+function expectedValue(raw: string): string {
+  const blank = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+  let i = 0;
+  while (i < raw.length && blank(raw[i]!)) i++;
+  let end = i;
+  let quoted = false;
+  for (; end < raw.length; end++) {
+    const c = raw[end]!;
+    if (quoted) {
+      if (c === '\\') end++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') break;
+  }
+  let value = raw.slice(i, Math.min(end, raw.length));
+  while (value.length && blank(value[value.length - 1]!)) value = value.slice(0, -1);
+  return value;
+}
