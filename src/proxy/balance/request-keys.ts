@@ -102,6 +102,16 @@ export class KeyHasher {
     let wide = 0;
     let slashes = 0;
     let end = start;
+    if (endSlash === 0) {
+      // No depth (the default): slashes end nothing, so one test per character.
+      for (; end < stop; end++) {
+        const c = uri.charCodeAt(end);
+        if (c === query) break;
+        h = (Math.imul(h, multiplier) + c) | 0;
+        wide |= c;
+      }
+      return this.found(uri, start, end, h, wide);
+    }
     for (; end < stop; end++) {
       const c = uri.charCodeAt(end);
       if (c === 0x2f) {
