@@ -101,25 +101,31 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   const images = baseImages(flavor);
 
   step(`building ${services.length} images and the probe`);
-  const builds = await Promise.allSettled([
-    ...services.map((s) => buildImage(docker, {
-      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
-      buildArgs: { [BASE_IMAGE_ARG]: images[s.base] },
-    })),
-    ensureProbeImage(docker, flavor, signal),
-  ]);
-  signal?.throwIfAborted();
-  const failed = builds.find((b): b is PromiseRejectedResult => b.status === 'rejected');
-  if (failed) throw failed.reason;
-  const probeImage = (builds[builds.length - 1] as PromiseFulfilledResult<string>).value;
+  const build = (s: (typeof services)[number]) => buildImage(docker, {
+    contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
+    buildArgs: { [BASE_IMAGE_ARG]: images[s.base] },
+  });
+  // The apps' Dockerfiles share their slow first step (templates/Dockerfile.app.eta): one app
+  // is built first and the others take that step from the engine's cache, rather than every
+  // app running it at once on the same cores. The proxies and the probe build meanwhile.
+  const [firstApp, ...otherApps] = services.filter((s) => s.base === 'python');
+  const appBuilds = firstApp ? build(firstApp).then(() => Promise.all(otherApps.map(build))) : Promise.resolve([]);
+  const proxyBuilds = services.filter((s) => s.base !== 'python').map(build);
+  const probeBuild = ensureProbeImage(docker, flavor, signal);
+  await settled<unknown>([probeBuild, appBuilds, ...proxyBuilds]).finally(() => signal?.throwIfAborted());
+  const probeImage = await probeBuild;
 
   step('creating networks and containers');
   const networks = await createNetworks(docker, spec, id);
   const containers = new Map<string, Docker.Container>();
-  for (const app of spec.apps) containers.set(app.name, await createAppContainer(docker, id, networks, app));
-  const probe = await createProbeContainer(docker, id, networks, probeImage);
+  const [apps, probe, proxies] = await Promise.all([
+    settled(spec.apps.map((app) => createAppContainer(docker, id, networks, app))),
+    createProbeContainer(docker, id, networks, probeImage),
+    settled(proxiesOf(spec).map((proxy) => createProxyContainer(docker, id, networks, spec, proxy))),
+  ]);
+  spec.apps.forEach((app, i) => containers.set(app.name, apps[i]!));
   containers.set(PROBE_SERVICE, probe);
-  for (const proxy of proxiesOf(spec)) containers.set(PROXY_SERVICE[proxy], await createProxyContainer(docker, id, networks, spec, proxy));
+  proxiesOf(spec).forEach((proxy, i) => containers.set(PROXY_SERVICE[proxy], proxies[i]!));
   signal?.throwIfAborted();
 
   // Apps first: the proxies resolve the apps' names when they start.
@@ -131,9 +137,20 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   await waitForApps(ctx, probe);
 
   step('starting the proxies');
-  for (const proxy of proxiesOf(spec)) await startProxy(docker, containers.get(PROXY_SERVICE[proxy])!);
+  await settled(proxiesOf(spec).map((proxy) => startProxy(docker, containers.get(PROXY_SERVICE[proxy])!)));
   step('waiting for the proxies to answer');
   await waitForProxies(ctx);
+}
+
+/**
+ * Promise.all that waits for every call to end before it throws the first failure: a failed
+ * `up` removes by label, and a container still being made then would be made after that.
+ */
+async function settled<T>(calls: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(calls);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 async function startProxy(docker: Docker, container: Docker.Container): Promise<void> {
