@@ -12,105 +12,12 @@
  * sorted array searched by bisection. Equal keys stay in insertion order, as ebtree
  * keeps them, though full_hash is a bijection so distinct points never collide.
  */
+import { Ring } from './chash-ring.js';
 import { fullHash } from './hash-functions.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_RANGE } from './pool.js';
 import type { LbServer } from './types.js';
 
 const NONE = -1;
-
-class Ring {
-  keys = new Uint32Array(0);
-  srv = new Int32Array(0);
-  /** Which of its server's points this is (the j in the formula above). */
-  node = new Int32Array(0);
-  length = 0;
-
-  /**
-   * Where each slice of the key space starts: bucket b (the key's top `bits` bits) holds
-   * the points from buckets[b] to buckets[b + 1], so a lookup bisects a handful of points
-   * instead of the whole ring (about one per bucket: `bits` follows the ring's size).
-   */
-  private buckets = new Uint32Array(2);
-  private shift = 32;
-
-  /** Rebuilds the bucket index after the points changed. */
-  reindex(): void {
-    let bits = 0;
-    while (bits < 16 && 1 << bits < this.length) bits++;
-    this.shift = 32 - bits;
-    const count = 1 << bits;
-    const buckets = this.buckets.length === count + 1 ? this.buckets : new Uint32Array(count + 1);
-    let at = 0;
-    for (let b = 0; b <= count; b++) {
-      // First point whose key is in bucket b or later.
-      const floor = b === count ? Infinity : b * 2 ** this.shift;
-      while (at < this.length && this.keys[at]! < floor) at++;
-      buckets[b] = at;
-    }
-    this.buckets = buckets;
-  }
-
-  /** eb32_lookup_ge: first index whose key is >= k, or length. */
-  lowerBound(k: number): number {
-    const b = this.shift === 32 ? 0 : k >>> this.shift;
-    let lo = this.buckets[b]!;
-    let hi = this.buckets[b + 1]!;
-    const keys = this.keys;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keys[mid]! < k) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  indexOf(s: number, j: number): number {
-    for (let i = 0; i < this.length; i++) if (this.srv[i] === s && this.node[i] === j) return i;
-    return NONE;
-  }
-
-  /** Adds points (already sorted by key), each after any existing point of equal key. */
-  merge(addKeys: Uint32Array, addSrv: number, addNodes: Int32Array): void {
-    const n = this.length + addKeys.length;
-    const keys = new Uint32Array(n);
-    const srv = new Int32Array(n);
-    const node = new Int32Array(n);
-    let a = 0;
-    let b = 0;
-    for (let o = 0; o < n; o++) {
-      if (b >= addKeys.length || (a < this.length && this.keys[a]! <= addKeys[b]!)) {
-        keys[o] = this.keys[a]!;
-        srv[o] = this.srv[a]!;
-        node[o] = this.node[a]!;
-        a++;
-      } else {
-        keys[o] = addKeys[b]!;
-        srv[o] = addSrv;
-        node[o] = addNodes[b]!;
-        b++;
-      }
-    }
-    this.keys = keys;
-    this.srv = srv;
-    this.node = node;
-    this.length = n;
-    this.reindex();
-  }
-
-  /** Drops the points of server `s` numbered `from` and above, keeping the order. */
-  removeFrom(s: number, from: number): void {
-    let o = 0;
-    for (let i = 0; i < this.length; i++) {
-      if (this.srv[i] === s && this.node[i]! >= from) continue;
-      this.keys[o] = this.keys[i]!;
-      this.srv[o] = this.srv[i]!;
-      this.node[o] = this.node[i]!;
-      o++;
-    }
-    this.length = o;
-    this.reindex();
-  }
-}
 
 export class ConsistentRing {
   readonly pool: Pool;
@@ -187,6 +94,9 @@ export class ConsistentRing {
     else return NONE;
     const len = ring.length;
     if (len === 0) return NONE;
+    // Most slices of the key space go to one server whatever the key in them (Ring.owners).
+    const owner = ring.ownerOf(hash);
+    if (owner >= 0 && owner !== avoid) return owner;
 
     let next = ring.lowerBound(hash);
     if (next === len) next = 0;
