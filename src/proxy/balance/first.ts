@@ -6,7 +6,8 @@
  * carries no maxconn, so here the lowest usable id always wins (the avoided server
  * of a redispatch excepted), which is what HAProxy does for servers without maxconn.
  */
-import { EbHeap, HeapSlots } from './ebheap.js';
+import type { EbHeap } from './ebheap.js';
+import { HeapSlots } from './ebheap-slots.js';
 import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';

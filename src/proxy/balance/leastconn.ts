@@ -10,12 +10,17 @@
  * The data path updates `activeConns` first, then calls taken()/released(), as
  * HAProxy bumps `served` before calling server_take_conn/server_drop_conn.
  */
-import { EbHeap, HeapSlots } from './ebheap.js';
+import type { EbHeap } from './ebheap.js';
+import { HeapSlots } from './ebheap-slots.js';
 import { pickLowestKey } from './least-key.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 
-/** Idle servers (key 0) queue up in each tree's run: taking one and letting it go idle again is O(1). */
+/**
+ * Idle servers (key 0) queue up in each tree's run: taking one and letting it go idle again is
+ * O(1). Busy ones go to the spill run while they arrive in key order (as under an even load,
+ * where the server picked has the key the previous ones got), to the heap otherwise.
+ */
 const RUN_KEYS = 0;
 
 export class FwlcBalancer implements Balancer {
@@ -27,8 +32,8 @@ export class FwlcBalancer implements Balancer {
   constructor(servers: readonly LbServer[]) {
     this.pool = new Pool(servers, BE_WEIGHT_SCALE, 1);
     this.slots = new HeapSlots(this.pool.n);
-    this.act = this.slots.newHeap(RUN_KEYS);
-    this.bck = this.slots.newHeap(RUN_KEYS);
+    this.act = this.slots.newHeap(RUN_KEYS, true);
+    this.bck = this.slots.newHeap(RUN_KEYS, true);
     for (let i = 0; i < this.pool.n; i++) {
       if (this.pool.curUsable[i]) this.queue(i, this.pool.nextEweight(i));
     }

@@ -9,7 +9,8 @@
  * weight w advances its position by next_weight / w on each pick (remainders carried
  * in `rweight`), so it is picked w times per window of next_weight picks.
  */
-import { EbHeap, HeapSlots } from './ebheap.js';
+import type { EbHeap } from './ebheap.js';
+import { HeapSlots } from './ebheap-slots.js';
 import { Pool, BE_WEIGHT_SCALE, SRV_EWGHT_MAX, SRV_UWGHT_RANGE } from './pool.js';
 import type { Balancer, LbServer, PickContext } from './types.js';
 

@@ -5,7 +5,8 @@
  * across the renumbering of insertion numbers (2^21 stamps).
  */
 import { describe, expect, it } from 'vitest';
-import { HeapSlots, type EbHeap } from '../../../src/proxy/balance/ebheap.js';
+import type { EbHeap } from '../../../src/proxy/balance/ebheap.js';
+import { HeapSlots } from '../../../src/proxy/balance/ebheap-slots.js';
 import { seededInts as rng } from './helpers.js';
 
 
@@ -50,8 +51,9 @@ function check(heaps: EbHeap[], ref: ReferenceTrees, step: number): void {
 function run(seed: number, size: number, steps: number, checkEvery: (step: number, stamps: number) => boolean): number {
   const r = rng(seed);
   const slots = new HeapSlots(size);
-  // No run, a run for key 0 only (leastconn), a run for any key (roundrobin).
-  const heaps = [slots.newHeap(-1), slots.newHeap(0), slots.newHeap(Infinity)];
+  // No run, a run for key 0 only, a run for any key (roundrobin), a run for key 0 and a
+  // spill run (leastconn), a spill run alone.
+  const heaps = [slots.newHeap(-1), slots.newHeap(0), slots.newHeap(Infinity), slots.newHeap(0, true), slots.newHeap(-1, true)];
   const ref = new ReferenceTrees(size);
   // Small keys so that ties (insertion order) are common; growing keys so runs get used.
   let clock = 0;
@@ -62,7 +64,7 @@ function run(seed: number, size: number, steps: number, checkEvery: (step: numbe
     const t = slots.owner[s]!;
     const op = r(10);
     if (t < 0) {
-      const into = r(3);
+      const into = r(heaps.length);
       const key = newKey();
       heaps[into]!.insert(s, key);
       ref.set(s, into, key);
