@@ -4,6 +4,7 @@
  * no container, network or volume labelled io.haplab.lab on the engine, no image of a lab
  * the suite built (labelled, and not
  * on the engine when the suite started: the base images and a developer's own labs stay),
+ * no untagged image nothing stands on that was not there before (a build step's layer),
  * and no process carrying the local runtime's marker. In CI a leftover fails the run;
  * elsewhere (where a developer may have labs of their own up) it is a loud warning.
  */
@@ -26,6 +27,12 @@ const engine = (): Docker => new Docker(process.env.DOCKER_HOST ? undefined : { 
 
 /** Lab images on the engine before the suite ran: not the suite's to judge. */
 let imagesBefore: Set<string> | undefined;
+/** Untagged images nothing stands on, before the suite ran (a build's or teardown's leftovers are judged after). */
+let danglingBefore: Set<string> | undefined;
+
+async function danglingImages(docker: Docker): Promise<string[]> {
+  return (await docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) })).map((i) => i.Id);
+}
 
 async function labImages(docker: Docker): Promise<{ id: string; tags: string[] }[]> {
   const images = await docker.listImages({ filters: JSON.stringify({ label: [LABEL] }) });
@@ -42,8 +49,10 @@ export async function setup(project: TestProject): Promise<void> {
   try {
     await docker.ping();
     imagesBefore = new Set((await labImages(docker)).map((i) => i.id));
+    danglingBefore = new Set(await danglingImages(docker));
   } catch {
     imagesBefore = undefined;
+    danglingBefore = undefined;
   }
 }
 
@@ -63,6 +72,7 @@ async function dockerLeftovers(): Promise<string[]> {
     ...networks.map((n) => `network ${n.Name}`),
     ...volumes.map((v) => `volume ${v.Name}`),
     ...(imagesBefore ? (await labImages(docker)).filter((i) => !imagesBefore!.has(i.id)).map((i) => `image ${i.tags.join(',') || i.id.slice(7, 19)}`) : []),
+    ...(danglingBefore ? (await danglingImages(docker)).filter((id) => !danglingBefore!.has(id)).map((id) => `untagged image ${id.slice(7, 19)} (a build layer nothing uses)`) : []),
   ];
 }
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { runCli } from '../helpers/cli.js';
-import { describeDocker, E2E_PORT_SHIFT, engine, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
+import { danglingImages, describeDocker, E2E_PORT_SHIFT, engine, ensureBuilt, labelledObjects, writeEpisodeLab } from './docker-helpers.js';
 
 const deadEngine = { DOCKER_HOST: 'unix:///nonexistent.sock' };
 
@@ -63,6 +63,7 @@ describeDocker('docker runtime: failures say what and why', () => {
 
   it('a failing build step: exit 3 with the step and its output; nothing left', async () => {
     const dir = await writeEpisodeLab('ep09', 'e2e-badbuild');
+    const danglingBefore = await danglingImages(docker);
     const dockerfile = join(dir, 'apps', 'app2', 'Dockerfile');
     await writeFile(dockerfile, `${await readFile(dockerfile, 'utf8')}RUN echo "lab author's mistake here" && exit 7\n`);
     const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 240_000 });
@@ -72,6 +73,8 @@ describeDocker('docker runtime: failures say what and why', () => {
     expect(await labelledObjects(docker, 'e2e-badbuild')).toEqual({ containers: 0, networks: 0, volumes: 0 });
     // The images that did build are the lab's cache for a next `up`; this lab has none.
     expect((await runCli(['down', dir, '--images'])).code).toBe(0);
+    // Nor do the untagged images of the steps that passed (no label finds them later).
+    expect((await danglingImages(docker)).filter((id) => !danglingBefore.includes(id))).toEqual([]);
   }, 240_000);
 
   it('an app that dies on start: exit 3 with its last log lines; nothing left', async () => {

@@ -83,3 +83,8 @@ export async function writeEpisodeLab(episode: string, name: string, choices: La
 }
 
 export { labelledObjects };
+
+/** Untagged images nothing stands on (`docker images --filter dangling=true`): what a build or a teardown may leave. */
+export async function danglingImages(docker: Docker): Promise<string[]> {
+  return (await docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) })).map((i) => i.Id);
+}

@@ -6,6 +6,7 @@
 import type Docker from 'dockerode';
 import { pack } from 'tar-fs';
 import { DetailedEnvironmentError } from './detailed-error.js';
+import { removeUnusedLayers } from './image-layers.js';
 
 interface BuildEvent {
   stream?: string;
@@ -82,11 +83,23 @@ export async function buildImage(docker: Docker, options: BuildOptions): Promise
         }
       },
     );
-  }).catch((err: unknown) => {
-    if (options.signal?.aborted) throw err;
-    failure ??= err instanceof Error ? err.message : String(err);
+  }).catch(async (err: unknown) => {
+    if (!options.signal?.aborted) failure ??= err instanceof Error ? err.message : String(err);
+    else {
+      await removeUnusedLayers(docker, [layersOf(lines)]).catch(() => undefined);
+      throw err;
+    }
   });
-  if (failure !== undefined) throw new BuildFailedError(options.tag, step, stepOutput, failure.trim());
+  if (failure !== undefined) {
+    // The steps that passed were kept as untagged images, which no label finds later.
+    await removeUnusedLayers(docker, [layersOf(lines)]).catch(() => undefined);
+    throw new BuildFailedError(options.tag, step, stepOutput, failure.trim());
+  }
+}
+
+/** The images a build made or reused, newest first, from its " ---> 1a2b3c4d5e6f" lines. */
+function layersOf(lines: readonly string[]): string[] {
+  return lines.map((l) => /^\s*---> ([0-9a-f]{12,64})$/.exec(l)?.[1]).filter((id): id is string => id !== undefined).reverse();
 }
 
 /** Whether the engine has this image (by tag or id). */

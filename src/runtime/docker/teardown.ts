@@ -4,6 +4,7 @@
  * without the label is never touched, whatever its name.
  */
 import type Docker from 'dockerode';
+import { removeUnusedLayers, untaggedAncestors } from './image-layers.js';
 import { LABEL_DIR, LABEL_LAB, labFilter } from './labels.js';
 
 export interface Removed {
@@ -70,11 +71,13 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
 
   if (options.images) {
     const images = await docker.listImages({ filters });
+    const layers = await untaggedAncestors(docker, images.map((i) => i.Id));
     for (const image of images) {
       note(image.Labels ?? undefined);
       await docker.getImage(image.Id).remove({ force: true }).catch(ignoreGone);
       removed.images++;
     }
+    await removeUnusedLayers(docker, layers);
   }
   return removed;
 }
