@@ -33,6 +33,8 @@ export function isEngineContainer(container: Docker.ContainerInfo): boolean {
   return !container.Labels['com.docker.swarm.service.id'];
 }
 
+const IMAGE_PASSES = 3;
+
 const ignoreGone = (err: unknown): void => {
   const code = (err as { statusCode?: number }).statusCode;
   if (code !== 404 && code !== 409) throw err;
@@ -70,14 +72,19 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
   }
 
   if (options.images) {
-    const images = await docker.listImages({ filters });
-    const layers = await untaggedAncestors(docker, images.map((i) => i.Id));
-    for (const image of images) {
-      note(image.Labels ?? undefined);
-      await docker.getImage(image.Id).remove({ force: true }).catch(ignoreGone);
-      removed.images++;
+    // Listed again after each pass: a removal the engine refused while another lab's teardown
+    // or build was touching a shared layer (409) gets another go once that is over.
+    for (let pass = 0; pass < IMAGE_PASSES; pass++) {
+      const images = await docker.listImages({ filters });
+      if (images.length === 0) break;
+      if (pass > 0) await new Promise((r) => setTimeout(r, 500 * pass));
+      const layers = await untaggedAncestors(docker, images.map((i) => i.Id));
+      for (const image of images) {
+        note(image.Labels ?? undefined);
+        await docker.getImage(image.Id).remove({ force: true }).then(() => removed.images++, ignoreGone);
+      }
+      await removeUnusedLayers(docker, layers);
     }
-    await removeUnusedLayers(docker, layers);
   }
   return removed;
 }
