@@ -29,6 +29,9 @@ export interface LabIdentity {
   dir: string;
 }
 
+/** The service label and tag of a lab's own copy of a base image (lab-images.ts): `haplab-LAB-base-python:latest`. */
+export const LAB_BASE_PREFIX = 'base-';
+
 export function labelsFor(id: LabIdentity, role: Role, service?: string): Record<string, string> {
   const labels: Record<string, string> = { [LABEL_LAB]: id.lab, [LABEL_EPISODE]: id.episode, [LABEL_ROLE]: role };
   // Images belong to the lab's name, not to one run or directory: with those labels every

@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { removeUnusedLayers, untaggedAncestors } from './image-layers.js';
-import { LABEL_DIR, LABEL_LAB, labFilter } from './labels.js';
+import { LAB_BASE_PREFIX, LABEL_DIR, LABEL_LAB, LABEL_SERVICE, labFilter } from './labels.js';
 
 export interface Removed {
   labs: Set<string>;
@@ -34,6 +34,8 @@ export function isEngineContainer(container: Docker.ContainerInfo): boolean {
 }
 
 const IMAGE_PASSES = 3;
+
+const isLabBase = (image: Docker.ImageInfo): boolean => (image.Labels?.[LABEL_SERVICE] ?? '').startsWith(LAB_BASE_PREFIX);
 
 const ignoreGone = (err: unknown): void => {
   const code = (err as { statusCode?: number }).statusCode;
@@ -75,7 +77,9 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
     // Listed again after each pass: a removal the engine refused while another lab's teardown
     // or build was touching a shared layer (409) gets another go once that is over.
     for (let pass = 0; pass < IMAGE_PASSES; pass++) {
-      const images = await docker.listImages({ filters });
+      // The lab's own base copies last: the lab's other images stand on them.
+      const images = (await docker.listImages({ filters }))
+        .sort((a, b) => Number(isLabBase(a)) - Number(isLabBase(b)));
       if (images.length === 0) break;
       if (pass > 0) await new Promise((r) => setTimeout(r, 500 * pass));
       const layers = await untaggedAncestors(docker, images.map((i) => i.Id));

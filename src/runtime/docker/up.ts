@@ -10,19 +10,17 @@ import type Docker from 'dockerode';
 import { EnvironmentError, ExitCode, HaplabError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf, publishedPorts } from '../../render/compose.js';
 import { labNameOf, SPEC_FILE } from '../../render/lab.js';
-import { BASE_IMAGE_ARG, baseImages, type BaseImages } from '../../lab-schema/images.js';
 import { loadSpecFile } from '../../lab-schema/load.js';
 import { normalizeSpec } from '../../lab-schema/normalize.js';
 import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
 import { ensureBaseImages } from '../images/plan.js';
 import type { LabInstance, UpOptions } from '../types.js';
-import { buildImage } from './build.js';
 import { createAppContainer, createProbeContainer, createProxyContainer } from './containers.js';
 import { instanceOf, isComplete, labContainers } from './instance.js';
-import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from './labels.js';
+import { buildLabImages, labImages, settled } from './lab-images.js';
+import { PROBE_SERVICE, type LabIdentity } from './labels.js';
 import { createNetworks } from './network.js';
 import { assertPortsFree, portFromStartError, portInUseError } from './ports.js';
-import { ensureProbeImage } from './probe-image.js';
 import { waitForApps, waitForProxies } from './ready.js';
 import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
 import { removeByLabel } from './teardown.js';
@@ -95,25 +93,8 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
 async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, options: DockerUpOptions): Promise<void> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  const base: keyof BaseImages = 'python';
-  const services = [...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), base })),
-    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], base: p === 'ts' ? 'node' as const : 'haproxy' as const }))];
-  const images = baseImages(flavor);
-
-  step(`building ${services.length} images and the probe`);
-  const build = (s: (typeof services)[number]) => buildImage(docker, {
-    contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
-    buildArgs: { [BASE_IMAGE_ARG]: images[s.base] },
-  });
-  // The apps' Dockerfiles share their slow first step (templates/Dockerfile.app.eta): one app
-  // is built first and the others take that step from the engine's cache, rather than every
-  // app running it at once on the same cores. The proxies and the probe build meanwhile.
-  const [firstApp, ...otherApps] = services.filter((s) => s.base === 'python');
-  const appBuilds = firstApp ? build(firstApp).then(() => Promise.all(otherApps.map(build))) : Promise.resolve([]);
-  const proxyBuilds = services.filter((s) => s.base !== 'python').map(build);
-  const probeBuild = ensureProbeImage(docker, flavor, signal);
-  await settled<unknown>([probeBuild, appBuilds, ...proxyBuilds]).finally(() => signal?.throwIfAborted());
-  const probeImage = await probeBuild;
+  step(`building ${labImages(spec).length} images and the probe`);
+  const probeImage = await buildLabImages(docker, spec, id, flavor, signal);
 
   step('creating networks and containers');
   const networks = await createNetworks(docker, spec, id);
@@ -140,17 +121,6 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   await settled(proxiesOf(spec).map((proxy) => startProxy(docker, containers.get(PROXY_SERVICE[proxy])!)));
   step('waiting for the proxies to answer');
   await waitForProxies(ctx);
-}
-
-/**
- * Promise.all that waits for every call to end before it throws the first failure: a failed
- * `up` removes by label, and a container still being made then would be made after that.
- */
-async function settled<T>(calls: Promise<T>[]): Promise<T[]> {
-  const results = await Promise.allSettled(calls);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 async function startProxy(docker: Docker, container: Docker.Container): Promise<void> {

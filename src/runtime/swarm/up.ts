@@ -9,13 +9,11 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
-import { BASE_IMAGE_ARG, baseImages } from '../../lab-schema/images.js';
 import { frontendScheme, STATS_BIND_PORT, type ImageFlavor, type LabSpec } from '../../lab-schema/types.js';
 import { ensureBaseImages } from '../images/plan.js';
 import type { Endpoint, LabInstance, UpOptions } from '../types.js';
-import { buildImage } from '../docker/build.js';
-import { imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from '../docker/labels.js';
-import { ensureProbeImage } from '../docker/probe-image.js';
+import { buildLabImages, labImages } from '../docker/lab-images.js';
+import { imageTag, PROBE_SERVICE, type LabIdentity } from '../docker/labels.js';
 import { runAgent } from '../docker/agent-client.js';
 import { InterruptedError, loadLab } from '../docker/up.js';
 import { newRunId, readLabState, removeLabState, writeLabState, type LabState } from '../state.js';
@@ -90,22 +88,8 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
 async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, deadline: number, options: UpOptions): Promise<string[]> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  const bases = baseImages(flavor);
-  const images = [
-    ...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), base: bases.python })),
-    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], base: p === 'ts' ? bases.node : bases.haproxy })),
-  ];
-  step(`building ${images.length} images and the probe`);
-  const builds = await Promise.allSettled([
-    ...images.map((s) => buildImage(docker, {
-      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), buildArgs: { [BASE_IMAGE_ARG]: s.base }, signal,
-    })),
-    ensureProbeImage(docker, flavor, signal),
-  ]);
-  signal?.throwIfAborted();
-  const failed = builds.find((b): b is PromiseRejectedResult => b.status === 'rejected');
-  if (failed) throw failed.reason;
-  const probeImage = (builds[builds.length - 1] as PromiseFulfilledResult<string>).value;
+  step(`building ${labImages(spec).length} images and the probe`);
+  const probeImage = await buildLabImages(docker, spec, id, flavor, signal);
 
   // Apps may run on any node haplab can put their images on; the proxies and the probe stay
   // on this one (their runtime API and the probe's exec go through this engine).
