@@ -62,6 +62,8 @@ export async function buildImage(docker: Docker, options: BuildOptions): Promise
   let step = '';
   let stepOutput: string[] = [];
   let failure: string | undefined;
+  /** Set when the build ended because the signal aborted it (the error is thrown as it came). */
+  let abort: { err: unknown } | undefined;
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(
       stream,
@@ -83,18 +85,15 @@ export async function buildImage(docker: Docker, options: BuildOptions): Promise
         }
       },
     );
-  }).catch(async (err: unknown) => {
-    if (!options.signal?.aborted) failure ??= err instanceof Error ? err.message : String(err);
-    else {
-      await removeUnusedLayers(docker, [layersOf(lines)]).catch(() => undefined);
-      throw err;
-    }
+  }).catch((err: unknown) => {
+    if (options.signal?.aborted) abort = { err };
+    else failure ??= err instanceof Error ? err.message : String(err);
   });
-  if (failure !== undefined) {
-    // The steps that passed were kept as untagged images, which no label finds later.
-    await removeUnusedLayers(docker, [layersOf(lines)]).catch(() => undefined);
-    throw new BuildFailedError(options.tag, step, stepOutput, failure.trim());
-  }
+  if (abort === undefined && failure === undefined) return;
+  // The steps that passed were kept as untagged images, which no label finds later.
+  await removeUnusedLayers(docker, [layersOf(lines)]).catch(() => undefined);
+  if (abort !== undefined) throw abort.err;
+  throw new BuildFailedError(options.tag, step, stepOutput, (failure ?? '').trim());
 }
 
 /** The images a build made or reused, newest first, from its " ---> 1a2b3c4d5e6f" lines. */

@@ -54,8 +54,8 @@ export async function removeUnusedLayers(docker: Docker, chains: readonly string
   for (const chain of chains) {
     for (const ref of chain) {
       const layer = find(ref);
-      const id = layer?.id ?? ref;
       if (!layer) continue; // the engine's own pruning took it
+      const id = layer.id;
       if (layer.tagged || (children.get(id) ?? 0) > 0) break;
       try {
         await docker.getImage(id).remove({ noprune: true });

@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
-import { parseCidr, type Cidr } from './addresses.js';
+import { parseCidr, within } from './addresses.js';
 import type { LabSpec } from '../../lab-schema/types.js';
 import { clientNetworkName, labelsFor, labNetworkName, type LabIdentity } from './labels.js';
 
@@ -61,12 +61,6 @@ export const CLIENT_RANGES: readonly string[] = ['192.168.0.0/20'];
 /** Bounds the retries when an engine's own pools lie mostly inside the ranges avoided. */
 const MAX_PICKS = 40;
 
-const overlap = (a: Cidr, b: Cidr): boolean => {
-  const prefix = Math.min(a.prefix, b.prefix);
-  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
-  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
-};
-
 export interface NumberedNetwork {
   subnet: string;
   /** Subnets the engine offered first that overlapped `avoid`, in order. */
@@ -90,7 +84,9 @@ export async function createNumberedNetwork(
   for (let pick = 1; ; pick++) {
     const network = await docker.createNetwork(options);
     const subnet = await subnetOf(docker, options.Name);
-    const inside = ranges.some((r) => overlap(r, parseCidr(subnet)));
+    const offered = parseCidr(subnet);
+    // Two CIDR blocks overlap only when one holds the other.
+    const inside = ranges.some((r) => within(r, offered) || within(offered, r));
     if (!inside || declined.includes(subnet) || pick === MAX_PICKS) return { subnet, declined };
     declined.push(subnet);
     await network.remove();
