@@ -3,6 +3,7 @@
  * the host gets in), and for labs with source-address ACLs an INTERNAL client network with
  * the spec's subnet (no route out: traffic from 192.168.x can never leave the machine).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { EnvironmentError } from '../../errors.js';
 import { parseCidr, within } from './addresses.js';
@@ -110,4 +111,53 @@ export async function assignedAddresses(docker: Docker, network: string): Promis
   const gateways = (info.IPAM?.Config ?? []).map((c) => c.Gateway).filter((g): g is string => Boolean(g));
   const containers = Object.values(info.Containers ?? {}).map((c) => c.IPv4Address?.split('/')[0]).filter((a): a is string => Boolean(a));
   return [...gateways, ...containers];
+}
+
+/** Tries after the first refusal, 0.25 s more apart each time: an endpoint may still be on its way out. */
+const ACTIVE_ENDPOINT_RETRIES = 4;
+
+/**
+ * Removes one lab network; false when it was already gone.
+ *
+ * The engine keeps a count of each network's endpoints and refuses to remove a network whose
+ * count is not zero. Debian's Docker 20.10 lost that count once in CI: a lab's 11 containers
+ * were force-removed at the same moment, and the count stayed at 3 with no container attached;
+ * only restarting the engine cleared it. So this runtime starts containers and removes them
+ * one at a time (up.ts, teardown.ts), and a network refused anyway is reported in one line
+ * that says which of the two it is: a container haplab did not make is still attached (never
+ * touched: it is not haplab's), or the engine's count is wrong.
+ */
+export async function removeLabNetwork(docker: Docker, id: string, name: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await docker.getNetwork(id).remove();
+      return true;
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      const message = err instanceof Error ? err.message : String(err);
+      const activeEndpoints = (status === 403 || status === 409) && /active endpoints/i.test(message);
+      if (status === 404 || (status === 409 && !activeEndpoints)) return false;
+      if (!activeEndpoints) throw err;
+      const attached = await attachedNames(docker, id);
+      if (attached.length > 0) {
+        throw new EnvironmentError(
+          `network ${name} is still joined by ${attached.join(', ')}, which haplab did not make, so it was left`,
+          `disconnect it (\`docker network disconnect ${name} ${attached[0]}\`), then run \`haplab down --all\` again`,
+        );
+      }
+      if (attempt === ACTIVE_ENDPOINT_RETRIES) {
+        throw new EnvironmentError(
+          `network ${name} has no container attached, but the Docker engine still counts endpoints on it and refuses to remove it`,
+          'restart the Docker engine (`sudo systemctl restart docker`, or restart Docker Desktop), which recounts them, then run `haplab down --all`',
+        );
+      }
+      await sleep(250 * (attempt + 1));
+    }
+  }
+}
+
+/** Names of the containers (or stale endpoints) the engine lists on a network. */
+async function attachedNames(docker: Docker, id: string): Promise<string[]> {
+  const info = (await docker.getNetwork(id).inspect().catch(() => ({}))) as { Containers?: Record<string, { Name?: string }> };
+  return Object.entries(info.Containers ?? {}).map(([containerId, c]) => c.Name || containerId.slice(0, 12));
 }

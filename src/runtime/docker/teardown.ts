@@ -4,8 +4,10 @@
  * without the label is never touched, whatever its name.
  */
 import type Docker from 'dockerode';
+import { EnvironmentError } from '../../errors.js';
 import { removeUnusedLayers, untaggedAncestors } from './image-layers.js';
 import { LAB_BASE_PREFIX, LABEL_DIR, LABEL_LAB, LABEL_SERVICE, labFilter } from './labels.js';
+import { removeLabNetwork } from './network.js';
 
 export interface Removed {
   labs: Set<string>;
@@ -52,18 +54,27 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
   const filters = labFilter(lab);
 
   const containers = (await docker.listContainers({ all: true, filters })).filter(isEngineContainer);
-  await Promise.all(containers.map(async (c) => {
+  // One at a time (see ONE_ENDPOINT_AT_A_TIME in network.ts): removing a container deletes its
+  // endpoints, and the engine can lose count of them when several go at once.
+  for (const c of containers) {
     note(c.Labels);
     // force: kill if running; v: its anonymous volumes go with it.
     await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone);
     removed.containers++;
-  }));
+  }
 
+  // A network the engine will not remove does not stop the rest: everything else goes first,
+  // then the first such network is reported.
   const networks = (await docker.listNetworks({ filters })).filter(isEngineScoped);
+  const kept: EnvironmentError[] = [];
   for (const n of networks) {
     note(n.Labels);
-    await docker.getNetwork(n.Id).remove().catch(ignoreGone);
-    removed.networks++;
+    try {
+      if (await removeLabNetwork(docker, n.Id, n.Name)) removed.networks++;
+    } catch (err) {
+      if (!(err instanceof EnvironmentError)) throw err;
+      kept.push(err);
+    }
   }
 
   const { Volumes: volumes } = await docker.listVolumes({ filters });
@@ -90,6 +101,7 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
       await removeUnusedLayers(docker, layers);
     }
   }
+  if (kept[0]) throw kept[0];
   return removed;
 }
 

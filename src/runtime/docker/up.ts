@@ -109,16 +109,17 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   proxiesOf(spec).forEach((proxy, i) => containers.set(PROXY_SERVICE[proxy], proxies[i]!));
   signal?.throwIfAborted();
 
-  // Apps first: the proxies resolve the apps' names when they start.
+  // Apps first: the proxies resolve the apps' names when they start. One at a time, as the
+  // engine counts each network's endpoints reliably only then (removeLabNetwork in network.ts).
   step('starting the apps');
-  await Promise.all([...spec.apps.map((a) => containers.get(a.name)!.start()), probe.start()]);
+  for (const container of [...spec.apps.map((a) => containers.get(a.name)!), probe]) await container.start();
   const deadline = Date.now() + (options.readyTimeoutMs ?? DEFAULT_READY_MS);
   const ctx = { docker, spec, containers, deadline, signal, dir: id.dir };
   step('waiting for the apps to answer');
   await waitForApps(ctx, probe);
 
   step('starting the proxies');
-  await settled(proxiesOf(spec).map((proxy) => startProxy(docker, containers.get(PROXY_SERVICE[proxy])!)));
+  for (const proxy of proxiesOf(spec)) await startProxy(docker, containers.get(PROXY_SERVICE[proxy])!);
   step('waiting for the proxies to answer');
   await waitForProxies(ctx);
 }
