@@ -54,7 +54,7 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
   const filters = labFilter(lab);
 
   const containers = (await docker.listContainers({ all: true, filters })).filter(isEngineContainer);
-  // One at a time (see ONE_ENDPOINT_AT_A_TIME in network.ts): removing a container deletes its
+  // One at a time (see removeLabNetwork in network.ts): removing a container deletes its
   // endpoints, and the engine can lose count of them when several go at once.
   for (const c of containers) {
     note(c.Labels);
@@ -66,14 +66,14 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
   // A network the engine will not remove does not stop the rest: everything else goes first,
   // then the first such network is reported.
   const networks = (await docker.listNetworks({ filters })).filter(isEngineScoped);
-  const kept: EnvironmentError[] = [];
+  let refused: EnvironmentError | undefined;
   for (const n of networks) {
     note(n.Labels);
     try {
       if (await removeLabNetwork(docker, n.Id, n.Name)) removed.networks++;
     } catch (err) {
       if (!(err instanceof EnvironmentError)) throw err;
-      kept.push(err);
+      refused ??= err;
     }
   }
 
@@ -101,7 +101,7 @@ export async function removeByLabel(docker: Docker, lab: string | undefined, opt
       await removeUnusedLayers(docker, layers);
     }
   }
-  if (kept[0]) throw kept[0];
+  if (refused) throw refused;
   return removed;
 }
 
