@@ -1,7 +1,6 @@
-/** The Flask app and its Dockerfile, one per app in the spec. */
+/** The Flask app, one per app in the spec (its Dockerfile: recipes.ts). */
 import type { AppSpec, LabSpec } from '../lab-schema/types.js';
 import { HEALTH_FLAG_FILE, SERVED_BY_HEADER } from '../lab-schema/types.js';
-import { BASE_IMAGE_ARG, OFFICIAL_IMAGES } from '../lab-schema/images.js';
 import { pyString, renderTemplate } from './engine.js';
 
 /**
@@ -29,9 +28,4 @@ export function renderFlaskApp(spec: LabSpec, app: AppSpec): string {
     threads: WAITRESS_THREADS,
     connectionLimit: WAITRESS_CONNECTION_LIMIT,
   });
-}
-
-/** The base image is a build argument (default: the official one): `up` chooses it per machine. */
-export function renderAppDockerfile(app: AppSpec): string {
-  return renderTemplate('Dockerfile.app', { app, arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.python });
 }

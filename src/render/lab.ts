@@ -5,12 +5,13 @@ import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { EnvironmentError } from '../errors.js';
 import { distDir } from '../paths.js';
-import { BASE_IMAGE_ARG, OFFICIAL_IMAGES, offlineImages } from '../lab-schema/images.js';
-import { TLS_CA_FILE, TLS_CERT_FILE, TLS_CERT_PATH, TLS_HOST, type LabSpec } from '../lab-schema/types.js';
+import { offlineImages } from '../lab-schema/images.js';
+import { TLS_CA_FILE, TLS_CERT_FILE, TLS_HOST, type LabSpec } from '../lab-schema/types.js';
 import { makeLabTls } from './tls/lab-ca.js';
-import { PROXY_CFG_PATH, PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
+import { PROXY_SERVICE, proxiesOf, publishedPorts, renderCompose } from './compose.js';
 import { renderTemplate } from './engine.js';
-import { renderAppDockerfile, renderFlaskApp } from './flask.js';
+import { renderFlaskApp } from './flask.js';
+import { appRecipe, proxyRecipe, renderDockerfile } from './recipes.js';
 import { renderHaproxyCfg } from './haproxy-cfg.js';
 import { prepareLabDir, SPEC_FILE, writeInside, type PreparedDir } from './lab-dir.js';
 
@@ -49,7 +50,7 @@ async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string
   await put(SPEC_FILE, `# haplab lab spec (${spec.id}); every file here is generated from it.\n${stringify(spec, { lineWidth: 0 })}`);
   for (const app of spec.apps) {
     await put(`apps/${app.name}/app.py`, renderFlaskApp(spec, app));
-    await put(`apps/${app.name}/Dockerfile`, renderAppDockerfile(app));
+    await put(`apps/${app.name}/Dockerfile`, renderDockerfile(appRecipe(app)));
     for (const [rel, content] of Object.entries(app.files ?? {})) await put(`apps/${app.name}/${rel}`, content);
   }
   const cfg = renderHaproxyCfg(spec);
@@ -61,14 +62,10 @@ async function writeLabFiles(spec: LabSpec, target: PreparedDir): Promise<string
   }
   for (const proxy of proxiesOf(spec)) {
     const service = PROXY_SERVICE[proxy];
-    const ports = publishedPorts(spec, proxy).map((p) => p.container);
     await put(`${service}/haproxy.cfg`, cfg);
     if (tls) await put(`${service}/${TLS_CERT_FILE}`, tls.sitePem);
-    const cert = tls ? { file: TLS_CERT_FILE, path: TLS_CERT_PATH } : undefined;
-    if (proxy === 'haproxy') {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.haproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.haproxy, ports, cert, cfgPath: PROXY_CFG_PATH.haproxy }));
-    } else {
-      await put(`${service}/Dockerfile`, renderTemplate('Dockerfile.tsproxy', { arg: BASE_IMAGE_ARG, image: OFFICIAL_IMAGES.node, ports, cert, cfgPath: PROXY_CFG_PATH.ts }));
+    await put(`${service}/Dockerfile`, renderDockerfile(proxyRecipe(spec, proxy)));
+    if (proxy === 'ts') {
       await copyCompiledProxy(join(dir, service, 'proxy'));
       written.push(`${service}/proxy/`);
     }

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type Docker from 'dockerode';
@@ -72,8 +73,10 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
   }, 180_000);
 
   // Ctrl-C at each step of `up` long enough to be hit: up removes what it made itself and exits 130.
+  // A lab whose Dockerfiles are as generated builds nothing but the probe (there for good), so
+  // for the build step app2's Dockerfile gets an edit that takes seconds to build.
   it.each([
-    'building 4 images and the probe',
+    'building 1 of 4 images (app2) and the probe',
     'creating networks and containers',
     'starting the apps',
     'waiting for the apps to answer',
@@ -82,6 +85,7 @@ describeDocker('haplab up interrupted (child process, real engine)', () => {
   ])('SIGINT during "%s": up removes what it made and exits 130', async (step) => {
     const lab = `e2e-sigint-${step.split(' ')[0]}-${step.split(' ').pop()}`;
     const dir = await writeEpisodeLab('ep09', lab);
+    if (step.startsWith('building')) await appendFile(join(dir, 'apps', 'app2', 'Dockerfile'), 'RUN sleep 20\n');
     const up = startUp(dir, env);
     await waitForOutput(up, step);
     up.child.kill('SIGINT');

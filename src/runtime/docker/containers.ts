@@ -9,14 +9,30 @@ import { PROXY_SERVICE, publishedPorts } from '../../render/compose.js';
 import type { AppSpec, LabSpec, ProxyKind } from '../../lab-schema/types.js';
 import { containerName, imageTag, labelsFor, PROBE_SERVICE, type LabIdentity } from './labels.js';
 import type { LabNetworks } from './network.js';
+import { putRecipeFiles, recipeProcess } from './recipe-files.js';
+import type { ServiceRecipe } from '../../render/recipes.js';
 
 /** The spec travels on the proxy containers, so `status` can describe a lab whose directory is gone. */
 export const LABEL_SPEC = 'io.haplab.spec';
 
-export async function createAppContainer(docker: Docker, id: LabIdentity, networks: LabNetworks, app: AppSpec): Promise<Docker.Container> {
-  return docker.createContainer({
-    name: containerName(id.lab, app.name),
-    Image: imageTag(id.lab, app.name),
+/**
+ * What a service's container runs: its own built image, or its base image with the recipe's
+ * process and files (recipe-files.ts).
+ */
+export type ServiceImage = { built: true } | { built: false; base: string; recipe: ServiceRecipe };
+
+async function createServiceContainer(docker: Docker, id: LabIdentity, service: string, image: ServiceImage, options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+  const container = await docker.createContainer({
+    ...options,
+    name: containerName(id.lab, service),
+    ...(image.built ? { Image: imageTag(id.lab, service) } : { Image: image.base, ...recipeProcess(image.recipe) }),
+  });
+  if (!image.built) await putRecipeFiles(container, id.dir, image.recipe);
+  return container;
+}
+
+export async function createAppContainer(docker: Docker, id: LabIdentity, networks: LabNetworks, app: AppSpec, image: ServiceImage): Promise<Docker.Container> {
+  return createServiceContainer(docker, id, app.name, image, {
     Labels: labelsFor(id, 'app', app.name),
     ExposedPorts: { [`${app.port}/tcp`]: {} },
     HostConfig: { NetworkMode: networks.lab, RestartPolicy: { Name: 'no' } },
@@ -24,12 +40,10 @@ export async function createAppContainer(docker: Docker, id: LabIdentity, networ
   });
 }
 
-export async function createProxyContainer(docker: Docker, id: LabIdentity, networks: LabNetworks, spec: LabSpec, proxy: ProxyKind): Promise<Docker.Container> {
+export async function createProxyContainer(docker: Docker, id: LabIdentity, networks: LabNetworks, spec: LabSpec, proxy: ProxyKind, image: ServiceImage): Promise<Docker.Container> {
   const service = PROXY_SERVICE[proxy];
   const ports = publishedPorts(spec, proxy);
-  const container = await docker.createContainer({
-    name: containerName(id.lab, service),
-    Image: imageTag(id.lab, service),
+  const container = await createServiceContainer(docker, id, service, image, {
     Labels: { ...labelsFor(id, proxy, service), [LABEL_SPEC]: JSON.stringify(spec) },
     ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.container}/tcp`, {}])),
     HostConfig: {

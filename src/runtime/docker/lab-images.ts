@@ -1,6 +1,7 @@
 /**
  * A lab's images, for the docker and swarm runtimes' `up`: the apps, the proxies and the
- * probe, built side by side.
+ * probe, built side by side (the docker runtime builds only the services it cannot make from
+ * their base, recipe-files.ts).
  *
  * Every image of a lab is built on the lab's own copy of its base (`FROM base` plus the
  * lab's labels: a new image id, tagged and labelled with the lab). The engine's build cache
@@ -15,27 +16,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
+import type { ServiceRecipe } from '../../render/recipes.js';
 import { BASE_IMAGE_ARG, baseImages, type BaseImages } from '../../lab-schema/images.js';
-import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
+import type { ImageFlavor } from '../../lab-schema/types.js';
 import { buildImage } from './build.js';
 import { imageTag, LAB_BASE_PREFIX, labelsFor, type LabIdentity } from './labels.js';
 import { ensureProbeImage } from './probe-image.js';
-
-export interface LabImage {
-  /** The service: an app's name, `haproxy`, `tsproxy`. */
-  name: string;
-  /** Its build context inside the lab directory. */
-  context: string;
-  base: keyof BaseImages;
-}
-
-export function labImages(spec: LabSpec): LabImage[] {
-  return [
-    ...spec.apps.map((a) => ({ name: a.name, context: join('apps', a.name), base: 'python' as const })),
-    ...proxiesOf(spec).map((p) => ({ name: PROXY_SERVICE[p], context: PROXY_SERVICE[p], base: p === 'ts' ? 'node' as const : 'haproxy' as const })),
-  ];
-}
 
 /**
  * Promise.all that waits for every call to end before it throws the first failure: a failed
@@ -61,17 +47,17 @@ async function labBase(docker: Docker, id: LabIdentity, kind: keyof BaseImages, 
   }
 }
 
-/** Builds every image of the lab and the probe; returns the probe's image. */
-export async function buildLabImages(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, signal?: AbortSignal): Promise<string> {
-  const images = labImages(spec);
+/** Builds these services' images (every one of the lab for the swarm) and the probe's; returns the probe's image. */
+export async function buildLabImages(docker: Docker, images: ServiceRecipe[], id: LabIdentity, flavor: ImageFlavor, signal?: AbortSignal): Promise<string> {
   const upstream = baseImages(flavor);
   const kinds = [...new Set(images.map((i) => i.base))];
   const probe = ensureProbeImage(docker, flavor, signal);
   const build = async () => {
+    if (images.length === 0) return;
     const tags = await settled(kinds.map((k) => labBase(docker, id, k, upstream[k], signal)));
     const bases = new Map(kinds.map((k, i) => [k, tags[i]!]));
-    const one = (s: LabImage) => buildImage(docker, {
-      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.name), labels: labelsFor(id, 'image', s.name), signal,
+    const one = (s: ServiceRecipe) => buildImage(docker, {
+      contextDir: join(id.dir, s.context), tag: imageTag(id.lab, s.service), labels: labelsFor(id, 'image', s.service), signal,
       buildArgs: { [BASE_IMAGE_ARG]: bases.get(s.base)! },
     });
     const [firstApp, ...otherApps] = images.filter((s) => s.base === 'python');

@@ -1,6 +1,7 @@
 /**
- * `up` on Docker: build every image of the lab, make its networks and containers (each
- * labelled as it is made), start apps and probe, wait until the apps answer, start the
+ * `up` on Docker: build the images of the services whose Dockerfile was edited (the others
+ * run their base image with their files copied in: recipe-files.ts), make networks and
+ * containers (each labelled as it is made), start apps and probe, wait until the apps answer, start the
  * proxies, wait until they answer. Idempotent: a lab already running as its lab.yaml says
  * is left alone. Any failure or an abort (Ctrl-C) removes everything this lab has, so a
  * failed `up` leaves nothing behind; the error carries the evidence (build output, logs).
@@ -15,9 +16,12 @@ import { normalizeSpec } from '../../lab-schema/normalize.js';
 import type { ImageFlavor, LabSpec } from '../../lab-schema/types.js';
 import { ensureBaseImages } from '../images/plan.js';
 import type { LabInstance, UpOptions } from '../types.js';
-import { createAppContainer, createProbeContainer, createProxyContainer } from './containers.js';
+import { createAppContainer, createProbeContainer, createProxyContainer, type ServiceImage } from './containers.js';
 import { instanceOf, isComplete, labContainers } from './instance.js';
-import { buildLabImages, labImages, settled } from './lab-images.js';
+import { buildLabImages, settled } from './lab-images.js';
+import { runsFromBase } from './recipe-files.js';
+import { serviceRecipes } from '../../render/recipes.js';
+import { baseImages } from '../../lab-schema/images.js';
 import { PROBE_SERVICE, type LabIdentity } from './labels.js';
 import { createNetworks } from './network.js';
 import { assertPortsFree, portFromStartError, portInUseError } from './ports.js';
@@ -93,16 +97,20 @@ export async function upLab(docker: Docker, labDir: string, options: DockerUpOpt
 async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, options: DockerUpOptions): Promise<void> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  step(`building ${labImages(spec).length} images and the probe`);
-  const probeImage = await buildLabImages(docker, spec, id, flavor, signal);
+  const images = await serviceImages(spec, id.dir, flavor);
+  const toBuild = serviceRecipes(spec).filter((r) => images.get(r.service)!.built);
+  step(toBuild.length === 0
+    ? `building the probe (every service's Dockerfile is as generated: each runs its base image with its files copied in)`
+    : `building ${toBuild.length} of ${images.size} images (${toBuild.map((r) => r.service).join(', ')}) and the probe`);
+  const probeImage = await buildLabImages(docker, toBuild, id, flavor, signal);
 
   step('creating networks and containers');
   const networks = await createNetworks(docker, spec, id);
   const containers = new Map<string, Docker.Container>();
   const [apps, probe, proxies] = await Promise.all([
-    settled(spec.apps.map((app) => createAppContainer(docker, id, networks, app))),
+    settled(spec.apps.map((app) => createAppContainer(docker, id, networks, app, images.get(app.name)!))),
     createProbeContainer(docker, id, networks, probeImage),
-    settled(proxiesOf(spec).map((proxy) => createProxyContainer(docker, id, networks, spec, proxy))),
+    settled(proxiesOf(spec).map((proxy) => createProxyContainer(docker, id, networks, spec, proxy, images.get(PROXY_SERVICE[proxy])!))),
   ]);
   spec.apps.forEach((app, i) => containers.set(app.name, apps[i]!));
   containers.set(PROBE_SERVICE, probe);
@@ -122,6 +130,14 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   for (const proxy of proxiesOf(spec)) await startProxy(docker, containers.get(PROXY_SERVICE[proxy])!);
   step('waiting for the proxies to answer');
   await waitForProxies(ctx);
+}
+
+/** Per service: its own image, built from its Dockerfile, or its base image with the recipe applied (recipe-files.ts). */
+async function serviceImages(spec: LabSpec, dir: string, flavor: ImageFlavor): Promise<Map<string, ServiceImage>> {
+  const bases = baseImages(flavor);
+  const recipes = serviceRecipes(spec);
+  const fromBase = await Promise.all(recipes.map((r) => runsFromBase(dir, r, flavor)));
+  return new Map(recipes.map((recipe, i): [string, ServiceImage] => [recipe.service, fromBase[i] ? { built: false, base: bases[recipe.base], recipe } : { built: true }]));
 }
 
 async function startProxy(docker: Docker, container: Docker.Container): Promise<void> {

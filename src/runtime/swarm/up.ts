@@ -12,7 +12,8 @@ import { PROXY_SERVICE, proxiesOf } from '../../render/compose.js';
 import { frontendScheme, STATS_BIND_PORT, type ImageFlavor, type LabSpec } from '../../lab-schema/types.js';
 import { ensureBaseImages } from '../images/plan.js';
 import type { Endpoint, LabInstance, UpOptions } from '../types.js';
-import { buildLabImages, labImages } from '../docker/lab-images.js';
+import { buildLabImages } from '../docker/lab-images.js';
+import { serviceRecipes } from '../../render/recipes.js';
 import { imageTag, PROBE_SERVICE, type LabIdentity } from '../docker/labels.js';
 import { runAgent } from '../docker/agent-client.js';
 import { InterruptedError, loadLab } from '../docker/up.js';
@@ -88,8 +89,9 @@ export async function upSwarmLab(docker: Docker, labDir: string, options: UpOpti
 async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: ImageFlavor, deadline: number, options: UpOptions): Promise<string[]> {
   const step = options.onStep ?? (() => {});
   const signal = options.signal;
-  step(`building ${labImages(spec).length} images and the probe`);
-  const probeImage = await buildLabImages(docker, spec, id, flavor, signal);
+  const images = serviceRecipes(spec);
+  step(`building ${images.length} images and the probe`);
+  const probeImage = await buildLabImages(docker, images, id, flavor, signal);
 
   // Apps may run on any node haplab can put their images on; the proxies and the probe stay
   // on this one (their runtime API and the probe's exec go through this engine).
