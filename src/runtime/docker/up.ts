@@ -100,7 +100,7 @@ async function bringUp(docker: Docker, spec: LabSpec, id: LabIdentity, flavor: I
   const images = await serviceImages(spec, id.dir, flavor);
   const toBuild = serviceRecipes(spec).filter((r) => images.get(r.service)!.built);
   step(toBuild.length === 0
-    ? `building the probe (every service's Dockerfile is as generated: each runs its base image with its files copied in)`
+    ? 'no lab image to build: every Dockerfile is as generated, so each service runs its base image with its files copied in'
     : `building ${toBuild.length} of ${images.size} images (${toBuild.map((r) => r.service).join(', ')}) and the probe`);
   const probeImage = await buildLabImages(docker, toBuild, id, flavor, signal);
 
