@@ -8,7 +8,7 @@ const NONE = -1;
 export class Ring {
   keys = new Uint32Array(0);
   srv = new Int32Array(0);
-  /** Which of its server's points this is (the j in the formula above). */
+  /** Which of its server's points this is (the j in the formula in chash.ts). */
   node = new Int32Array(0);
   length = 0;
 

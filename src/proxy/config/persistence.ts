@@ -8,7 +8,6 @@ import { BadInputError } from '../../errors.js';
 import type { ProxyConfig } from './model.js';
 import { where, type SectionContext } from './section-context.js';
 import type { Word } from './tokenize.js';
-import { parseTime } from './values.js';
 
 const COOKIE_FLAGS = ['insert', 'indirect', 'nocache', 'postonly', 'httponly', 'secure'] as const;
 const UNSUPPORTED_COOKIE = new Set(['rewrite', 'prefix', 'preserve', 'domain', 'maxidle', 'maxlife', 'dynamic', 'attr']);
@@ -34,14 +33,6 @@ export function parseCookie(args: readonly Word[], ctx: SectionContext, keyword:
     secure: seen.has('secure'),
     where: where(ctx, keyword),
   };
-}
-
-/** HAProxy's parse_size_err: a number with an optional k, m or g (powers of 1024). */
-function parseSize(word: Word | undefined, ctx: SectionContext): number {
-  const m = word ? /^(\d+)([kmgKMG]?)$/.exec(word.text) : null;
-  if (!word || !m) throw new BadInputError(`'stick-table size' expects a size (got '${word?.text ?? ''}')`, where(ctx, word), 'write e.g. size 100k');
-  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * unit;
 }
 
 /** `stick on src` (no table argument, no condition). */
