@@ -6,10 +6,11 @@
  * and leaves no image behind.
  *
  * Only where that is the same thing: the service's Dockerfile is still the one haplab
- * rendered (one the learner has edited is built, so the edit counts), and its base needs no
- * setup step (haplab's offline base has Flask and waitress; the official python image gets
- * them from pip, in a build).
+ * rendered (one the learner has edited is built, so the edit counts), no .dockerignore
+ * narrows its COPY, and its base needs no setup step (haplab's offline base has Flask and
+ * waitress; the official python image gets them from pip, in a build).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type Docker from 'dockerode';
@@ -20,6 +21,8 @@ import type { ImageFlavor } from '../../lab-schema/types.js';
 /** Whether `up` may make this service from its base image instead of building its Dockerfile. */
 export async function runsFromBase(labDir: string, recipe: ServiceRecipe, flavor: ImageFlavor): Promise<boolean> {
   if (recipe.setup !== undefined && flavor !== 'offline') return false;
+  // A .dockerignore changes what COPY takes: the engine's build reads it, the recipe does not.
+  if (existsSync(join(labDir, recipe.context, '.dockerignore'))) return false;
   const written = await readFile(join(labDir, recipe.context, 'Dockerfile'), 'utf8').catch(() => undefined);
   return written === renderDockerfile(recipe);
 }

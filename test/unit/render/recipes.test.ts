@@ -83,6 +83,13 @@ describe('runsFromBase: when up may skip the build', () => {
     }
   });
 
+  it('a .dockerignore beside the Dockerfile: no, the build honours it and the recipe would not', async () => {
+    const [recipe] = await recipes();
+    const dir = await labWith(recipe!, renderDockerfile(recipe!));
+    await writeFile(join(dir, recipe!.context, '.dockerignore'), 'notes.txt\n');
+    expect(await runsFromBase(dir, recipe!, 'offline')).toBe(false);
+  });
+
   it('official images: the apps need their setup step (pip), so they are built; the proxies need none', async () => {
     for (const recipe of await recipes()) {
       const dir = await labWith(recipe, renderDockerfile(recipe));
