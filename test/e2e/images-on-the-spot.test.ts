@@ -8,7 +8,7 @@
  * removed afterwards. The cold and warm times are printed (README: first run).
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { readFile, rm } from 'node:fs/promises';
+import { appendFile, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 import { IMAGE_NAMESPACE_ENV, offlineImages } from '../../src/lab-schema/images.js';
@@ -73,23 +73,26 @@ describeDocker('base images chosen at up, built on the spot when absent', () => 
     expect(await namespaceImages(docker)).toEqual([]);
   }, 120_000);
 
-  itWithTool([], 'an unpinned lab builds from the Dockerfile\'s BASE_IMAGE argument: official by default, the offline base passed by up', async () => {
+  itWithTool([], 'an unpinned lab runs on the base up chose: the offline one here, as its image or under an edited Dockerfile\'s BASE_IMAGE argument', async () => {
     const dir = await writeEpisodeLab('ep05', 'e2e-base-arg', { images: undefined });
     dirs.push(dir);
-    const dockerfile = await readFile(join(dir, 'apps', 'app1', 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=python:3\.12-slim$/m);
-    expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
+    const dockerfile = join(dir, 'apps', 'app1', 'Dockerfile');
+    expect(await readFile(dockerfile, 'utf8')).toMatch(/^ARG BASE_IMAGE=python:3\.12-slim$/m);
+    expect(await readFile(dockerfile, 'utf8')).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
     expect(await readFile(join(dir, 'lab.yaml'), 'utf8')).not.toMatch(/^images:/m);
+    // Edited, so up builds it (src/runtime/docker/recipe-files.ts); the others run their base.
+    await appendFile(dockerfile, 'LABEL io.haplab.test.edited=yes\n');
 
     const runtime = await createDockerRuntime();
     const steps: string[] = [];
     try {
       const instance = await runtime.up(dir, { onStep: (s) => steps.push(s) });
       expect(steps).toContain('base images: offline (the offline base images are present)');
-      // The app's image stands on the offline base: its first layers are the base's.
+      // The edited app's image stands on the offline base: its first layers are the base's.
       const base = await layers(docker, offlineImages().base);
-      for (const service of ['app1', 'haproxy']) {
-        expect((await layers(docker, `haplab-e2e-base-arg-${service}:latest`)).slice(0, base.length), service).toEqual(base);
+      expect((await layers(docker, 'haplab-e2e-base-arg-app1:latest')).slice(0, base.length)).toEqual(base);
+      for (const service of ['app2', 'haproxy']) {
+        expect((await docker.getContainer(`haplab-e2e-base-arg-${service}`).inspect()).Config.Image, service).toBe(offlineImages().base);
       }
       const res = await fetch(`${instance.endpoints[0]!.url}/`, { headers: { connection: 'close' } });
       expect(res.status).toBe(200);

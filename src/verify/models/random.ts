@@ -21,7 +21,7 @@
  */
 import type { BackendSpec, LabSpec, ProxyKind, RouteSpec } from '../../lab-schema/types.js';
 import { randomAlgorithmName } from '../algorithm-name.js';
-import { comparePeakLoad, PEAK_CLIENTS, PEAK_REQUESTS, planPeakLoad } from './peakload.js';
+import { comparePeakLoad, PEAK_CLIENTS, PEAK_ORDER, PEAK_REQUESTS, planPeakLoad } from './peakload.js';
 import type { ProbeResponse } from '../../runtime/types.js';
 import { activeServers, answeredCheck, countByServer, fmtP, fmtShare, serverOf } from '../observe.js';
 import { probeContexts, sequentialProbes } from './sequential.js';
@@ -166,17 +166,16 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
         ? `random: ${sent.length} requests, every proxy's picks found on HAProxy 2.6's streams and replayed (a χ² of independent draws would have needed ${count}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`
         : `random: ${count} requests (computed ${size.n}: α ${ctx.stats.alpha.toPrecision(3)}, power ${size.achievedPower.toFixed(3)} against a ${Math.round(ctx.stats.skew * 100)} % skew of the lightest server)`);
       const peaks = new Map<ProxyKind, Check>();
-      let twoChoices: PerProxy<ProbeResponse[]> | undefined;
-      let oneChoice: PerProxy<ProbeResponse[]> | undefined;
+      const runs = { two: [] as PerProxy<ProbeResponse[]>[], one: [] as PerProxy<ProbeResponse[]>[] };
       if (plain) {
         const path = slowestPath(ctx.spec, backend);
-        ctx.onStep?.(`random: ${PEAK_REQUESTS} requests from ${PEAK_CLIENTS} concurrent clients to ${path}, on ${frontend} (${randomAlgorithmName(backend)}) and ${plain.frontend} (${randomAlgorithmName(plain.backend)})`);
-        twoChoices = await ctx.send(planPeakLoad(frontend, PEAK_REQUESTS, path));
-        oneChoice = await ctx.send(planPeakLoad(plain.frontend, PEAK_REQUESTS, path));
+        ctx.onStep?.(`random: ${PEAK_ORDER.length} runs of ${PEAK_REQUESTS} requests from ${PEAK_CLIENTS} concurrent clients to ${path}, on ${frontend} (${randomAlgorithmName(backend)}) and ${plain.frontend} (${randomAlgorithmName(plain.backend)}) in turn`);
+        for (const which of PEAK_ORDER) runs[which].push(await ctx.send(planPeakLoad(which === 'two' ? frontend : plain.frontend, PEAK_REQUESTS, path)));
         for (const proxy of ctx.proxies) {
+          const of = (sent: PerProxy<ProbeResponse[]>[]) => sent.map((r) => r.get(proxy) ?? []);
           peaks.set(proxy, comparePeakLoad(backend,
-            { label: randomAlgorithmName(backend), responses: twoChoices.get(proxy) ?? [] },
-            { label: randomAlgorithmName(plain.backend), responses: oneChoice.get(proxy) ?? [] }, ctx.stats.alpha));
+            { label: randomAlgorithmName(backend), runs: of(runs.two) },
+            { label: randomAlgorithmName(plain.backend), runs: of(runs.one) }, ctx.stats.alpha));
         }
       }
       const perProxy: ModelResult['perProxy'] = new Map();
@@ -187,8 +186,8 @@ export function randomModel(frontend: string, backend: BackendSpec, plain?: { fr
         const outcome = judgeRandom(backend, rs, shares, ctx.stats, peaks.get(proxy), sent, streams);
         if (plain) {
           // The comparison's requests count too: the lbtot cross-check adds up every answer.
-          const two = twoChoices?.get(proxy) ?? [];
-          const one = oneChoice?.get(proxy) ?? [];
+          const two = runs.two.flatMap((r) => r.get(proxy) ?? []);
+          const one = runs.one.flatMap((r) => r.get(proxy) ?? []);
           tallyServed(plain.backend, one, tallyServed(backend, two, outcome.served));
           outcome.requests += two.length + one.length;
         }

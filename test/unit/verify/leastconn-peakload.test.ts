@@ -102,15 +102,20 @@ describe('random model (ep08)', async () => {
         return { app: best, delayMs: 5 + rng.int(20) };
       };
     }
-    const send = async (draws: number) => {
-      const fake = fakeLab(lab, { haproxy: concurrent(draws, `peak-${draws}`) });
+    const send = async (draws: number, run: number) => {
+      const fake = fakeLab(lab, { haproxy: concurrent(draws, `peak-${draws}-${run}`) });
       return fake.prober.send(Array.from({ length: 600 }, () => ({ proxy: 'haproxy' as const, frontend: 'http_front', method: 'GET', path: '/' })), { concurrency: 12 });
     };
-    const two = { label: 'random(2)', responses: await send(2) };
-    const one = { label: 'random(1)', responses: await send(1) };
+    const two = { label: 'random(2)', runs: [await send(2, 1), await send(2, 2)] };
+    const one = { label: 'random(1)', runs: [await send(1, 1), await send(1, 2)] };
     const good = comparePeakLoad(backend, two, one, 0.01);
     expect(good.pass).toBe(true);
     expect(good.name).toBe('random.peak-load: random(2) vs random(1)');
     expect(comparePeakLoad(backend, one, two, 0.01).pass).toBe(false);
+    expect(good.detail).toMatch(/2 and 2 runs/);
+    // Two runs of the same algorithm: no difference to find.
+    expect(comparePeakLoad(backend, { label: 'random(1)', runs: [one.runs[0]!] }, { label: 'random(1)', runs: [one.runs[1]!] }, 0.01).pass).toBe(false);
+    // A run too short to cut into batches fails, it is not judged on a handful.
+    expect(comparePeakLoad(backend, { ...two, runs: [two.runs[0]!.slice(0, 10)] }, one, 0.01)).toMatchObject({ pass: false, detail: expect.stringMatching(/at least 20 requests/) });
   });
 });
