@@ -4,7 +4,7 @@
  * haproxy.cfg the proxy refuses: exit 2 at the lab's line), and
  * nothing labelled left behind.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,19 @@ describeDocker('docker runtime: failures say what and why', () => {
     expect((await runCli(['down', dir, '--images'])).code).toBe(0);
     // Nor do the untagged images of the steps that passed (no label finds them later).
     expect((await danglingImages(docker)).filter((id) => !danglingBefore.includes(id))).toEqual([]);
+  }, 240_000);
+
+  // Without a build, a missing file would surface as a raw read error while copying; up builds
+  // such a service instead, and the build names the COPY step (src/runtime/docker/recipe-files.ts).
+  it('a file a Dockerfile copies is missing: exit 3 at that COPY step; nothing left', async () => {
+    const dir = await writeEpisodeLab('ep09', 'e2e-nocfg');
+    await rm(join(dir, 'haproxy', 'haproxy.cfg'));
+    const result = await runCli(['up', dir, '--runtime', 'docker'], { timeoutMs: 240_000 });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/building haplab-e2e-nocfg-haproxy:latest failed at Step \d+\/\d+ : COPY haproxy\.cfg /);
+    expect(result.stderr).not.toMatch(/internal error/);
+    expect(await labelledObjects(docker, 'e2e-nocfg')).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect((await runCli(['down', dir, '--images'])).code).toBe(0);
   }, 240_000);
 
   it('an app that dies on start: exit 3 with its last log lines; nothing left', async () => {

@@ -61,10 +61,16 @@ describe('service recipes', () => {
 });
 
 describe('runsFromBase: when up may skip the build', () => {
-  async function labWith(recipe: ServiceRecipe, dockerfile: string | undefined): Promise<string> {
+  /** A lab directory with the service's Dockerfile and, unless told not to, every file and directory it copies. */
+  async function labWith(recipe: ServiceRecipe, dockerfile: string | undefined, sources = true): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'haplab-recipes-'));
     await mkdir(join(dir, recipe.context), { recursive: true });
     if (dockerfile !== undefined) await writeFile(join(dir, recipe.context, 'Dockerfile'), dockerfile);
+    for (const copy of sources ? recipe.copies : []) {
+      const at = join(dir, recipe.context, copy.from);
+      if (copy.from === '.' || copy.from.endsWith('/')) await mkdir(at, { recursive: true });
+      else await writeFile(at, '');
+    }
     return dir;
   }
   const recipes = async () => serviceRecipes(customizeSpec(await loadEpisode('ep09'), { proxy: 'both' }));
@@ -81,6 +87,14 @@ describe('runsFromBase: when up may skip the build', () => {
       expect(await runsFromBase(await labWith(recipe, renderDockerfile(recipe).replace('\n', '\n\n')), recipe, 'offline')).toBe(false);
       expect(await runsFromBase(await labWith(recipe, undefined), recipe, 'offline')).toBe(false);
     }
+  });
+
+  it('a file the Dockerfile copies is missing: no, the build reports it at its COPY step', async () => {
+    const haproxy = (await recipes()).find((r) => r.service === 'haproxy')!;
+    const dir = await labWith(haproxy, renderDockerfile(haproxy), false);
+    expect(await runsFromBase(dir, haproxy, 'offline')).toBe(false);
+    await writeFile(join(dir, haproxy.context, 'haproxy.cfg'), 'global\n');
+    expect(await runsFromBase(dir, haproxy, 'offline')).toBe(true);
   });
 
   it('a .dockerignore beside the Dockerfile: no, the build honours it and the recipe would not', async () => {
