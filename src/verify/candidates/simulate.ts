@@ -31,8 +31,14 @@ export function sequentialPicks(make: BalancerFactory, backend: BackendSpec, con
   return replaySteps(make, backend, contexts.map((pick) => ({ pick })), rng);
 }
 
-/** One step of a sequential replay: a request, or a weight set through the runtime API. */
-export type ReplayStep = { pick: PickContext } | { weight: { server: string; to: number } };
+/**
+ * One step of a sequential replay: a request, or a weight set through the runtime API. A
+ * request with `releaseLate` keeps its connection counted until the next weight command has
+ * been applied: HAProxy frees a stream only after its response has left, so a command sent
+ * the moment the answer arrives can be applied first, and leastconn then queues the two
+ * servers in the other order.
+ */
+export type ReplayStep = { pick: PickContext; releaseLate?: boolean } | { weight: { server: string; to: number } };
 
 /**
  * Sequential picks (as sequentialPicks) with weights changed between them, on one balancer,
@@ -42,6 +48,13 @@ export type ReplayStep = { pick: PickContext } | { weight: { server: string; to:
 export function replaySteps(make: BalancerFactory, backend: BackendSpec, steps: readonly ReplayStep[], rng?: Rng): (string | undefined)[] {
   const { balancer, servers } = simBalancer(make, backend, rng);
   const out: (string | undefined)[] = [];
+  let held: LbServer | undefined;
+  const release = () => {
+    if (!held) return;
+    held.activeConns--;
+    balancer.released?.(held);
+    held = undefined;
+  };
   for (const step of steps) {
     if ('weight' in step) {
       const server = servers.find((s) => s.name === step.weight.server);
@@ -49,14 +62,16 @@ export function replaySteps(make: BalancerFactory, backend: BackendSpec, steps: 
         server.weight = step.weight.to;
         balancer.update(server);
       }
+      release();
       continue;
     }
+    release();
     const s = balancer.pick(step.pick);
     if (s) {
       s.activeConns++;
       balancer.taken?.(s);
-      s.activeConns--;
-      balancer.released?.(s);
+      held = s;
+      if (!step.releaseLate) release();
     }
     out.push(s?.name);
   }

@@ -7,12 +7,14 @@
  * finding: their draws are judged on the sequential traffic.
  */
 import { isStaticBalance } from '../../proxy/balance/index.js';
-import type { BackendSpec } from '../../lab-schema/types.js';
+import type { BackendSpec, Mode } from '../../lab-schema/types.js';
 import type { PickContext } from '../../proxy/balance/types.js';
 import { balanceSettings } from '../balance-oracle.js';
 import type { WeightChangeEvidence } from './evidence.js';
-import type { Candidate } from './generate.js';
-import { deterministicPhase, isRandom, type Finding, type JudgeContext } from './rule-out.js';
+import { matchingPhases } from '../models/rotation.js';
+import { activeServers } from '../observe.js';
+import { candidatesFor, type Candidate } from './generate.js';
+import { deterministicPhase, isHash, isRandom, type Finding, type JudgeContext } from './rule-out.js';
 import { replaySteps, type BalancerFactory, type ReplayStep } from './simulate.js';
 
 /** Whether `set server B/S weight W` (W neither 0 nor the initial weight) is taken by this backend's algorithm. */
@@ -21,20 +23,65 @@ export function acceptsRuntimeWeight(backend: BackendSpec): boolean {
 }
 
 /**
- * The steps that replay the sequential traffic from `offset` picks in, then the change (when
- * the algorithm takes it), the requests during it, the restoration and the requests after.
+ * Another rotation that takes a weight at run time (leastconn, first, roundrobin with other
+ * weights, …) and fits the picks just before a change as well as the configured one does:
+ * `positions` are the picks into its own sequence (from a fresh start) it may stand at.
  */
-function weightChangeSteps(contexts: readonly PickContext[], offset: number, change: WeightChangeEvidence, accepts: boolean): ReplayStep[] {
-  const lead = contexts[0] ?? change.during.contexts[0];
-  const steps: ReplayStep[] = [
-    ...Array.from({ length: offset }, () => ({ pick: lead! })),
-    ...contexts.map((pick) => ({ pick })),
-  ];
-  if (accepts) steps.push({ weight: { server: change.server, to: change.to } });
-  steps.push(...change.during.contexts.map((pick) => ({ pick })));
-  if (accepts) steps.push({ weight: { server: change.server, to: change.from } });
-  steps.push(...change.after.contexts.map((pick) => ({ pick })));
-  return steps;
+export interface WeightRival {
+  label: string;
+  backend: BackendSpec;
+  positions: number[];
+}
+
+/**
+ * The rivals a weight change must part from: every deterministic, non-hash candidate that
+ * takes the change and whose sequence `before` follows. Hashes and random draws are judged
+ * on other evidence; an algorithm that refuses the change is told apart by the refusal.
+ */
+export function weightRivals(make: BalancerFactory, configured: BackendSpec, mode: Mode, before: readonly (string | undefined)[]): WeightRival[] {
+  const pick: ReplayStep = { pick: { sourceAddress: '127.0.0.1', uri: '/' } };
+  const out: WeightRival[] = [];
+  for (const c of candidatesFor(configured, mode)) {
+    if (c.kind === 'configured' || isHash(c.backend) || isRandom(c.backend) || !acceptsRuntimeWeight(c.backend)) continue;
+    // As deterministicPhase: three cycles of lead-in cover any phase the lab may stand at.
+    const lead = 3 * (activeServers(c.backend).reduce((s, x) => s + x.weight, 0) || 1);
+    const sequence = replaySteps(make, c.backend, Array.from({ length: lead + before.length }, () => pick));
+    const positions = matchingPhases(sequence, before, lead).map((p) => p + before.length);
+    if (positions.length) out.push({ label: c.label, backend: c.backend, positions });
+  }
+  return out;
+}
+
+/** A weight change as sent: the server, its weight before and the one set, the requests while it lasts and after it is set back. */
+export interface WeightSchedule {
+  server: string;
+  from: number;
+  to: number;
+  during: readonly PickContext[];
+  after: readonly PickContext[];
+}
+
+/** Whether the pick just before each command (the change, then the restoration) is released after it (simulate.ts ReplayStep). */
+const RELEASE_TIMINGS = [[false, false], [true, false], [false, true], [true, true]] as const;
+
+/**
+ * Every sequence of picks `schedule` can give on `backend`'s balancer after the `lead`
+ * picks, one per release timing, without repeats. A rotation gives one; leastconn, whose
+ * order follows connections, may give several.
+ */
+export function weightChangeOutcomes(make: BalancerFactory, backend: BackendSpec, lead: readonly PickContext[], schedule: WeightSchedule): (string | undefined)[][] {
+  const accepts = acceptsRuntimeWeight(backend);
+  const outcomes = new Map<string, (string | undefined)[]>();
+  for (const [changeLate, restoreLate] of RELEASE_TIMINGS) {
+    const steps: ReplayStep[] = lead.map((pick, i) => ({ pick, releaseLate: changeLate && i === lead.length - 1 }));
+    if (accepts) steps.push({ weight: { server: schedule.server, to: schedule.to } });
+    steps.push(...schedule.during.map((pick, i) => ({ pick, releaseLate: restoreLate && i === schedule.during.length - 1 })));
+    if (accepts) steps.push({ weight: { server: schedule.server, to: schedule.from } });
+    steps.push(...schedule.after.map((pick) => ({ pick })));
+    const picks = replaySteps(make, backend, steps).slice(lead.length);
+    outcomes.set(picks.join(' '), picks);
+  }
+  return [...outcomes.values()];
 }
 
 /** What one prediction and the observations share: the first request where they part (-1: none). */
@@ -45,22 +92,25 @@ export interface WeightChangeFit {
 
 /**
  * The picks after the change and after the restoration, predicted from each phase the
- * sequential picks fit (rotation.ts matchingPhases: more than one may), and the one the observations follow
- * longest — exactly when its `wrong` is -1.
+ * sequential picks fit (rotation.ts matchingPhases: more than one may) under each release
+ * timing, and the one the observations follow longest — exactly when its `wrong` is -1.
  */
 export function fitWeightChange(
   make: BalancerFactory, backend: BackendSpec, contexts: readonly PickContext[], phases: readonly number[], ev: WeightChangeEvidence,
 ): { fit: WeightChangeFit; predictions: string[] } {
-  const accepts = acceptsRuntimeWeight(backend);
   const observed = [...ev.during.servers, ...ev.after.servers];
+  const schedule: WeightSchedule = { server: ev.server, from: ev.from, to: ev.to, during: ev.during.contexts, after: ev.after.contexts };
+  const first = contexts[0] ?? ev.during.contexts[0]!;
   let best: WeightChangeFit | undefined;
   const predictions = new Set<string>();
   for (const offset of phases.length ? phases : [0]) {
-    const predicted = replaySteps(make, backend, weightChangeSteps(contexts, offset, ev, accepts)).slice(offset + contexts.length);
-    predictions.add(predicted.join(' '));
-    const wrong = observed.findIndex((s, i) => s !== predicted[i]);
-    const reach = wrong < 0 ? Infinity : wrong;
-    if (!best || reach > (best.wrong < 0 ? Infinity : best.wrong)) best = { predicted, wrong };
+    const lead = [...Array.from({ length: offset }, () => first), ...contexts];
+    for (const predicted of weightChangeOutcomes(make, backend, lead, schedule)) {
+      predictions.add(predicted.join(' '));
+      const wrong = observed.findIndex((s, i) => s !== predicted[i]);
+      const reach = wrong < 0 ? Infinity : wrong;
+      if (!best || reach > (best.wrong < 0 ? Infinity : best.wrong)) best = { predicted, wrong };
+    }
   }
   return { fit: best!, predictions: [...predictions].sort() };
 }
