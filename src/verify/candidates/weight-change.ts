@@ -11,11 +11,10 @@ import type { BackendSpec, Mode } from '../../lab-schema/types.js';
 import type { PickContext } from '../../proxy/balance/types.js';
 import { balanceSettings } from '../balance-oracle.js';
 import type { WeightChangeEvidence } from './evidence.js';
-import { matchingPhases } from '../models/rotation.js';
-import { activeServers } from '../observe.js';
+import { cycleLength, matchingPhases } from '../models/rotation.js';
 import { candidatesFor, type Candidate } from './generate.js';
 import { deterministicPhase, isHash, isRandom, type Finding, type JudgeContext } from './rule-out.js';
-import { replaySteps, type BalancerFactory, type ReplayStep } from './simulate.js';
+import { replaySteps, sequentialPicks, type BalancerFactory, type ReplayStep } from './simulate.js';
 
 /** Whether `set server B/S weight W` (W neither 0 nor the initial weight) is taken by this backend's algorithm. */
 export function acceptsRuntimeWeight(backend: BackendSpec): boolean {
@@ -39,13 +38,13 @@ export interface WeightRival {
  * on other evidence; an algorithm that refuses the change is told apart by the refusal.
  */
 export function weightRivals(make: BalancerFactory, configured: BackendSpec, mode: Mode, before: readonly (string | undefined)[]): WeightRival[] {
-  const pick: ReplayStep = { pick: { sourceAddress: '127.0.0.1', uri: '/' } };
+  const key: PickContext = { sourceAddress: '127.0.0.1', uri: '/' };
   const out: WeightRival[] = [];
   for (const c of candidatesFor(configured, mode)) {
     if (c.kind === 'configured' || isHash(c.backend) || isRandom(c.backend) || !acceptsRuntimeWeight(c.backend)) continue;
     // As deterministicPhase: three cycles of lead-in cover any phase the lab may stand at.
-    const lead = 3 * (activeServers(c.backend).reduce((s, x) => s + x.weight, 0) || 1);
-    const sequence = replaySteps(make, c.backend, Array.from({ length: lead + before.length }, () => pick));
+    const lead = 3 * (cycleLength(c.backend) || 1);
+    const sequence = sequentialPicks(make, c.backend, Array.from({ length: lead + before.length }, () => key));
     const positions = matchingPhases(sequence, before, lead).map((p) => p + before.length);
     if (positions.length) out.push({ label: c.label, backend: c.backend, positions });
   }

@@ -33,10 +33,12 @@ export interface WeightChangePlan {
   after: number;
 }
 
-/** Every sequence of picks `backend`'s balancer can give from `position` picks in through `plan` (weight-change.ts weightChangeOutcomes). */
-function plannedOutcomes(make: BalancerFactory, backend: BackendSpec, position: number, plan: WeightChangePlan): string[] {
-  const key = { sourceAddress: '127.0.0.1', uri: '/' };
-  const keys = (n: number) => Array.from({ length: n }, () => key);
+/** The request a plan is made with: the rotations it plans for read no key. */
+const KEYLESS: PickContext = { sourceAddress: '127.0.0.1', uri: '/' };
+
+/** Every sequence of picks `backend`'s balancer can give from `position` picks in through `plan` (weight-change.ts weightChangeOutcomes), each joined by spaces. */
+export function plannedOutcomes(make: BalancerFactory, backend: BackendSpec, position: number, plan: WeightChangePlan): string[] {
+  const keys = (n: number) => Array.from({ length: n }, () => KEYLESS);
   const schedule = { server: plan.server, from: plan.from, to: plan.to, during: keys(plan.during), after: keys(plan.after) };
   return weightChangeOutcomes(make, backend, keys(position), schedule).map((picks) => picks.join(' '));
 }
@@ -48,8 +50,8 @@ function plannedOutcomes(make: BalancerFactory, backend: BackendSpec, position: 
  * under any release timing: on ep05 the smallest change that moves fwrr is exactly what
  * leastconn gives when HAProxy applies the restoring command before it frees the last stream
  * (docs/verification.md). A change that only moves the order is the fallback when none parts
- * from every rival. Undefined
- * when no weight tried moves it. The backend must take weights at run time.
+ * from every rival. Undefined when no weight tried moves it. The backend must take weights
+ * at run time.
  */
 export function planWeightChange(
   make: BalancerFactory, backend: BackendSpec, positions: readonly number[], rivals: readonly WeightRival[] = [],
@@ -57,8 +59,7 @@ export function planWeightChange(
   const servers = activeServers(backend);
   const w = cycleLength(backend);
   if (servers.length < 2 || w === 0) return undefined;
-  const pick: ReplayStep = { pick: { sourceAddress: '127.0.0.1', uri: '/' } };
-  const picks = (n: number): ReplayStep[] => Array.from({ length: n }, () => pick);
+  const picks = (n: number): ReplayStep[] => Array.from({ length: n }, () => ({ pick: KEYLESS }));
   const maxWeight = Math.max(...servers.map((s) => s.weight));
   // The untouched rotation from each position, as far as any change tried lasts: replayed once.
   const untouched = new Map(positions.map((p) => [p, replaySteps(make, backend, picks(p + 2 * w)).slice(p)]));

@@ -11,9 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { createBalancer } from '../../../src/proxy/balance/index.js';
 import { primaryBackend, type BackendSpec } from '../../../src/lab-schema/types.js';
 import { balancerOracle } from '../../../src/verify/balance-oracle.js';
-import { weightChangeOutcomes, weightRivals } from '../../../src/verify/candidates/weight-change.js';
+import { weightRivals } from '../../../src/verify/candidates/weight-change.js';
 import { replaySteps, type BalancerFactory } from '../../../src/verify/candidates/simulate.js';
-import { planWeightChange, type WeightChangePlan } from '../../../src/verify/models/runtime-weight.js';
+import { planWeightChange, plannedOutcomes, type WeightChangePlan } from '../../../src/verify/models/runtime-weight.js';
 import { matchingPhases } from '../../../src/verify/models/rotation.js';
 import { spec } from './fakes.js';
 import { judge } from './real-balancing.js';
@@ -28,10 +28,7 @@ function backendOf(balance: string, weights: number[]): BackendSpec {
 }
 
 /** Every sequence `backend` can give from `position` picks in through `plan`, under every release timing. */
-function outcomes(backend: BackendSpec, position: number, plan: WeightChangePlan): string[] {
-  const schedule = { server: plan.server, from: plan.from, to: plan.to, during: keys(plan.during), after: keys(plan.after) };
-  return weightChangeOutcomes(make, backend, keys(position), schedule).map((o) => o.join(' '));
-}
+const outcomes = (backend: BackendSpec, position: number, plan: WeightChangePlan): string[] => plannedOutcomes(make, backend, position, plan);
 
 /** Each phase of roundrobin on `weights`: the positions the two cycles just before fit, and those cycles. */
 function phasesOf(weights: number[]): { before: string[]; positions: number[] }[] {
