@@ -37,7 +37,7 @@ export function abusiveServer(name: string, req: http.IncomingMessage, res: http
   }
 }
 
-export function config(ports: { web: number; clientOnly: number }, app: number, timeouts = { client: '5s', server: '10s' }): string {
+export function config(ports: { web: number; clientOnly: number }, app: number, timeouts = { client: '5s', server: '10s', httpRequest: '1s' }): string {
   return `global
     nbthread 1
 
@@ -49,7 +49,7 @@ defaults
 
 frontend web
     bind 127.0.0.1:${ports.web}
-    timeout http-request 1s
+    timeout http-request ${timeouts.httpRequest}
     default_backend apps
 
 frontend client_only
